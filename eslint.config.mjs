@@ -14,6 +14,14 @@ export default tseslint.config(
     },
   },
   {
+    files: ['services/scripts/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', console: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['public/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly' } },
   },

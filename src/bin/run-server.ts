@@ -1,0 +1,43 @@
+import type { Server } from 'node:http';
+import { loadSettings } from '../config/load-settings';
+import { createApp } from '../http/create-app';
+import { createLogger } from '../lifecycle/logger';
+import { runShutdown } from '../lifecycle/shutdown';
+import { ServiceCatalog } from '../services/service-catalog';
+import { watchCatalog } from '../services/watch-catalog';
+import { WakeSender } from '../transport/wake';
+import { openStore } from './open-store';
+import { onTerminate } from './signals';
+
+export async function runServer(): Promise<void> {
+  const settings = loadSettings();
+  const log = createLogger('server', settings.logLevel);
+  const store = await openStore(settings);
+  const catalog = new ServiceCatalog(settings.directories.services);
+  for (const error of catalog.reload())
+    log.error({ file: error.file, line: error.line }, error.message);
+  const stopWatching = watchCatalog(catalog, log);
+  const waker = new WakeSender(settings.scheduler.wakeAddress);
+  const app = createApp({ settings, store, catalog, wake: () => waker.wake(), log });
+  const server: Server = app.listen(settings.server.port, settings.server.host, () => {
+    log.info(
+      { host: settings.server.host, port: settings.server.port, services: catalog.list().length },
+      'server listening',
+    );
+  });
+  server.keepAliveTimeout = 5000;
+  onTerminate(log, () =>
+    runShutdown(
+      [
+        {
+          name: 'stop intake',
+          run: () => new Promise<void>((resolve) => server.close(() => resolve())),
+        },
+        { name: 'stop watching', run: stopWatching },
+        { name: 'close wake socket', run: () => waker.close() },
+        { name: 'close store', run: () => store.close() },
+      ],
+      log,
+    ),
+  );
+}

@@ -1,0 +1,25 @@
+import type { Logger } from '../lifecycle/logger';
+
+/**
+ * SIGINT/SIGTERM run the process's shutdown once, then exit. A supervised child also exits when
+ * its parent disappears, so a killed `damson start` leaves no orphans.
+ */
+export function onTerminate(log: Logger, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (reason: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'shutting down');
+    shutdown()
+      .catch((error) => log.error({ err: error }, 'shutdown failed'))
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  if (process.env.DAMSON_SUPERVISED === '1') {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('parent exited');
+    }, 500).unref();
+  }
+}

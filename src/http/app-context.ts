@@ -1,0 +1,26 @@
+import type { Request } from 'express';
+import type { Settings } from '../config/settings';
+import type { Logger } from '../lifecycle/logger';
+import type { ServiceCatalog } from '../services/service-catalog';
+import type { JobStore } from '../store/job-store';
+
+export interface AppContext {
+  settings: Settings;
+  store: JobStore;
+  catalog: ServiceCatalog;
+  /** Tells the scheduler there is work; best effort. */
+  wake: () => void;
+  log: Logger;
+}
+
+/** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */
+export function apiBase(req: Request, settings: Settings): string {
+  const base = req.baseUrl.replace(/\/+$/, '');
+  const prefix = settings.server.prefix;
+  return prefix && !base.startsWith(prefix) ? `${prefix}${base}` : base;
+}
+
+export function contentBase(settings: Settings, kind: 'jobs' | 'uploads'): string {
+  const { prefix, jobsPath, uploadsPath } = settings.server;
+  return `${prefix}${kind === 'jobs' ? jobsPath : uploadsPath}`;
+}

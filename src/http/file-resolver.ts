@@ -1,0 +1,38 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isWellFormedId } from '../jobs';
+import type { FileResolver, ResolvedFile } from '../services/form/form';
+import type { JobStore } from '../store/job-store';
+import { confinedFile } from './job-outputs';
+
+/**
+ * File ids in submissions: an upload id, or `jobId/path` naming another job's output, which must
+ * stay inside that job's directory (no `..`, no absolute paths, no symlink escapes).
+ */
+export class StoreFileResolver implements FileResolver {
+  constructor(
+    private readonly store: JobStore,
+    private readonly jobsDirectory: string,
+  ) {}
+
+  async resolve(ref: string): Promise<ResolvedFile | null> {
+    const slash = ref.indexOf('/');
+    if (slash < 0) {
+      if (!isWellFormedId(ref)) return null;
+      const upload = await this.store.getUpload(ref);
+      if (!upload) return null;
+      const exists = await stat(upload.path).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      return exists ? { path: upload.path, id: upload.id } : null;
+    }
+    const jobId = ref.slice(0, slash);
+    const relative = ref.slice(slash + 1);
+    if (!isWellFormedId(jobId)) return null;
+    const job = await this.store.getJob(jobId);
+    if (!job) return null;
+    const real = await confinedFile(path.join(this.jobsDirectory, job.workDir), relative);
+    return real ? { path: real, id: ref } : null;
+  }
+}

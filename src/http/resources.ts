@@ -1,0 +1,122 @@
+import type { Job } from '../jobs';
+import type { Parameter, Service } from '../services/service';
+import { wireTimestamp } from './timestamp';
+
+/** How a parameter is shown to clients (slivka's `__json__`, with the hidden-bound bug fixed). */
+export function parameterResource(p: Parameter): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: p.kind,
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    required: p.required && p.default === null,
+    array: p.array,
+    default: p.default,
+  };
+  if (p.kind === 'integer' || p.kind === 'decimal') {
+    if (p.min !== undefined) out.min = p.min;
+    if (p.max !== undefined) out.max = p.max;
+    if (p.kind === 'decimal') {
+      if (p.min !== undefined) out.minExclusive = p.minExclusive;
+      if (p.max !== undefined) out.maxExclusive = p.maxExclusive;
+    }
+  }
+  if (p.kind === 'text') {
+    if (p.minLength !== undefined) out.minLength = p.minLength;
+    if (p.maxLength !== undefined) out.maxLength = p.maxLength;
+  }
+  if (p.kind === 'choice') out.choices = Object.keys(p.choices ?? {});
+  if (p.kind === 'file') {
+    if (p.mediaType) {
+      out.mimetype = p.mediaType;
+      out.mediaType = p.mediaType;
+      out.mediaTypeParameters = p.mediaTypeParameters ?? {};
+    }
+    if (p.extensions?.length) out.extensions = p.extensions;
+  }
+  if (p.condition) out.condition = p.condition.source;
+  return out;
+}
+
+export interface ServiceStatus {
+  status: string;
+  errorMessage: string;
+  timestamp: string;
+}
+
+export const UNKNOWN_STATUS: ServiceStatus = {
+  status: 'UNKNOWN',
+  errorMessage: '',
+  timestamp: wireTimestamp(new Date(0)),
+};
+
+export function serviceResource(
+  apiBase: string,
+  s: Service,
+  status = UNKNOWN_STATUS,
+): Record<string, unknown> {
+  return {
+    '@url': `${apiBase}/services/${s.id}`,
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    author: s.author,
+    version: s.version,
+    license: s.license,
+    classifiers: s.classifiers,
+    parameters: s.parameters.map(parameterResource),
+    presets: [],
+    status,
+  };
+}
+
+export function jobResource(apiBase: string, job: Job): Record<string, unknown> {
+  const finished = job.completedAt !== null;
+  return {
+    '@url': `${apiBase}/jobs/${job.id}`,
+    id: job.id,
+    service: job.service,
+    parameters: job.parameters,
+    submissionTime: wireTimestamp(job.submittedAt),
+    completionTime: finished && job.completedAt ? wireTimestamp(job.completedAt) : null,
+    finished: ['REJECTED', 'COMPLETED', 'INTERRUPTED', 'DELETED', 'FAILED', 'ERROR'].includes(
+      job.state,
+    ),
+    status: job.state,
+  };
+}
+
+export interface OutputFile {
+  path: string;
+  label: string;
+  mediaType: string;
+}
+
+export function jobFileResource(apiBase: string, contentBase: string, job: Job, file: OutputFile) {
+  return {
+    '@url': `${apiBase}/jobs/${job.id}/files/${file.path}`,
+    '@content': `${contentBase}/${job.workDir}/${file.path}`,
+    id: `${job.id}/${file.path}`,
+    jobId: job.id,
+    path: file.path,
+    label: file.label,
+    mediaType: file.mediaType,
+  };
+}
+
+export function uploadResource(
+  apiBase: string,
+  contentBase: string,
+  id: string,
+  mediaType: string | null,
+) {
+  return {
+    '@url': `${apiBase}/files/${id}`,
+    '@content': `${contentBase}/${id}`,
+    id,
+    jobId: null,
+    path: id,
+    label: 'uploaded',
+    mediaType: mediaType ?? '',
+  };
+}

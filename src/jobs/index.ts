@@ -1,0 +1,3 @@
+export * from './job';
+export * from './job-state';
+export * from './job-id';

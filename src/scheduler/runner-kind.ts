@@ -1,0 +1,14 @@
+/** slivka runner types (and Damson's short names) to the agent kind that executes them. */
+const KINDS: Record<string, string> = {
+  ShellRunner: 'local',
+  SlivkaQueueRunner: 'local',
+  local: 'local',
+  SlurmRunner: 'slurm',
+  slurm: 'slurm',
+  GridEngineRunner: 'gridengine',
+  gridengine: 'gridengine',
+};
+
+export function runnerKind(type: string): string | undefined {
+  return KINDS[type];
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, type ScalarTag } from 'yaml';
+
+/**
+ * slivka's `!include other.yaml#key/sub/key` (also `::` as the separator), resolved relative to the
+ * including file. Included files may include further files; a cycle is an error.
+ */
+export function includeTag(fromFile: string, seen: ReadonlySet<string> = new Set()): ScalarTag {
+  return {
+    tag: '!include',
+    resolve(value: string, onError: (message: string) => void): unknown {
+      const [target, keyPath = ''] = value.split(/#|::/, 2);
+      const file = path.resolve(path.dirname(fromFile), target);
+      if (seen.has(file)) {
+        onError(`!include cycle through ${file}`);
+        return null;
+      }
+      let document: unknown;
+      try {
+        const text = readFileSync(file, 'utf8');
+        document = parse(text, { customTags: [includeTag(file, new Set([...seen, fromFile]))] });
+      } catch (error) {
+        onError(`!include ${value}: ${(error as Error).message.split('\n')[0]}`);
+        return null;
+      }
+      let node = document;
+      for (const key of keyPath.split('/').filter(Boolean)) {
+        if (!node || typeof node !== 'object' || !(key in node)) {
+          onError(`!include ${value}: no key '${key}' in ${file}`);
+          return null;
+        }
+        node = (node as Record<string, unknown>)[key];
+      }
+      return node;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Job, JobInputs, JobState, NewJob } from '../jobs';
+
+export interface JobFilter {
+  service?: string;
+  states?: JobState[];
+  submittedSince?: Date;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor: string | null;
+}
+
+/** Fields a state transition may set besides the state. */
+export interface TransitionPatch {
+  runner?: string;
+  externalId?: string | null;
+  exitCode?: number | null;
+  reason?: string | null;
+  /** Keep the lease alive while the job is with an agent. */
+  leaseMs?: number;
+}
+
+export interface Upload {
+  id: string;
+  path: string;
+  mediaType: string | null;
+  title: string | null;
+  createdAt: Date;
+}
+
+export interface UsageRow {
+  month: string;
+  service: string;
+  count: number;
+}
+
+export type CancelOutcome =
+  | { kind: 'not_found' }
+  | { kind: 'finished'; job: Job }
+  | { kind: 'deleted'; job: Job }
+  | { kind: 'cancelling'; job: Job };
+
+/**
+ * The job store: domain operations only. Every state write is conditional on the transition table
+ * (finished states absorb) and, for the scheduler, on its fencing token.
+ */
+export interface JobStore {
+  insertJob(job: NewJob): Promise<Job>;
+  getJob(id: string): Promise<Job | null>;
+  listJobs(filter: JobFilter): Promise<JobPage>;
+  /**
+   * Atomically takes up to `limit` PENDING jobs that are due: state ACCEPTED, owner, lease deadline,
+   * a fresh fencing token and attempt + 1.
+   */
+  claimPending(owner: string, leaseMs: number, limit: number): Promise<Job[]>;
+  /** Jobs the scheduler must still drive: ACCEPTED, QUEUED, RUNNING, UNKNOWN, CANCELLING. */
+  listActive(limit: number): Promise<Job[]>;
+  /**
+   * Moves a job to `to` if the table allows it from its current state and, when `fencingToken` is
+   * given, the token is still current. Returns the updated job, or null when refused.
+   */
+  transition(
+    id: string,
+    to: JobState,
+    fencingToken: number | null,
+    patch?: TransitionPatch,
+  ): Promise<Job | null>;
+  /** PENDING/ACCEPTED become DELETED at once; QUEUED/RUNNING/UNKNOWN become CANCELLING. */
+  requestCancel(id: string): Promise<CancelOutcome>;
+  /** How many writes were refused for a stale fencing token (an operator metric). */
+  staleWriteCount(): Promise<number>;
+  insertUpload(upload: Upload): Promise<void>;
+  getUpload(id: string): Promise<Upload | null>;
+  usageStats(): Promise<UsageRow[]>;
+  /** Cheap liveness probe. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { JobInputs };

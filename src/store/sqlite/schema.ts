@@ -1,0 +1,39 @@
+/** Times are integer milliseconds since the epoch; JSON columns hold the inputs. */
+export const SQLITE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  service TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  parameters TEXT NOT NULL,
+  state TEXT NOT NULL,
+  submitted_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  runner TEXT,
+  work_dir TEXT NOT NULL,
+  external_id TEXT,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  fencing_token INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_expires_at INTEGER,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER,
+  reason TEXT,
+  priority INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submitted_at);
+CREATE TABLE IF NOT EXISTS uploads (
+  id TEXT PRIMARY KEY,
+  path TEXT NOT NULL,
+  media_type TEXT,
+  title TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`;

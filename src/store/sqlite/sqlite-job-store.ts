@@ -1,0 +1,236 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { isFinished, statesAllowing, type Job, type JobState, type NewJob } from '../../jobs';
+import type {
+  CancelOutcome,
+  JobFilter,
+  JobPage,
+  JobStore,
+  TransitionPatch,
+  Upload,
+  UsageRow,
+} from '../job-store';
+import { rowToJob, type JobRow } from './row-mapping';
+import { SQLITE_SCHEMA } from './schema';
+
+const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
+/** Cursors are opaque to clients; inside they are the last row's sequence number. */
+const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
+const decodeCursor = (cursor: string): number =>
+  Number(Buffer.from(cursor, 'base64url').toString()) || 0;
+const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(',');
+
+/** The embedded store: one SQLite file in WAL mode, shared by the processes of one machine. */
+export class SqliteJobStore implements JobStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('cache_size = -65536');
+    this.db.exec(SQLITE_SCHEMA);
+  }
+
+  async insertJob(job: NewJob): Promise<Job> {
+    const row = this.db
+      .prepare(
+        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before)
+         VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?) RETURNING *`,
+      )
+      .get(
+        job.id,
+        job.service,
+        JSON.stringify(job.inputs),
+        JSON.stringify(job.parameters),
+        Date.now(),
+        job.workDir,
+        job.priority ?? 0,
+        job.notBefore?.getTime() ?? null,
+      ) as JobRow;
+    return rowToJob(row);
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? rowToJob(row) : null;
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobPage> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const add = (clause: string, ...values: (string | number)[]): void => {
+      where.push(clause);
+      args.push(...values);
+    };
+    if (filter.service) add('service = ?', filter.service);
+    if (filter.states?.length) {
+      add(`state IN (${placeholders(filter.states.length)})`, ...filter.states);
+    }
+    if (filter.submittedSince) add('submitted_at >= ?', filter.submittedSince.getTime());
+    if (filter.cursor) add('seq < ?', decodeCursor(filter.cursor));
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, filter.limit + 1) as JobRow[];
+    const page = rows.slice(0, filter.limit);
+    const more = rows.length > filter.limit;
+    const last = page[page.length - 1];
+    return {
+      jobs: page.map(rowToJob),
+      nextCursor: more && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  async claimPending(owner: string, leaseMs: number, limit: number): Promise<Job[]> {
+    const now = Date.now();
+    const rows = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'ACCEPTED', lease_owner = ?, lease_expires_at = ?,
+           fencing_token = fencing_token + 1, attempt = attempt + 1
+         WHERE seq IN (SELECT seq FROM jobs WHERE state = 'PENDING'
+                       AND (not_before IS NULL OR not_before <= ?)
+                       ORDER BY priority DESC, seq LIMIT ?)
+         RETURNING *`,
+      )
+      .all(owner, now + leaseMs, now, limit) as JobRow[];
+    return rows.map(rowToJob).sort((a, b) => b.priority - a.priority);
+  }
+
+  async listActive(limit: number): Promise<Job[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE state IN (${placeholders(ACTIVE.length)}) ORDER BY seq LIMIT ?`,
+      )
+      .all(...ACTIVE, limit) as JobRow[];
+    return rows.map(rowToJob);
+  }
+
+  async transition(
+    id: string,
+    to: JobState,
+    fencingToken: number | null,
+    patch: TransitionPatch = {},
+  ): Promise<Job | null> {
+    const from = isFinished(to) ? statesAllowing(to) : [...statesAllowing(to), to];
+    const sets: string[] = [];
+    const args: (string | number | null)[] = [];
+    const set = (clause: string, value: string | number | null): void => {
+      sets.push(clause);
+      args.push(value);
+    };
+    set('state = ?', to);
+    if (isFinished(to)) {
+      set('completed_at = ?', Date.now());
+      sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
+    }
+    if (patch.runner !== undefined) set('runner = ?', patch.runner);
+    if (patch.externalId !== undefined) set('external_id = ?', patch.externalId);
+    if (patch.exitCode !== undefined) set('exit_code = ?', patch.exitCode);
+    if (patch.reason !== undefined) set('reason = ?', patch.reason);
+    if (patch.leaseMs !== undefined) set('lease_expires_at = ?', Date.now() + patch.leaseMs);
+    let where = `id = ? AND state IN (${placeholders(from.length)})`;
+    args.push(id, ...from);
+    if (fencingToken !== null) {
+      where += ' AND fencing_token = ?';
+      args.push(fencingToken);
+    }
+    const row = this.db
+      .prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE ${where} RETURNING *`)
+      .get(...args) as JobRow | undefined;
+    if (row) return rowToJob(row);
+    if (fencingToken !== null) this.countIfStale(id, fencingToken);
+    return null;
+  }
+
+  private countIfStale(id: string, fencingToken: number): void {
+    const current = this.db.prepare('SELECT fencing_token FROM jobs WHERE id = ?').get(id) as
+      { fencing_token: number } | undefined;
+    if (current && current.fencing_token !== fencingToken) {
+      this.db
+        .prepare(
+          `INSERT INTO counters (name, value) VALUES ('stale_writes', 1)
+           ON CONFLICT (name) DO UPDATE SET value = value + 1`,
+        )
+        .run();
+    }
+  }
+
+  async requestCancel(id: string): Promise<CancelOutcome> {
+    const now = Date.now();
+    const cancel = this.db.transaction((): CancelOutcome => {
+      const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+      if (!row) return { kind: 'not_found' };
+      const job = rowToJob(row);
+      if (isFinished(job.state)) return { kind: 'finished', job };
+      if (job.state === 'PENDING' || job.state === 'ACCEPTED') {
+        const updated = this.db
+          .prepare(
+            `UPDATE jobs SET state = 'DELETED', completed_at = ?, cancel_requested = 1,
+               lease_owner = NULL, lease_expires_at = NULL WHERE id = ? RETURNING *`,
+          )
+          .get(now, id) as JobRow;
+        return { kind: 'deleted', job: rowToJob(updated) };
+      }
+      const updated = this.db
+        .prepare(
+          `UPDATE jobs SET state = 'CANCELLING', cancel_requested = 1 WHERE id = ? RETURNING *`,
+        )
+        .get(id) as JobRow;
+      return { kind: 'cancelling', job: rowToJob(updated) };
+    });
+    return cancel.immediate();
+  }
+
+  async staleWriteCount(): Promise<number> {
+    const row = this.db.prepare(`SELECT value FROM counters WHERE name = 'stale_writes'`).get() as
+      { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
+  async insertUpload(upload: Upload): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO uploads (id, path, media_type, title, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(upload.id, upload.path, upload.mediaType, upload.title, upload.createdAt.getTime());
+  }
+
+  async getUpload(id: string): Promise<Upload | null> {
+    const row = this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as
+      | {
+          id: string;
+          path: string;
+          media_type: string | null;
+          title: string | null;
+          created_at: number;
+        }
+      | undefined;
+    if (!row) return null;
+    return {
+      id: row.id,
+      path: row.path,
+      mediaType: row.media_type,
+      title: row.title,
+      createdAt: new Date(row.created_at),
+    };
+  }
+
+  async usageStats(): Promise<UsageRow[]> {
+    return this.db
+      .prepare(
+        `SELECT strftime('%Y-%m', submitted_at / 1000, 'unixepoch') AS month, service, COUNT(*) AS count
+         FROM jobs GROUP BY month, service ORDER BY month, service`,
+      )
+      .all() as UsageRow[];
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

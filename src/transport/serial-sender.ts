@@ -1,0 +1,30 @@
+import type { Dealer, Router } from 'zeromq';
+
+/**
+ * zeromq.js refuses a send while another is in progress on the same socket. Sends are queued here
+ * and written one after another, so callers can fire and forget (pipelining, no awaiting replies).
+ */
+export class SerialSender {
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly socket: Dealer | Router,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  send(frames: Buffer | (Buffer | string)[]): void {
+    if (this.closed) return;
+    this.queue = this.queue
+      .then(() => (this.closed ? undefined : this.socket.send(frames)))
+      .catch((error: Error) => this.onError(error));
+  }
+
+  async drain(): Promise<void> {
+    await this.queue;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
