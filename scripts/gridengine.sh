@@ -94,6 +94,12 @@ start_qmaster() {
   fi
 }
 
+# qconf_quiet ARGS...: run qconf, show its chatter only when it fails.
+qconf_quiet() {
+  local out
+  out="$(qconf "$@" 2>&1)" || die "qconf $* failed: $out"
+}
+
 # Join continuation lines ("...\" + indented next line) so each attribute is one line.
 join_lines() { sed -e ':a' -e '/\\$/N; s/\\\n[[:space:]]*/ /; ta'; }
 
@@ -107,17 +113,17 @@ configure() {
     -e 's/^min_gid .*/min_gid 0/' \
     -e 's/^reporting_params .*/reporting_params accounting=true reporting=false flush_time=00:00:01 joblog=false sharelog=00:00:00 accounting_flush_time=00:00:00/' \
     >"$tmp/global" # qconf -Mconf needs the file to be named after the configuration
-  qconf -Mconf "$tmp/global" >/dev/null || die "qconf -Mconf global failed"
+  qconf_quiet -Mconf "$tmp/global"
   # Scheduler: run every second and on each submit/finish (default is every 15 s).
   qconf -ssconf | join_lines | sed \
     -e 's/^schedule_interval .*/schedule_interval 0:0:1/' \
     -e 's/^flush_submit_sec .*/flush_submit_sec 1/' \
     -e 's/^flush_finish_sec .*/flush_finish_sec 1/' \
     >"$tmp/sconf"
-  qconf -Msconf "$tmp/sconf" >/dev/null || die "qconf -Msconf failed"
+  qconf_quiet -Msconf "$tmp/sconf"
   # This host may submit jobs.
   if ! qconf -ss 2>/dev/null | grep -qxF "$host"; then
-    qconf -as "$host" >/dev/null || die "qconf -as $host failed"
+    qconf_quiet -as "$host"
   fi
   # One cluster queue on this host, one slot per CPU; no load thresholds (a busy 2-core test
   # machine would otherwise put the queue into alarm state and stop scheduling).
@@ -174,9 +180,9 @@ s_vmem                INFINITY
 h_vmem                INFINITY
 EOF
   if qconf -sql 2>/dev/null | grep -qxF "$QUEUE"; then
-    qconf -Mq "$tmp/$QUEUE" >/dev/null || die "qconf -Mq $QUEUE failed"
+    qconf_quiet -Mq "$tmp/$QUEUE"
   else
-    qconf -Aq "$tmp/$QUEUE" >/dev/null || die "qconf -Aq $QUEUE failed"
+    qconf_quiet -Aq "$tmp/$QUEUE"
   fi
   rm -rf "$tmp"
 }

@@ -54,10 +54,23 @@ apt_install() {
   fi
   need_root
   apt_update_once
+  # Keep maintainer scripts from starting the packages' system services (munge, nginx,
+  # gridengine, ...): our scripts start their own instances. Containers usually already have a
+  # policy-rc.d that denies this; if not, add one for the duration of the install.
+  local policy=/usr/sbin/policy-rc.d added_policy=0 rc=0
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\n# temporary, added by damson scripts/lib/common.sh\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    added_policy=1
+  fi
   log "apt-get install ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+    "${missing[@]}" >&2 || rc=$?
+  if ((added_policy)); then
+    rm -f "$policy"
+  fi
+  ((rc == 0)) || die "apt-get install ${missing[*]} failed (exit $rc)"
 }
 
 # read_pid FILE: print the pid stored in FILE (nothing if absent/invalid).
