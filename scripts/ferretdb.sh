@@ -32,7 +32,7 @@ STATEFILE="$DAMSON_RUN/ferretdb.state"
 START_TIMEOUT="${DAMSON_FERRETDB_TIMEOUT:-30}"
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  print_usage "${BASH_SOURCE[0]}"
   exit 2
 }
 

@@ -10,7 +10,7 @@
 #   scripts/gridengine.sh status    show pids and `qstat -f`; exit 1 if not all running
 #   scripts/gridengine.sh env       print `export ...` lines for clients: eval "$(scripts/gridengine.sh env)"
 #
-# Files: pid copies and a log of the configuration steps under $DAMSON_RUN/gridengine; the cell is
+# Files: copies of the daemons' pids under $DAMSON_RUN/gridengine; the cell is
 # $SGE_ROOT/$SGE_CELL (default /var/lib/gridengine/default), the spool /var/spool/gridengine.
 # Exit codes of finished jobs: `qacct -j ID` (accounting is flushed at once, so it works as soon as
 # the job has left `qstat`). DAMSON_GE_TIMEOUT: start-up wait in seconds (default 60).
@@ -30,11 +30,12 @@ START_TIMEOUT="${DAMSON_GE_TIMEOUT:-60}"
 QUEUE="all.q"
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  print_usage "${BASH_SOURCE[0]}"
   exit 2
 }
 
-cmd_install() {
+# Answers for the packages' debconf questions, so that installing them sets up the cell.
+cmd_preseed() {
   if ! is_installed gridengine-master || ! is_installed gridengine-exec || ! is_installed gridengine-client; then
     need_root
     log "preseeding debconf for gridengine (cell 'default', automatic configuration)"
@@ -44,6 +45,10 @@ gridengine-common shared/gridengineconfig boolean true
 gridengine-client shared/gridenginemaster string localhost
 EOF
   fi
+}
+
+cmd_install() {
+  cmd_preseed
   apt_install gridengine-master gridengine-exec gridengine-client
   [[ -f "$COMMON/bootstrap" ]] ||
     die "$COMMON/bootstrap is missing: the package did not set up the cell (dpkg-reconfigure gridengine-master?)"
@@ -298,6 +303,7 @@ cmd_env() {
 
 case "${1:-}" in
   install) cmd_install ;;
+  preseed) cmd_preseed ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;

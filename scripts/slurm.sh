@@ -36,7 +36,7 @@ START_TIMEOUT="${DAMSON_SLURM_TIMEOUT:-60}"
 MARKER="# Managed by Damson scripts/slurm.sh"
 
 usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  print_usage "${BASH_SOURCE[0]}"
   exit 2
 }
 

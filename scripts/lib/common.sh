@@ -21,6 +21,11 @@ die() {
   exit 1
 }
 
+# print_usage FILE: print FILE's header comment (from line 2 to the first non-comment line).
+print_usage() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1" >&2
+}
+
 need_root() {
   [[ "$(id -u)" -eq 0 ]] || die "must run as root (needs apt-get and system daemons)"
 }
