@@ -19,11 +19,11 @@ export class ConfigError extends DamsonError {
     readonly key: string,
     readonly reason: string,
     readonly line?: number,
+    readonly column?: number,
   ) {
-    super(
-      'config_invalid',
-      `${file}${line !== undefined ? `:${line}` : ''}: at '${key || '/'}': ${reason}`,
-    );
+    const where =
+      line === undefined ? '' : column === undefined ? `:${line}` : `:${line}:${column}`;
+    super('config_invalid', `${file}${where}: at '${key || '/'}': ${reason}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { createApp } from '../http/create-app';
 import { createLogger } from '../lifecycle/logger';
 import { runShutdown } from '../lifecycle/shutdown';
 import { ServiceCatalog } from '../services/service-catalog';
+import { ServiceRevisions } from '../services/service-revisions';
 import { watchCatalog } from '../services/watch-catalog';
 import { WakeSender } from '../transport/wake';
 import { openStore } from './open-store';
@@ -18,7 +19,8 @@ export async function runServer(): Promise<void> {
     log.error({ file: error.file, line: error.line }, error.message);
   const stopWatching = watchCatalog(catalog, log);
   const waker = new WakeSender(settings.scheduler.wakeAddress);
-  const app = createApp({ settings, store, catalog, wake: () => waker.wake(), log });
+  const revisions = new ServiceRevisions(store, catalog);
+  const app = createApp({ settings, store, catalog, revisions, wake: () => waker.wake(), log });
   const server: Server = app.listen(settings.server.port, settings.server.host, () => {
     log.info(
       { host: settings.server.host, port: settings.server.port, services: catalog.list().length },

@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { ConfigError } from '../errors';
 
+export interface Position {
+  line: number;
+  col: number;
+}
+
 /** A parsed YAML file that remembers where each key came from, for errors that name a line. */
 export class YamlSource {
   private constructor(
@@ -29,8 +34,14 @@ export class YamlSource {
     const document = parseDocument(text, { lineCounter: lines, customTags, uniqueKeys: true });
     const problem = document.errors[0];
     if (problem) {
-      const line = problem.linePos?.[0].line;
-      throw new ConfigError(file, '', `invalid YAML: ${problem.message.split('\n')[0]}`, line);
+      const position = problem.linePos?.[0];
+      throw new ConfigError(
+        file,
+        '',
+        `invalid YAML: ${problem.message.split('\n')[0]}`,
+        position?.line,
+        position?.col,
+      );
     }
     return new YamlSource(file, document, lines);
   }
@@ -41,32 +52,43 @@ export class YamlSource {
 
   /** The 1-based line of the deepest node that exists along `keyPath`. */
   lineOf(keyPath: readonly (string | number)[]): number | undefined {
+    return this.positionOf(keyPath)?.line;
+  }
+
+  /**
+   * Where the deepest node along `keyPath` starts (1-based line and column). With `atValue`, the
+   * position of the value of the last key rather than of the key itself, for errors about a value.
+   */
+  positionOf(keyPath: readonly (string | number)[], atValue = false): Position | undefined {
     let node: unknown = this.document.contents;
-    let line = this.lineOfNode(node as Node | null);
-    for (const key of keyPath) {
+    let position = this.positionOfNode(node as Node | null);
+    for (const [i, key] of keyPath.entries()) {
+      const last = i === keyPath.length - 1;
       if (isMap(node)) {
         const pair = node.items.find(
           (item) => String((item.key as { value?: unknown })?.value) === String(key),
         );
         if (!pair) break;
-        line = this.lineOfNode(pair.key as Node) ?? line;
+        position = this.positionOfNode(pair.key as Node) ?? position;
         node = pair.value;
+        if (last && atValue) position = this.positionOfNode(node as Node) ?? position;
       } else if (isSeq(node) && typeof key === 'number') {
         node = node.items[key];
-        line = this.lineOfNode(node as Node) ?? line;
+        position = this.positionOfNode(node as Node) ?? position;
       } else {
         break;
       }
     }
-    return line;
+    return position;
   }
 
-  error(keyPath: readonly (string | number)[], reason: string): ConfigError {
-    return new ConfigError(this.file, keyPath.join('/'), reason, this.lineOf(keyPath));
+  error(keyPath: readonly (string | number)[], reason: string, atValue = false): ConfigError {
+    const position = this.positionOf(keyPath, atValue);
+    return new ConfigError(this.file, keyPath.join('/'), reason, position?.line, position?.col);
   }
 
-  private lineOfNode(node: Node | null | undefined): number | undefined {
+  private positionOfNode(node: Node | null | undefined): Position | undefined {
     const start = node?.range?.[0];
-    return start === undefined ? undefined : this.lines.linePos(start).line;
+    return start === undefined ? undefined : this.lines.linePos(start);
   }
 }

@@ -4,7 +4,15 @@ import { isJobState, type Job, type JobState } from '../jobs';
 import { apiBase, contentBase, type AppContext } from './app-context';
 import { HttpError, notFound } from './http-error';
 import { confinedFile, listOutputs } from './job-outputs';
-import { jobFileResource, jobResource, serviceResource, uploadResource } from './resources';
+import { serviceStatus } from '../services/health/service-status';
+import type { Service } from '../services/service';
+import {
+  jobFileResource,
+  jobResource,
+  serviceResource,
+  statusResource,
+  uploadResource,
+} from './resources';
 import { submitJob } from './submit-job';
 import { uploadFile } from './upload-file';
 
@@ -51,14 +59,33 @@ export function apiRouter(ctx: AppContext): Router {
     res.json({ usageStatictics: await ctx.store.usageStats() });
   });
 
-  router.get('/services', (req, res) => {
-    res.json({ services: ctx.catalog.list().map((s) => serviceResource(base(req), s)) });
+  const statusOf = async (service: Service) =>
+    statusResource(
+      serviceStatus(
+        service,
+        await ctx.store.currentServiceStatuses(),
+        ctx.catalog.problem(service.id),
+      ),
+    );
+
+  router.get('/services', async (req, res) => {
+    const services = ctx.catalog.list();
+    const records = await ctx.store.currentServiceStatuses();
+    res.json({
+      services: services.map((s) =>
+        serviceResource(
+          base(req),
+          s,
+          statusResource(serviceStatus(s, records, ctx.catalog.problem(s.id))),
+        ),
+      ),
+    });
   });
 
-  router.get('/services/:sid', (req, res) => {
+  router.get('/services/:sid', async (req, res) => {
     const service = ctx.catalog.get(req.params.sid);
     if (!service) throw notFound(`service '${req.params.sid}'`);
-    const body = serviceResource(base(req), service);
+    const body = serviceResource(base(req), service, await statusOf(service));
     res.location(String(body['@url'])).json(body);
   });
 

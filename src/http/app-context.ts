@@ -2,12 +2,15 @@ import type { Request } from 'express';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../lifecycle/logger';
 import type { ServiceCatalog } from '../services/service-catalog';
+import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 
 export interface AppContext {
   settings: Settings;
   store: JobStore;
   catalog: ServiceCatalog;
+  /** Records the definition each job is submitted with. */
+  revisions: ServiceRevisions;
   /** Tells the scheduler there is work; best effort. */
   wake: () => void;
   log: Logger;

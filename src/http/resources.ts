@@ -1,4 +1,5 @@
 import type { Job } from '../jobs';
+import type { ServiceStatusView } from '../services/health/service-status';
 import type { Parameter, Service } from '../services/service';
 import { wireTimestamp } from './timestamp';
 
@@ -49,6 +50,14 @@ export const UNKNOWN_STATUS: ServiceStatus = {
   errorMessage: '',
   timestamp: wireTimestamp(new Date(0)),
 };
+
+export function statusResource(view: ServiceStatusView): ServiceStatus {
+  return {
+    status: view.status,
+    errorMessage: view.errorMessage,
+    timestamp: wireTimestamp(view.timestamp),
+  };
+}
 
 export function serviceResource(
   apiBase: string,

@@ -57,7 +57,9 @@ export function submitJob(ctx: AppContext) {
       await saveUploads(ctx, service, result.values);
       const { inputs, parameters } = jobInputs(service, result.values);
       const id = newJobId();
+      const serviceRevision = await ctx.revisions.remember(service);
       const job = await ctx.store.insertJob({
+        serviceRevision,
         id,
         service: service.id,
         inputs,

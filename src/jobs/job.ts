@@ -39,6 +39,8 @@ export interface Job {
   reason: string | null;
   priority: number;
   notBefore: Date | null;
+  /** The revision of the service definition the job was submitted with (null: the current one). */
+  serviceRevision: string | null;
 }
 
 export interface NewJob {
@@ -49,4 +51,5 @@ export interface NewJob {
   workDir: string;
   priority?: number;
   notBefore?: Date | null;
+  serviceRevision?: string | null;
 }

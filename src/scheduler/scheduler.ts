@@ -3,6 +3,7 @@ import { isFinished, type Job } from '../jobs';
 import type { Logger } from '../lifecycle/logger';
 import { buildCommand, type HostEnvironment } from '../services/command/build-command';
 import type { ServiceCatalog } from '../services/service-catalog';
+import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import type { AgentMessage, DispatchSpec } from '../transport/protocol';
 import type { AgentInfo, AgentLink } from './agent-link';
@@ -39,13 +40,16 @@ export class Scheduler {
   private stopped = false;
   private startedAt = Date.now();
   link!: AgentLink;
+  private readonly revisions: ServiceRevisions;
 
   constructor(
     private readonly store: JobStore,
-    private readonly catalog: ServiceCatalog,
+    catalog: ServiceCatalog,
     private readonly options: SchedulerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.revisions = new ServiceRevisions(store, catalog);
+  }
 
   attach(link: AgentLink): void {
     this.link = link;
@@ -115,11 +119,15 @@ export class Scheduler {
   }
 
   private async prepare(job: Job): Promise<void> {
-    const service = this.catalog.get(job.service);
+    const service = await this.revisions.forJob(job);
     if (!service)
       return void (await this.fail(job, 'ERROR', `service '${job.service}' no longer exists`));
-    const runner = selectRunner(service);
-    if (!runner) return void (await this.fail(job, 'REJECTED', 'no runner accepts this job'));
+    const selection = await selectRunner(service, job);
+    if (selection.kind !== 'runner') {
+      const state = selection.kind === 'rejected' ? 'REJECTED' : 'ERROR';
+      return void (await this.fail(job, state, selection.reason));
+    }
+    const runner = selection.runner;
     const kind = runnerKind(runner.type);
     if (!kind)
       return void (await this.fail(job, 'ERROR', `runner type '${runner.type}' is not supported`));

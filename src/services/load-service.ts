@@ -1,51 +1,25 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv from 'ajv';
 import { YamlSource } from '../config/yaml-source';
 import { ConfigError } from '../errors';
 import { compileCondition, ConditionError, type ParamTypeInfo } from './condition/condition';
 import { convertScalar } from './form/convert-scalar';
 import { includeTag } from './include-tag';
 import { parseParameter, ParameterProblem } from './parse-parameter';
-import type {
-  ArgTemplate,
-  OutputSpec,
-  Parameter,
-  RunnerSpec,
-  Service,
-  ServiceTest,
-} from './service';
+import { parseSelector } from './parse-selector';
+import { schemaProblem } from './schema-problem';
+import type { Parameter, Service } from './service';
+import { plainLocator, yamlLocator, type ServiceLocator } from './service-locator';
 import { serviceSchema } from './service-schema';
+import { checkWords, parseArgs, parseOutputs, parseRunners, parseTests } from './service-parts';
 
 export const SERVICE_FILE = /^([a-zA-Z0-9_\-.]+)\.service\.ya?ml$/;
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
 const validateShape = ajv.compile(serviceSchema);
 
 type Raw = Record<string, unknown>;
-
-function schemaProblem(error: ErrorObject): { keyPath: string[]; reason: string } {
-  const keyPath = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties':
-      return {
-        keyPath: [...keyPath, String(params.additionalProperty)],
-        reason: `unknown key '${params.additionalProperty}'`,
-      };
-    case 'required':
-      return { keyPath, reason: `missing required key '${params.missingProperty}'` };
-    case 'propertyNames':
-      return {
-        keyPath: [...keyPath, String(params.propertyName)],
-        reason: `invalid name '${params.propertyName}'`,
-      };
-    default:
-      return { keyPath, reason: error.message ?? 'invalid' };
-  }
-}
 
 function checkDefault(p: Parameter): void {
   if (p.default === null) return;
@@ -57,7 +31,7 @@ function checkDefault(p: Parameter): void {
   }
 }
 
-function parseParameters(source: YamlSource, raw: Raw): Parameter[] {
+function parseParameters(locator: ServiceLocator, raw: Raw): Parameter[] {
   const parameters: Parameter[] = [];
   for (const [id, value] of Object.entries(raw)) {
     try {
@@ -65,100 +39,77 @@ function parseParameters(source: YamlSource, raw: Raw): Parameter[] {
       checkDefault(p);
       parameters.push(p);
     } catch (error) {
-      if (error instanceof ParameterProblem) {
-        throw source.error(['parameters', id, ...error.keyPath], error.message);
-      }
-      throw error;
+      if (!(error instanceof ParameterProblem)) throw error;
+      throw locator.error(['parameters', id, ...error.keyPath], error.message, error.atValue);
     }
   }
-  const types: Record<string, ParamTypeInfo> = {};
-  for (const p of parameters) types[p.id] = { kind: p.kind, array: p.array };
+  const types = parameterTypes(parameters);
   for (const p of parameters) {
     const expression = (raw[p.id] as Raw).condition;
     if (typeof expression !== 'string') continue;
     try {
       p.condition = compileCondition(expression, types, p.id);
     } catch (error) {
-      if (error instanceof ConditionError) {
-        throw source.error(
-          ['parameters', p.id, 'condition'],
-          `invalid condition: ${error.message}`,
-        );
-      }
-      throw error;
+      if (!(error instanceof ConditionError)) throw error;
+      throw locator.error(
+        ['parameters', p.id, 'condition'],
+        `invalid condition ${JSON.stringify(expression)}: ${error.message}`,
+        true,
+      );
     }
   }
   return parameters;
 }
 
-function parseArgs(raw: Raw): ArgTemplate[] {
-  return Object.entries(raw).map(([id, value]) => {
-    const a = value as Raw;
-    return {
-      id,
-      template: String(a.arg),
-      symlink: (a.symlink as string | undefined) ?? null,
-      join: (a.join as string | undefined) ?? null,
-      default: (a.default as string | undefined) ?? null,
-    };
-  });
+export function parameterTypes(parameters: Parameter[]): Record<string, ParamTypeInfo> {
+  const types: Record<string, ParamTypeInfo> = {};
+  for (const p of parameters) types[p.id] = { kind: p.kind, array: p.array };
+  return types;
 }
 
-function parseOutputs(raw: Raw): OutputSpec[] {
-  return Object.entries(raw).map(([id, value]) => {
-    const o = value as Raw;
-    return {
-      id,
-      path: String(o.path),
-      name: typeof o.name === 'string' ? o.name : id,
-      mediaType: typeof o['media-type'] === 'string' ? o['media-type'] : '',
-    };
-  });
+function revisionOf(definition: Raw): string {
+  return createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 16);
 }
 
-function parseRunners(raw: Raw): RunnerSpec[] {
-  return Object.entries(raw).map(([id, value]) => {
-    const r = value as Raw;
-    return {
-      id,
-      type: String(r.type),
-      parameters: (r.parameters as Raw | undefined) ?? {},
-      consts: (r.consts as Record<string, string> | undefined) ?? {},
-      env: (r.env as Record<string, string> | undefined) ?? {},
-      selectorOptions: (r['selector-options'] as Raw | undefined) ?? {},
-    };
-  });
-}
-
-function parseTests(raw: unknown): ServiceTest[] {
-  if (!Array.isArray(raw)) return [];
-  return raw.map((t: Raw) => ({
-    applicableRunners: (t['applicable-runners'] as string[]) ?? [],
-    parameters: (t.parameters as Record<string, string | string[]>) ?? {},
-    timeoutSeconds: (t.timeout as number | undefined) ?? 900,
-    intervalSeconds: (t.interval as number | undefined) ?? 3600,
-  }));
-}
-
-/** Loads and checks one service file. Every error names the file, the line and the key. */
-export function loadService(file: string): Service {
-  const match = SERVICE_FILE.exec(path.basename(file));
-  if (!match) throw new ConfigError(file, '', 'a service file is named <id>.service.yaml');
-  const source = YamlSource.read(file, [includeTag(file)]);
-  const raw = source.toJS();
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw source.error([], 'a service file must be a mapping');
+/**
+ * Builds a Service from a file's content (after `!include`s). Checks the schema, then what a
+ * schema cannot say: types, bounds, defaults, conditions, templates, runner and selector names.
+ */
+export function serviceFromDefinition(
+  id: string,
+  definition: unknown,
+  locator: ServiceLocator,
+): Service {
+  if (!definition || typeof definition !== 'object' || Array.isArray(definition)) {
+    throw locator.error(
+      [],
+      'expected a mapping of service keys (slivka-version, name, parameters, …)',
+    );
   }
-  if (!validateShape(raw)) {
-    const { keyPath, reason } = schemaProblem(validateShape.errors![0]);
-    throw source.error(keyPath, reason);
+  if (!validateShape(definition)) {
+    const problem = schemaProblem(validateShape.errors ?? []);
+    throw locator.error(problem.keyPath, problem.reason, problem.atValue);
   }
-  const doc = raw as unknown as Raw;
+  const doc = definition as unknown as Raw;
   const execution = doc.execution as Raw;
-  const parameters = parseParameters(source, doc.parameters as Raw);
+  const warnings: ConfigError[] = [];
+  const parameters = parseParameters(locator, doc.parameters as Raw);
+  const args = parseArgs(locator, doc.args as Raw);
+  const runners = parseRunners(locator, execution.runners as Raw, args, warnings);
+  const runnerIds = new Set(runners.map((r) => r.id));
+  const selector = parseSelector(
+    locator,
+    execution.selector,
+    runnerIds,
+    parameterTypes(parameters),
+    warnings,
+  );
   return {
-    id: match[1],
-    file,
+    id,
+    file: locator.file,
+    revision: revisionOf(doc),
+    definition: doc,
+    warnings,
     name: String(doc.name),
     description: (doc.description as string | undefined) ?? '',
     author: (doc.author as string | undefined) ?? '',
@@ -166,12 +117,30 @@ export function loadService(file: string): Service {
     license: (doc.license as string | undefined) ?? '',
     classifiers: (doc.classifiers as string[] | undefined) ?? [],
     parameters,
-    command: doc.command as string | string[],
-    args: parseArgs(doc.args as Raw),
+    command: parseCommand(locator, doc.command as string | string[]),
+    args,
     env: (doc.env as Record<string, string> | undefined) ?? {},
     outputs: parseOutputs(doc.outputs as Raw),
-    runners: parseRunners(execution.runners as Raw),
-    selector: (execution.selector as string | undefined) ?? null,
-    tests: parseTests(doc.tests),
+    runners,
+    selector,
+    tests: parseTests(locator, doc.tests, runnerIds, args, warnings),
   };
+}
+
+function parseCommand(locator: ServiceLocator, command: string | string[]): string | string[] {
+  if (typeof command === 'string') checkWords(locator, ['command'], command);
+  return command;
+}
+
+/** Loads and checks one service file. Every error names the file, line, column and key path. */
+export function loadService(file: string): Service {
+  const match = SERVICE_FILE.exec(path.basename(file));
+  if (!match) throw new ConfigError(file, '', 'expected a file name of the form <id>.service.yaml');
+  const source = YamlSource.read(file, [includeTag(file)]);
+  return serviceFromDefinition(match[1], source.toJS(), yamlLocator(source));
+}
+
+/** Rebuilds a Service recorded with a job, after its file may have changed or gone. */
+export function restoreService(id: string, file: string, definition: unknown): Service {
+  return serviceFromDefinition(id, definition, plainLocator(file));
 }

@@ -29,6 +29,8 @@ export class ParameterProblem extends Error {
   constructor(
     readonly keyPath: string[],
     message: string,
+    /** False when the key itself is wrong, so the error points at the key. */
+    readonly atValue = true,
   ) {
     super(message);
   }
@@ -40,7 +42,10 @@ function numberKey(raw: Raw, key: string): number | undefined {
   const value = raw[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ParameterProblem([key], `'${key}' must be a finite number`);
+    throw new ParameterProblem(
+      [key],
+      `expected a finite number for '${key}', got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -48,7 +53,10 @@ function numberKey(raw: Raw, key: string): number | undefined {
 function lengthKey(raw: Raw, key: string): number | undefined {
   const value = numberKey(raw, key);
   if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-    throw new ParameterProblem([key], `'${key}' must be a non-negative integer`);
+    throw new ParameterProblem(
+      [key],
+      `expected a non-negative whole number for '${key}', got ${value}`,
+    );
   }
   return value;
 }
@@ -57,7 +65,10 @@ function boolKey(raw: Raw, key: string): boolean {
   const value = raw[key];
   if (value === undefined || value === null) return false;
   if (typeof value !== 'boolean')
-    throw new ParameterProblem([key], `'${key}' must be true or false`);
+    throw new ParameterProblem(
+      [key],
+      `expected true or false for '${key}', got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
@@ -68,6 +79,9 @@ function parseChoices(raw: Raw): Record<string, string | null> {
       ['choices'],
       "a choice parameter needs 'choices': a map of key to value",
     );
+  }
+  if (Object.keys(choices).length === 0) {
+    throw new ParameterProblem(['choices'], "expected at least one choice in 'choices'");
   }
   const out: Record<string, string | null> = {};
   for (const [key, value] of Object.entries(choices)) {
@@ -86,11 +100,15 @@ function parseChoices(raw: Raw): Record<string, string | null> {
 export function parseParameter(id: string, raw: Raw): Parameter {
   const typeName = String(raw.type);
   const array = typeName.endsWith('[]');
-  const kind = TYPE_ALIASES[array ? typeName.slice(0, -2) : typeName];
+  const baseName = array ? typeName.slice(0, -2) : typeName;
+  const kind = Object.hasOwn(TYPE_ALIASES, baseName) ? TYPE_ALIASES[baseName] : undefined;
   if (!kind) {
+    const custom = baseName.includes('.')
+      ? ` (custom Python field classes such as '${baseName}' cannot run in Damson)`
+      : '';
     throw new ParameterProblem(
       ['type'],
-      `unknown parameter type '${typeName}'; use one of ${Object.keys(TYPE_ALIASES).join(', ')} (with [] for arrays)`,
+      `unknown parameter type '${typeName}'${custom}; expected one of ${Object.keys(TYPE_ALIASES).join(', ')} (with [] for arrays)`,
     );
   }
   const allowed = new Set([...COMMON_KEYS, ...TYPE_KEYS[kind]]);
@@ -98,7 +116,8 @@ export function parseParameter(id: string, raw: Raw): Parameter {
     if (!allowed.has(key)) {
       throw new ParameterProblem(
         [key],
-        `'${key}' is not a key of a ${kind} parameter; allowed: ${[...allowed].join(', ')}`,
+        `unknown key '${key}' for a ${kind} parameter; expected one of: ${[...allowed].join(', ')}`,
+        false,
       );
     }
   }
@@ -127,12 +146,43 @@ export function parseParameter(id: string, raw: Raw): Parameter {
     parameter.minLength = lengthKey(raw, 'min-length');
     parameter.maxLength = lengthKey(raw, 'max-length');
   }
+  if (parameter.min !== undefined && parameter.max !== undefined && parameter.min > parameter.max) {
+    throw new ParameterProblem(
+      ['max'],
+      `'max' (${parameter.max}) is below 'min' (${parameter.min})`,
+    );
+  }
+  if (
+    parameter.minLength !== undefined &&
+    parameter.maxLength !== undefined &&
+    parameter.minLength > parameter.maxLength
+  ) {
+    throw new ParameterProblem(
+      ['max-length'],
+      `'max-length' (${parameter.maxLength}) is below 'min-length' (${parameter.minLength})`,
+    );
+  }
   if (kind === 'choice') parameter.choices = parseChoices(raw);
   if (kind === 'file') {
     if (raw['media-type'] !== undefined) parameter.mediaType = String(raw['media-type']);
     const mtp = raw['media-type-parameters'];
     if (mtp && typeof mtp === 'object' && !Array.isArray(mtp)) {
       parameter.mediaTypeParameters = mtp as Record<string, unknown>;
+    }
+    if (mtp !== undefined && (mtp === null || typeof mtp !== 'object' || Array.isArray(mtp))) {
+      throw new ParameterProblem(
+        ['media-type-parameters'],
+        "expected a mapping for 'media-type-parameters'",
+      );
+    }
+    if (raw['media-type'] !== undefined && typeof raw['media-type'] !== 'string') {
+      throw new ParameterProblem(['media-type'], "expected a media type such as 'text/plain'");
+    }
+    if (raw.extensions !== undefined && !Array.isArray(raw.extensions)) {
+      throw new ParameterProblem(
+        ['extensions'],
+        "expected a list of file extensions for 'extensions'",
+      );
     }
     if (Array.isArray(raw.extensions)) parameter.extensions = raw.extensions.map(String);
   }

@@ -17,50 +17,84 @@ export function loadServiceDirectory(directory: string): CatalogLoad {
       .filter((name) => SERVICE_FILE.test(name))
       .sort();
   } catch (error) {
-    return {
-      services: [],
-      errors: [
-        new ConfigError(
-          directory,
-          '',
-          `cannot read the services directory (${(error as Error).message})`,
-        ),
-      ],
-    };
+    const reason = `cannot read the services directory (${(error as Error).message})`;
+    return { services: [], errors: [new ConfigError(directory, '', reason)] };
   }
   const services: Service[] = [];
   const errors: ConfigError[] = [];
+  const seen = new Map<string, string>();
   for (const name of names) {
+    const file = path.join(directory, name);
+    const id = SERVICE_FILE.exec(name)?.[1] as string;
+    const twin = seen.get(id);
+    if (twin) {
+      errors.push(new ConfigError(file, '', `service id '${id}' is already defined by ${twin}`));
+      continue;
+    }
+    seen.set(id, name);
     try {
-      services.push(loadService(path.join(directory, name)));
+      services.push(loadService(file));
     } catch (error) {
       if (error instanceof ConfigError) errors.push(error);
-      else errors.push(new ConfigError(path.join(directory, name), '', (error as Error).message));
+      else errors.push(new ConfigError(file, '', (error as Error).message));
     }
   }
   return { services, errors };
 }
 
-/** The current services by id. Reloading keeps the last good version of a file that broke. */
+export interface FileProblem {
+  error: ConfigError;
+  /** When this error was first seen. */
+  since: Date;
+}
+
+export function serviceIdOf(file: string): string | undefined {
+  return SERVICE_FILE.exec(path.basename(file))?.[1];
+}
+
+/**
+ * The current services by id. Reloading keeps the last good version of a file that broke and
+ * remembers the error, which the service's status shows until the file is fixed.
+ */
 export class ServiceCatalog {
   private byId = new Map<string, Service>();
+  private problems = new Map<string, FileProblem>();
+  private readonly byRevision = new Map<string, Service>();
 
   constructor(readonly directory: string) {}
 
   reload(): ConfigError[] {
     const { services, errors } = loadServiceDirectory(this.directory);
     const next = new Map(services.map((s) => [s.id, s]));
+    const problems = new Map<string, FileProblem>();
     for (const error of errors) {
-      const id = SERVICE_FILE.exec(path.basename(error.file))?.[1];
-      const previous = id ? this.byId.get(id) : undefined;
-      if (id && previous) next.set(id, previous);
+      const id = serviceIdOf(error.file);
+      if (!id) continue;
+      const before = this.problems.get(id);
+      const since = before?.error.message === error.message ? before.since : new Date();
+      problems.set(id, { error, since });
+      const previous = this.byId.get(id);
+      if (previous && !next.has(id)) next.set(id, previous);
     }
+    for (const service of services)
+      this.byRevision.set(`${service.id}@${service.revision}`, service);
     this.byId = new Map([...next.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    this.problems = problems;
     return errors;
   }
 
   get(id: string): Service | undefined {
     return this.byId.get(id);
+  }
+
+  /** A revision this process has loaded, current or not. */
+  getRevision(id: string, revision: string): Service | undefined {
+    return this.byRevision.get(`${id}@${revision}`);
+  }
+
+  /** The error of the service's file when its last edit did not load (the old version serves). */
+  problem(id: string): FileProblem | undefined {
+    return this.problems.get(id);
   }
 
   list(): Service[] {

@@ -1,9 +1,31 @@
+import type { ConfigError } from '../errors';
 import type { CompiledCondition, ParamKind } from './condition/condition';
+
+/**
+ * How a runner is picked for a job. `default`: the runner named `default` (else the first).
+ * `rules`: the first rule whose condition holds over the job's values names the runner.
+ * `module`: a JavaScript function `(inputs, context) => runnerId | null`.
+ */
+export type SelectorSpec =
+  | { kind: 'default' }
+  | { kind: 'rules'; rules: SelectorRule[]; fallback: string | null }
+  | { kind: 'module'; modulePath: string; exportName: string };
+
+export interface SelectorRule {
+  condition: CompiledCondition;
+  runner: string;
+}
 
 /** A service as loaded from its service file: everything the server and scheduler need. */
 export interface Service {
   id: string;
   file: string;
+  /** A digest of the definition: jobs record it and run with the definition they were submitted with. */
+  revision: string;
+  /** The file's content after `!include`s, as JSON: enough to rebuild this Service later. */
+  definition: Record<string, unknown>;
+  /** Things that load but probably are mistakes (slivka accepted them silently). */
+  warnings: ConfigError[];
   name: string;
   description: string;
   author: string;
@@ -17,7 +39,7 @@ export interface Service {
   env: Record<string, string>;
   outputs: OutputSpec[];
   runners: RunnerSpec[];
-  selector: string | null;
+  selector: SelectorSpec;
   tests: ServiceTest[];
 }
 

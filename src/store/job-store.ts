@@ -38,6 +38,25 @@ export interface UsageRow {
   count: number;
 }
 
+/** A service definition as a job was submitted with it (JSON text of the file after includes). */
+export interface ServiceRevision {
+  service: string;
+  revision: string;
+  file: string;
+  definition: string;
+}
+
+export type ServiceHealth = 'OK' | 'WARNING' | 'DOWN';
+
+/** One outcome of a service health test (slivka's `servicestate`). */
+export interface ServiceStatusRecord {
+  service: string;
+  runner: string;
+  status: ServiceHealth;
+  message: string;
+  recordedAt: Date;
+}
+
 export type CancelOutcome =
   | { kind: 'not_found' }
   | { kind: 'finished'; job: Job }
@@ -76,6 +95,12 @@ export interface JobStore {
   insertUpload(upload: Upload): Promise<void>;
   getUpload(id: string): Promise<Upload | null>;
   usageStats(): Promise<UsageRow[]>;
+  /** Keeps a definition jobs refer to by revision; saving the same revision again does nothing. */
+  saveServiceRevision(revision: ServiceRevision): Promise<void>;
+  getServiceRevision(service: string, revision: string): Promise<ServiceRevision | null>;
+  recordServiceStatus(record: ServiceStatusRecord): Promise<void>;
+  /** The latest record per (service, runner). */
+  currentServiceStatuses(): Promise<ServiceStatusRecord[]>;
   /** Cheap liveness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -21,6 +21,7 @@ export interface JobRow {
   reason: string | null;
   priority: number;
   not_before: number | null;
+  service_revision: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -46,5 +47,6 @@ export function rowToJob(row: JobRow): Job {
     reason: row.reason,
     priority: row.priority,
     notBefore: date(row.not_before),
+    serviceRevision: row.service_revision ?? null,
   };
 }

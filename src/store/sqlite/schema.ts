@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   exit_code INTEGER,
   reason TEXT,
   priority INTEGER NOT NULL DEFAULT 0,
-  not_before INTEGER
+  not_before INTEGER,
+  service_revision TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
@@ -32,8 +33,30 @@ CREATE TABLE IF NOT EXISTS uploads (
   title TEXT,
   created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS service_revisions (
+  service TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  file TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (service, revision)
+);
+CREATE TABLE IF NOT EXISTS service_status (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  service TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  status TEXT NOT NULL,
+  message TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS service_status_current ON service_status (service, runner, seq);
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
 `;
+
+/** Columns added after the first release, for files created before them. */
+export const SQLITE_ADDED_COLUMNS: ReadonlyArray<
+  readonly [table: string, column: string, type: string]
+> = [['jobs', 'service_revision', 'TEXT']];

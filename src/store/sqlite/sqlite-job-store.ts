@@ -7,12 +7,15 @@ import type {
   JobFilter,
   JobPage,
   JobStore,
+  ServiceHealth,
+  ServiceRevision,
+  ServiceStatusRecord,
   TransitionPatch,
   Upload,
   UsageRow,
 } from '../job-store';
 import { rowToJob, type JobRow } from './row-mapping';
-import { SQLITE_SCHEMA } from './schema';
+import { SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
 
 const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
 /** Cursors are opaque to clients; inside they are the last row's sequence number. */
@@ -33,13 +36,19 @@ export class SqliteJobStore implements JobStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536');
     this.db.exec(SQLITE_SCHEMA);
+    for (const [table, column, type] of SQLITE_ADDED_COLUMNS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) {
+        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      }
+    }
   }
 
   async insertJob(job: NewJob): Promise<Job> {
     const row = this.db
       .prepare(
-        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before)
-         VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision)
+         VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
         job.id,
@@ -50,6 +59,7 @@ export class SqliteJobStore implements JobStore {
         job.workDir,
         job.priority ?? 0,
         job.notBefore?.getTime() ?? null,
+        job.serviceRevision ?? null,
       ) as JobRow;
     return rowToJob(row);
   }
@@ -224,6 +234,62 @@ export class SqliteJobStore implements JobStore {
          FROM jobs GROUP BY month, service ORDER BY month, service`,
       )
       .all() as UsageRow[];
+  }
+
+  async saveServiceRevision(revision: ServiceRevision): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO service_revisions (service, revision, file, definition, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, revision) DO NOTHING`,
+      )
+      .run(revision.service, revision.revision, revision.file, revision.definition, Date.now());
+  }
+
+  async getServiceRevision(service: string, revision: string): Promise<ServiceRevision | null> {
+    const row = this.db
+      .prepare('SELECT * FROM service_revisions WHERE service = ? AND revision = ?')
+      .get(service, revision) as ServiceRevision | undefined;
+    return row
+      ? { service: row.service, revision: row.revision, file: row.file, definition: row.definition }
+      : null;
+  }
+
+  async recordServiceStatus(record: ServiceStatusRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO service_status (service, runner, status, message, recorded_at) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(
+        record.service,
+        record.runner,
+        record.status,
+        record.message,
+        record.recordedAt.getTime(),
+      );
+  }
+
+  async currentServiceStatuses(): Promise<ServiceStatusRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.service, s.runner, s.status, s.message, s.recorded_at FROM service_status s
+         JOIN (SELECT MAX(seq) AS seq FROM service_status GROUP BY service, runner) latest
+           ON latest.seq = s.seq
+         ORDER BY s.service, s.runner`,
+      )
+      .all() as {
+      service: string;
+      runner: string;
+      status: ServiceHealth;
+      message: string;
+      recorded_at: number;
+    }[];
+    return rows.map((r) => ({
+      service: r.service,
+      runner: r.runner,
+      status: r.status,
+      message: r.message,
+      recordedAt: new Date(r.recorded_at),
+    }));
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,149 @@
+import type { ConfigError } from '../errors';
+import { splitWords } from './command/split-words';
+import type { ArgTemplate, OutputSpec, RunnerSpec, ServiceTest } from './service';
+import type { ServiceLocator } from './service-locator';
+
+type Raw = Record<string, unknown>;
+
+/** A template's quotes must balance; found at load time rather than when a job is built. */
+export function checkWords(locator: ServiceLocator, keyPath: string[], text: string): void {
+  try {
+    splitWords(text);
+  } catch (error) {
+    throw locator.error(keyPath, `${(error as Error).message} in ${JSON.stringify(text)}`, true);
+  }
+}
+
+/** slivka's runner classes, and Damson's short names, that Damson runs. */
+const SUPPORTED_RUNNERS = new Set([
+  'ShellRunner',
+  'SlivkaQueueRunner',
+  'SlurmRunner',
+  'GridEngineRunner',
+  'local',
+  'slurm',
+  'gridengine',
+]);
+/** Known to slivka but without a Damson agent: the file loads, jobs sent there end in ERROR. */
+const UNSUPPORTED_RUNNERS = new Set(['LSFRunner']);
+
+export function parseArgs(locator: ServiceLocator, raw: Raw): ArgTemplate[] {
+  return Object.entries(raw).map(([id, value]) => {
+    const a = value as Raw;
+    checkWords(locator, ['args', id, 'arg'], String(a.arg));
+    const symlink = (a.symlink as string | undefined) ?? null;
+    if (symlink !== null && (symlink.includes('/') || symlink === '.' || symlink === '..')) {
+      throw locator.error(
+        ['args', id, 'symlink'],
+        `expected a plain file name inside the job directory, got '${symlink}'`,
+        true,
+      );
+    }
+    return {
+      id,
+      template: String(a.arg),
+      symlink,
+      join: (a.join as string | undefined) ?? null,
+      default: (a.default as string | undefined) ?? null,
+    };
+  });
+}
+
+export function parseOutputs(raw: Raw): OutputSpec[] {
+  return Object.entries(raw).map(([id, value]) => {
+    const o = value as Raw;
+    return {
+      id,
+      path: String(o.path),
+      name: typeof o.name === 'string' ? o.name : id,
+      mediaType: typeof o['media-type'] === 'string' ? o['media-type'] : '',
+    };
+  });
+}
+
+export function parseRunners(
+  locator: ServiceLocator,
+  raw: Raw,
+  args: ArgTemplate[],
+  warnings: ConfigError[],
+): RunnerSpec[] {
+  const argIds = new Set(args.map((a) => a.id));
+  return Object.entries(raw).map(([id, value]) => {
+    const r = value as Raw;
+    const type = String(r.type);
+    if (UNSUPPORTED_RUNNERS.has(type) || (!SUPPORTED_RUNNERS.has(type) && type.includes('.'))) {
+      warnings.push(
+        locator.error(
+          ['execution', 'runners', id, 'type'],
+          `runner type '${type}' has no Damson agent; jobs sent to runner '${id}' end in ERROR`,
+          true,
+        ),
+      );
+    } else if (!SUPPORTED_RUNNERS.has(type)) {
+      throw locator.error(
+        ['execution', 'runners', id, 'type'],
+        `unknown runner type '${type}'; expected one of: ${[...SUPPORTED_RUNNERS].join(', ')}`,
+        true,
+      );
+    }
+    const consts = (r.consts as Record<string, string> | undefined) ?? {};
+    for (const key of Object.keys(consts)) {
+      if (!argIds.has(key)) {
+        warnings.push(
+          locator.error(
+            ['execution', 'runners', id, 'consts', key],
+            `'${key}' is not an argument id in 'args', so this constant is never used`,
+          ),
+        );
+      }
+    }
+    return {
+      id,
+      type,
+      parameters: (r.parameters as Raw | undefined) ?? {},
+      consts,
+      env: (r.env as Record<string, string> | undefined) ?? {},
+      selectorOptions: (r['selector-options'] as Raw | undefined) ?? {},
+    };
+  });
+}
+
+export function parseTests(
+  locator: ServiceLocator,
+  raw: unknown,
+  runnerIds: Set<string>,
+  args: ArgTemplate[],
+  warnings: ConfigError[],
+): ServiceTest[] {
+  if (!Array.isArray(raw)) return [];
+  const argIds = new Set(args.map((a) => a.id));
+  return (raw as Raw[]).map((t, i) => {
+    const applicableRunners = t['applicable-runners'] as string[];
+    for (const [j, runner] of applicableRunners.entries()) {
+      if (!runnerIds.has(runner)) {
+        throw locator.error(
+          ['tests', String(i), 'applicable-runners', String(j)],
+          `unknown runner '${runner}'; expected one of: ${[...runnerIds].join(', ')}`,
+          true,
+        );
+      }
+    }
+    const parameters = t.parameters as Record<string, string | string[]>;
+    for (const key of Object.keys(parameters)) {
+      if (!argIds.has(key)) {
+        warnings.push(
+          locator.error(
+            ['tests', String(i), 'parameters', key],
+            `'${key}' is not an argument id in 'args', so the test ignores it`,
+          ),
+        );
+      }
+    }
+    return {
+      applicableRunners,
+      parameters,
+      timeoutSeconds: (t.timeout as number | undefined) ?? 900,
+      intervalSeconds: (t.interval as number | undefined) ?? 3600,
+    };
+  });
+}
