@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings } from '../config/load-settings';
 import { DamsonError } from '../errors';
 import { DAMSON_VERSION } from '../http/api-router';
 import { createLogger } from '../lifecycle/logger';
 import { Supervisor } from '../lifecycle/supervisor';
-import { loadServiceDirectory } from '../services/service-catalog';
+import { checkServices } from '../services/check-services';
 import { runAgent } from './run-agent';
 import { runScheduler } from './run-scheduler';
 import { runServer } from './run-server';
@@ -50,12 +51,22 @@ async function start(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-function check(): void {
-  const settings = loadSettings();
-  const { services, errors } = loadServiceDirectory(settings.directories.services);
-  for (const s of services) process.stdout.write(`ok     ${s.id} (${s.file})\n`);
-  for (const e of errors) process.stdout.write(`error  ${e.message}\n`);
-  process.exit(errors.length ? 2 : 0);
+/** Exit 0 when every service file loads, 1 otherwise; one line per problem on stdout. */
+function check(servicesDirectory: string | undefined): void {
+  let directory = servicesDirectory;
+  if (directory === undefined) {
+    try {
+      directory = loadSettings().directories.services;
+    } catch (error) {
+      const message = error instanceof DamsonError ? error.message : String(error);
+      process.stdout.write(`error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.exit(1);
+    }
+  }
+  const report = checkServices(path.resolve(directory));
+  for (const line of report.problems) process.stdout.write(`${line}\n`);
+  process.stderr.write(`${report.summary}\n`);
+  process.exit(report.ok ? 0 : 1);
 }
 
 const program = new Command('damson')
@@ -84,10 +95,11 @@ program
   );
 program
   .command('check')
-  .description('validate settings and every service file')
-  .action(() => {
+  .argument('[services-dir]', 'directory of *.service.yaml files (default: from the settings)')
+  .description('validate every service file: exit 0 if all load, 1 otherwise')
+  .action((servicesDirectory?: string) => {
     try {
-      check();
+      check(servicesDirectory);
     } catch (error) {
       fail(error);
     }

@@ -5,6 +5,8 @@ import { createLogger } from '../lifecycle/logger';
 import { runShutdown } from '../lifecycle/shutdown';
 import { AgentLink } from '../scheduler/agent-link';
 import { Scheduler } from '../scheduler/scheduler';
+import { runnerKind } from '../scheduler/runner-kind';
+import { ServiceMonitor } from '../services/health/service-monitor';
 import { ServiceCatalog } from '../services/service-catalog';
 import { watchCatalog } from '../services/watch-catalog';
 import { WakeListener } from '../transport/wake';
@@ -45,6 +47,23 @@ export async function runScheduler(): Promise<void> {
   await link.start();
   await wake.start(() => scheduler.wake());
   scheduler.start();
+  const monitor = new ServiceMonitor(
+    catalog,
+    store,
+    (spec, kind, timeoutMs) => scheduler.testRuns.run(spec, kind, timeoutMs),
+    {
+      pollIntervalMs: 1000,
+      jobsDirectory: settings.directories.jobs,
+      host: { processEnv: process.env, home: settings.home },
+      runnerKind,
+    },
+    log,
+  );
+  // Agents say hello within a heartbeat; tests started before that would all report DOWN.
+  const monitorStart = setTimeout(
+    () => monitor.start(),
+    3 * settings.scheduler.heartbeatIntervalMs,
+  );
   log.info(
     { agents: settings.scheduler.agentsAddress, wake: settings.scheduler.wakeAddress },
     'scheduler running',
@@ -53,6 +72,13 @@ export async function runScheduler(): Promise<void> {
     runShutdown(
       [
         { name: 'stop intake', run: () => wake.close() },
+        {
+          name: 'stop service tests',
+          run: () => {
+            clearTimeout(monitorStart);
+            monitor.stop();
+          },
+        },
         { name: 'stop scheduling', run: () => scheduler.stop() },
         { name: 'stop watching', run: stopWatching },
         { name: 'close agent link', run: () => link.stop() },

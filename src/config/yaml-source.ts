@@ -72,8 +72,8 @@ export class YamlSource {
         position = this.positionOfNode(pair.key as Node) ?? position;
         node = pair.value;
         if (last && atValue) position = this.positionOfNode(node as Node) ?? position;
-      } else if (isSeq(node) && typeof key === 'number') {
-        node = node.items[key];
+      } else if (isSeq(node) && /^\d+$/.test(String(key))) {
+        node = node.items[Number(key)];
         position = this.positionOfNode(node as Node) ?? position;
       } else {
         break;

@@ -3,6 +3,7 @@ import { isFinished, type Job } from '../jobs';
 import type { Logger } from '../lifecycle/logger';
 import { buildCommand, type HostEnvironment } from '../services/command/build-command';
 import type { ServiceCatalog } from '../services/service-catalog';
+import { TestRuns } from '../services/health/test-runs';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import type { AgentMessage, DispatchSpec } from '../transport/protocol';
@@ -41,6 +42,8 @@ export class Scheduler {
   private startedAt = Date.now();
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
+  /** Service health tests share the agents with jobs but never touch the store. */
+  readonly testRuns = new TestRuns<AgentInfo>(() => this.link);
 
   constructor(
     private readonly store: JobStore,
@@ -228,6 +231,7 @@ export class Scheduler {
   };
 
   private async handle(agent: AgentInfo, message: AgentMessage): Promise<void> {
+    if (this.testRuns.handle(agent, message)) return;
     if (message.type === 'dispatch-ack') {
       if (message.accepted) {
         const job = await this.store.transition(message.jobId, 'QUEUED', message.fencingToken, {
@@ -273,6 +277,7 @@ export class Scheduler {
 
   stop(): void {
     this.stopped = true;
+    this.testRuns.stop();
     if (this.tickTimer) clearTimeout(this.tickTimer);
   }
 }
