@@ -38,7 +38,8 @@ export class YamlSource {
       throw new ConfigError(
         file,
         '',
-        `invalid YAML: ${problem.message.split('\n')[0]}`,
+        // The position is in the error already; yaml repeats it at the end of its message.
+        `invalid YAML: ${problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
         position?.line,
         position?.col,
       );

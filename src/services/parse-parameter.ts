@@ -116,7 +116,7 @@ export function parseParameter(id: string, raw: Raw): Parameter {
     if (!allowed.has(key)) {
       throw new ParameterProblem(
         [key],
-        `unknown key '${key}' for a ${kind} parameter; expected one of: ${[...allowed].join(', ')}`,
+        `unknown key '${key}' for ${kind === 'integer' ? 'an' : 'a'} ${kind} parameter; expected one of: ${[...allowed].join(', ')}`,
         false,
       );
     }
