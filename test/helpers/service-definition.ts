@@ -6,7 +6,9 @@ import type { Service } from '../../src/services/service';
 import { plainLocator } from '../../src/services/service-locator';
 
 /** The smallest valid service definition; tests override what they exercise. */
-export function minimalDefinition(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function minimalDefinition(
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     'slivka-version': '0.8.3',
     name: 'Test service',

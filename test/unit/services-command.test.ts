@@ -5,7 +5,12 @@ import { serviceOf } from '../helpers/service-definition';
 
 const HOME = '/srv/project';
 const HOST = {
-  processEnv: { PATH: '/usr/bin:/bin', VAR: 'VAR_VALUE', GLOBAL: 'global', BIN_PATH: '/usr/local/bin' },
+  processEnv: {
+    PATH: '/usr/bin:/bin',
+    VAR: 'VAR_VALUE',
+    GLOBAL: 'global',
+    BIN_PATH: '/usr/local/bin',
+  },
   home: HOME,
 };
 
@@ -105,17 +110,11 @@ describe('slivka argument interpolation cases', () => {
   });
   test('multiple values repeat the template', () => {
     expect(argsFor({ arg: '$(value)' }, ['a', 'b', 'c', 'd']).argv).toEqual(['a', 'b', 'c', 'd']);
-    expect(argsFor({ arg: '-m=$(value)' }, ['a', 'b', 'c']).argv).toEqual([
-      '-m=a',
-      '-m=b',
-      '-m=c',
-    ]);
+    expect(argsFor({ arg: '-m=$(value)' }, ['a', 'b', 'c']).argv).toEqual(['-m=a', '-m=b', '-m=c']);
     expect(argsFor({ arg: '-m $(value)' }, ['a', 'b']).argv).toEqual(['-m', 'a', '-m', 'b']);
   });
   test('multiple values joined with a character or a space are one element', () => {
-    expect(argsFor({ arg: '-m=$(value)', join: ',' }, ['a', 'b', 'c']).argv).toEqual([
-      '-m=a,b,c',
-    ]);
+    expect(argsFor({ arg: '-m=$(value)', join: ',' }, ['a', 'b', 'c']).argv).toEqual(['-m=a,b,c']);
     expect(argsFor({ arg: '-m $(value)', join: ' ' }, ['a', 'b', 'c']).argv).toEqual([
       '-m',
       'a b c',
@@ -158,7 +157,10 @@ describe('several arguments in YAML order', () => {
   });
   test.each<[JobInputs, string[]]>([
     [{}, ['example', 'out.txt']],
-    [{ opt0: 'inp', arg0: 'argv', flag0: 'true' }, ['example', '-i', 'inp', '--flag', 'argv', 'out.txt']],
+    [
+      { opt0: 'inp', arg0: 'argv', flag0: 'true' },
+      ['example', '-i', 'inp', '--flag', 'argv', 'out.txt'],
+    ],
     [
       { opt0: 'inp', opt1: 'out', opt2: 'app', flag0: 'true', arg0: 'argv' },
       ['example', '-i', 'inp', '-o', 'out', '-a', 'app', '--flag', 'argv', 'out.txt'],
@@ -283,7 +285,12 @@ describe('injection payloads (argv only, values inserted last and never re-scann
     expect(INJECTION_PAYLOADS.length).toBeGreaterThanOrEqual(40);
   });
   test.each(INJECTION_PAYLOADS)('%j arrives byte for byte as one element', (payload) => {
-    const argv = buildCommand(service, service.runners[0], { name: payload, other: payload }, HOST).argv;
+    const argv = buildCommand(
+      service,
+      service.runners[0],
+      { name: payload, other: payload },
+      HOST,
+    ).argv;
     expect(argv).toEqual(['example', `--name=${payload}`, payload]);
   });
   test('a real process receives every payload unchanged (no shell in between)', () => {
