@@ -45,6 +45,10 @@ export async function loadSelectorFunction(
     loaded.set(modulePath, entry);
   }
   const namespace = entry.module;
+  // CommonJS `module.exports = function (…) {…}` is its own default export.
+  if (exportName === 'default' && typeof namespace === 'function') {
+    return namespace as unknown as SelectorFunction;
+  }
   const fromDefault = namespace.default as Record<string, unknown> | undefined;
   const candidate =
     namespace[exportName] ??
