@@ -104,7 +104,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       problem?.keyword === 'additionalProperties'
         ? `unknown setting '${key}'`
         : (problem?.message ?? 'invalid');
-    const line = source?.lineOf(key.split('.')) ?? source?.lineOf([key]);
+    // Keys are written dotted (`server.host: …`) or nested (`server: {host: …}`).
+    const position =
+      source?.positionOf([key], true, true) ?? source?.positionOf(key.split('.'), true);
+    const line = position?.line;
     throw new ConfigError(file ?? home, key, reason, line);
   }
   return buildSettings(flat, home, file);

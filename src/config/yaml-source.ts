@@ -60,7 +60,12 @@ export class YamlSource {
    * Where the deepest node along `keyPath` starts (1-based line and column). With `atValue`, the
    * position of the value of the last key rather than of the key itself, for errors about a value.
    */
-  positionOf(keyPath: readonly (string | number)[], atValue = false): Position | undefined {
+  positionOf(
+    keyPath: readonly (string | number)[],
+    atValue = false,
+    /** Undefined rather than the nearest ancestor's position when the path does not exist. */
+    exact = false,
+  ): Position | undefined {
     let node: unknown = this.document.contents;
     let position = this.positionOfNode(node as Node | null);
     for (const [i, key] of keyPath.entries()) {
@@ -69,6 +74,7 @@ export class YamlSource {
         const pair = node.items.find(
           (item) => String((item.key as { value?: unknown })?.value) === String(key),
         );
+        if (!pair && exact) return undefined;
         if (!pair) break;
         position = this.positionOfNode(pair.key as Node) ?? position;
         node = pair.value;

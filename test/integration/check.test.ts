@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../helpers/damson-home';
+import { DAMSON_BIN } from '../helpers/damson-process';
+
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/services');
+
+function check(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT) {
+  const result = spawnSync(process.execPath, [DAMSON_BIN, 'check', ...args], {
+    encoding: 'utf8',
+    cwd,
+    env: { ...process.env, DAMSON_HOME: '', SLIVKA_HOME: '', ...env },
+  });
+  return {
+    code: result.status,
+    lines: result.stdout.split('\n').filter(Boolean),
+    stderr: result.stderr,
+  };
+}
+
+test('a good directory: exit 0, no problem lines', () => {
+  const { code, lines, stderr } = check([path.join(REPO_ROOT, 'services')]);
+  expect(code).toBe(0);
+  expect(lines).toEqual([]);
+  expect(stderr).toMatch(/3 service files in .*: 3 loaded, 0 with errors, 0 warnings/);
+});
+
+test('broken files: exit 1, one line per file naming file, line, column and key', () => {
+  const dir = path.join(FIXTURES, 'broken');
+  const { code, lines } = check([dir]);
+  expect(code).toBe(1);
+  const files = readdirSync(dir).sort();
+  expect(lines).toHaveLength(files.length);
+  lines.forEach((line, i) => {
+    expect(line).toMatch(
+      new RegExp(
+        `^error: ${dir.replace(/[.]/g, '\\.')}/${files[i].replace(/[.]/g, '\\.')}:\\d+:\\d+: at '[^']*': .+$`,
+      ),
+    );
+  });
+});
+
+test('warnings are listed but do not fail the check', () => {
+  const { code, lines } = check([path.join(FIXTURES, 'slivka-project/services')]);
+  expect(code).toBe(0);
+  expect(lines).toEqual([
+    expect.stringMatching(
+      /^warning: .*example\.service\.yaml:\d+:\d+: at 'execution\/selector': the Python selector/,
+    ),
+    expect.stringMatching(
+      /^warning: .*example\.service\.yaml:\d+:\d+: at 'tests\/1\/parameters\/intput-file'/,
+    ),
+  ]);
+});
+
+test('without an argument, the services directory comes from the project settings', () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'damson-check-'));
+  symlinkSync(path.join(FIXTURES, 'broken'), path.join(project, 'svc'));
+  writeFileSync(path.join(project, 'settings.yaml'), 'version: "0.8"\ndirectory.services: ./svc\n');
+  const { code, lines } = check([], { DAMSON_HOME: project });
+  expect(code).toBe(1);
+  expect(lines.length).toBe(readdirSync(path.join(FIXTURES, 'broken')).length);
+});
+
+test('a missing directory or broken settings: exit 1 with one line', () => {
+  const missing = check(['/nonexistent/services']);
+  expect(missing.code).toBe(1);
+  expect(missing.lines).toEqual([
+    expect.stringMatching(
+      /^error: \/nonexistent\/services: at '\/': cannot read the services directory/,
+    ),
+  ]);
+  const project = mkdtempSync(path.join(tmpdir(), 'damson-check-'));
+  writeFileSync(path.join(project, 'settings.yaml'), 'version: "0.8"\nserver.hostt: x\n');
+  const settings = check([], { DAMSON_HOME: project });
+  expect(settings.code).toBe(1);
+  expect(settings.lines).toEqual([
+    expect.stringMatching(/^error: .*settings\.yaml:2.*server\.hostt/),
+  ]);
+});
