@@ -6,7 +6,12 @@ import { parse, type ScalarTag } from 'yaml';
  * slivka's `!include other.yaml#key/sub/key` (also `::` as the separator), resolved relative to the
  * including file. Included files may include further files; a cycle is an error.
  */
-export function includeTag(fromFile: string, seen: ReadonlySet<string> = new Set()): ScalarTag {
+export function includeTag(
+  fromFile: string,
+  seen: ReadonlySet<string> = new Set(),
+  /** Collects every file read, so that a change to one can reload the service. */
+  included: Set<string> = new Set(),
+): ScalarTag {
   return {
     tag: '!include',
     resolve(value: string, onError: (message: string) => void): unknown {
@@ -17,9 +22,12 @@ export function includeTag(fromFile: string, seen: ReadonlySet<string> = new Set
         return null;
       }
       let document: unknown;
+      included.add(file);
       try {
         const text = readFileSync(file, 'utf8');
-        document = parse(text, { customTags: [includeTag(file, new Set([...seen, fromFile]))] });
+        document = parse(text, {
+          customTags: [includeTag(file, new Set([...seen, fromFile]), included)],
+        });
       } catch (error) {
         onError(`!include ${value}: ${(error as Error).message.split('\n')[0]}`);
         return null;

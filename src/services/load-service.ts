@@ -110,6 +110,7 @@ export function serviceFromDefinition(
     revision: revisionOf(doc),
     definition: doc,
     warnings,
+    includes: [],
     name: String(doc.name),
     description: (doc.description as string | undefined) ?? '',
     author: (doc.author as string | undefined) ?? '',
@@ -136,8 +137,11 @@ function parseCommand(locator: ServiceLocator, command: string | string[]): stri
 export function loadService(file: string): Service {
   const match = SERVICE_FILE.exec(path.basename(file));
   if (!match) throw new ConfigError(file, '', 'expected a file name of the form <id>.service.yaml');
-  const source = YamlSource.read(file, [includeTag(file)]);
-  return serviceFromDefinition(match[1], source.toJS(), yamlLocator(source));
+  const included = new Set<string>();
+  const source = YamlSource.read(file, [includeTag(file, new Set(), included)]);
+  const service = serviceFromDefinition(match[1], source.toJS(), yamlLocator(source));
+  service.includes = [...included].sort();
+  return service;
 }
 
 /** Rebuilds a Service recorded with a job, after its file may have changed or gone. */

@@ -10,6 +10,8 @@ import type { ServiceCatalog } from './service-catalog';
  */
 export class ServiceRevisions {
   private readonly saved = new Set<string>();
+  /** Definitions read back from the store; few, since old revisions only serve queued jobs. */
+  private readonly restored = new Map<string, Service>();
 
   constructor(
     private readonly store: JobStore,
@@ -37,8 +39,13 @@ export class ServiceRevisions {
     if (!job.serviceRevision || current?.revision === job.serviceRevision) return current;
     const known = this.catalog.getRevision(job.service, job.serviceRevision);
     if (known) return known;
+    const key = `${job.service}@${job.serviceRevision}`;
+    const cached = this.restored.get(key);
+    if (cached) return cached;
     const stored = await this.store.getServiceRevision(job.service, job.serviceRevision);
     if (!stored) return current;
-    return restoreService(job.service, stored.file, JSON.parse(stored.definition));
+    const service = restoreService(job.service, stored.file, JSON.parse(stored.definition));
+    this.restored.set(key, service);
+    return service;
   }
 }

@@ -26,6 +26,8 @@ export interface Service {
   definition: Record<string, unknown>;
   /** Things that load but probably are mistakes (slivka accepted them silently). */
   warnings: ConfigError[];
+  /** Files read through `!include`; a change to one reloads the service too. */
+  includes: string[];
   name: string;
   description: string;
   author: string;
