@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Node,
+} from 'yaml';
 import { ConfigError } from '../errors';
 
 export interface Position {
@@ -13,6 +22,7 @@ export class YamlSource {
     readonly file: string,
     private readonly document: Document,
     private readonly lines: LineCounter,
+    private readonly text: string,
   ) {}
 
   static read(file: string, customTags: Document['schema']['tags'] = []): YamlSource {
@@ -44,7 +54,7 @@ export class YamlSource {
         position?.col,
       );
     }
-    return new YamlSource(file, document, lines);
+    return new YamlSource(file, document, lines, text);
   }
 
   toJS(): unknown {
@@ -87,6 +97,28 @@ export class YamlSource {
       }
     }
     return position;
+  }
+
+  /**
+   * The position of the `offset`-th character (0-based) inside a one-line scalar value, for errors
+   * about part of a value such as a condition; the value's start when that cannot be known.
+   */
+  positionInValue(keyPath: readonly (string | number)[], offset: number): Position | undefined {
+    const start = this.positionOf(keyPath, true);
+    const node = this.document.getIn(keyPath, true);
+    if (!start || !isScalar(node) || !node.range || typeof node.source !== 'string') return start;
+    const raw = this.text.slice(node.range[0], node.range[1]);
+    const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+    const plain = node.type === Scalar.PLAIN;
+    // Escapes or line folding would shift columns; then the value's start is the honest answer.
+    const body = quoted ? raw.slice(1, -1) : raw;
+    if ((!quoted && !plain) || raw.includes('\n') || body !== node.source) return start;
+    return { line: start.line, col: start.col + (quoted ? 1 : 0) + offset };
+  }
+
+  errorInValue(keyPath: readonly (string | number)[], reason: string, offset: number): ConfigError {
+    const position = this.positionInValue(keyPath, offset);
+    return new ConfigError(this.file, keyPath.join('/'), reason, position?.line, position?.col);
   }
 
   error(keyPath: readonly (string | number)[], reason: string, atValue = false): ConfigError {

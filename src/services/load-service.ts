@@ -51,11 +51,10 @@ function parseParameters(locator: ServiceLocator, raw: Raw): Parameter[] {
       p.condition = compileCondition(expression, types, p.id);
     } catch (error) {
       if (!(error instanceof ConditionError)) throw error;
-      throw locator.error(
-        ['parameters', p.id, 'condition'],
-        `invalid condition ${JSON.stringify(expression)}: ${error.message}`,
-        true,
-      );
+      const reason = `invalid condition ${JSON.stringify(expression)}: ${error.message}`;
+      const keyPath = ['parameters', p.id, 'condition'];
+      if (error.column === undefined) throw locator.error(keyPath, reason, true);
+      throw locator.errorInValue(keyPath, reason, error.column - 1);
     }
   }
   return parameters;

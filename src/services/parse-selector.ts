@@ -86,7 +86,9 @@ function ruleSelector(
       return { condition, runner };
     } catch (error) {
       if (!(error instanceof ConditionError)) throw error;
-      throw locator.error([...keyPath, 'when'], `invalid condition: ${error.message}`, true);
+      const reason = `invalid condition: ${error.message}`;
+      if (error.column === undefined) throw locator.error([...keyPath, 'when'], reason, true);
+      throw locator.errorInValue([...keyPath, 'when'], reason, error.column - 1);
     }
   });
   const fallback = raw.default === undefined ? undefined : (raw.default as string | null);

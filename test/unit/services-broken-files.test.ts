@@ -48,16 +48,17 @@ const EXPECTED: Record<string, [number, number, string, RegExp]> = {
     /a file parameter cannot have a default/,
   ],
   '11-choice-without-choices': [4, 3, 'parameters/count/choices', /needs 'choices'/],
+  // Condition errors point inside the expression: the end of `count >`, the start of `cout`.
   '12-condition-syntax': [
     9,
-    16,
+    24,
     'parameters/count/condition',
     /invalid condition "count >": syntax error/,
   ],
-  '13-condition-unknown-name': [9, 16, 'parameters/count/condition', /unknown identifier 'cout'/],
+  '13-condition-unknown-name': [9, 17, 'parameters/count/condition', /unknown identifier 'cout'/],
   '14-condition-type-error': [
     9,
-    16,
+    17,
     'parameters/count/condition',
     /type error: '#' needs a text or an array, but got a number/,
   ],

@@ -301,3 +301,19 @@ describe('runners and tests', () => {
     expect(serviceOf({ command: 'other' }).revision).not.toBe(serviceOf().revision);
   });
 });
+
+describe('condition errors point inside the expression', () => {
+  const withCondition = (condition: string) =>
+    `slivka-version: "0.8"\nname: C\nparameters:\n  n:\n    name: N\n    type: int\n    condition: ${condition}\ncommand: x\nargs: {}\noutputs: {}\nexecution: {runners: {default: {type: local}}}\n`;
+  test.each([
+    ['self > zz', 7, 23],
+    ["'self > zz'", 7, 24],
+    ['"self >= 1 and zz"', 7, 31],
+    // An escape before the error would shift columns: the value's start is reported instead.
+    ['"\\u0073elf > zz"', 7, 16],
+  ])('%s', (condition, line, column) => {
+    const error = problem(() => loadServiceText(withCondition(condition), 'cond'));
+    expect(error.reason).toMatch(/unknown identifier 'zz'/);
+    expect([error.line, error.column]).toEqual([line, column]);
+  });
+});
