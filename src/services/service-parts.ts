@@ -24,6 +24,37 @@ const SUPPORTED_RUNNERS = new Set([
   'slurm',
   'gridengine',
 ]);
+/** slivka's runner constructor arguments: each a string or a list of strings. */
+const RUNNER_PARAMETERS: Record<string, string[]> = {
+  ShellRunner: [],
+  SlivkaQueueRunner: ['address'],
+  GridEngineRunner: ['qargs'],
+  SlurmRunner: ['sbatchargs'],
+  LSFRunner: ['bsubargs'],
+};
+
+function checkRunnerParameters(
+  locator: ServiceLocator,
+  id: string,
+  type: string,
+  parameters: Raw,
+  warnings: ConfigError[],
+): void {
+  const known = RUNNER_PARAMETERS[type];
+  for (const [key, value] of Object.entries(parameters)) {
+    const keyPath = ['execution', 'runners', id, 'parameters', key];
+    const isText = typeof value === 'string';
+    const isTextList = Array.isArray(value) && value.every((v) => typeof v === 'string');
+    if (known?.includes(key) && !isText && !isTextList) {
+      throw locator.error(keyPath, `expected a string or a list of strings for '${key}'`, true);
+    }
+    if (known && !known.includes(key)) {
+      const expected = known.length ? `; ${type} takes: ${known.join(', ')}` : '';
+      warnings.push(locator.error(keyPath, `'${key}' is not a ${type} parameter${expected}`));
+    }
+  }
+}
+
 /** Known to slivka but without a Damson agent: the file loads, jobs sent there end in ERROR. */
 const UNSUPPORTED_RUNNERS = new Set(['LSFRunner']);
 
@@ -86,6 +117,7 @@ export function parseRunners(
         true,
       );
     }
+    checkRunnerParameters(locator, id, type, (r.parameters as Raw | undefined) ?? {}, warnings);
     const consts = (r.consts as Record<string, string> | undefined) ?? {};
     for (const key of Object.keys(consts)) {
       if (!argIds.has(key)) {

@@ -317,3 +317,28 @@ describe('condition errors point inside the expression', () => {
     expect([error.line, error.column]).toEqual([line, column]);
   });
 });
+
+describe('runner parameters', () => {
+  const withRunner = (runner: Record<string, unknown>) =>
+    serviceOf({ execution: { runners: { default: runner } } });
+  test("slivka's arguments load: qargs and sbatchargs as a string or a list", () => {
+    expect(
+      withRunner({ type: 'GridEngineRunner', parameters: { qargs: '-q debug' } }).warnings,
+    ).toEqual([]);
+    expect(
+      withRunner({ type: 'SlurmRunner', parameters: { sbatchargs: ['--mem=1G', '-p', 'short'] } })
+        .warnings,
+    ).toEqual([]);
+  });
+  test('a wrong value type is an error', () => {
+    const error = problem(() => withRunner({ type: 'SlurmRunner', parameters: { sbatchargs: 5 } }));
+    expect(error.key).toBe('execution/runners/default/parameters/sbatchargs');
+    expect(error.reason).toBe("expected a string or a list of strings for 'sbatchargs'");
+  });
+  test('an unknown argument of a slivka runner is a warning', () => {
+    const s = withRunner({ type: 'SlurmRunner', parameters: { qargs: '-q x' } });
+    expect(s.warnings.map((w) => w.reason)).toEqual([
+      "'qargs' is not a SlurmRunner parameter; SlurmRunner takes: sbatchargs",
+    ]);
+  });
+});
