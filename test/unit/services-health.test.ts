@@ -218,3 +218,55 @@ tests:
     expect(runs.length).toBe(before + 3);
   }, 15_000);
 });
+
+describe('several tests on one runner', () => {
+  test('the worst latest outcome is recorded, whichever finishes last', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'damson-monitor-'));
+    const services = path.join(root, 'services');
+    mkdirSync(services);
+    writeFileSync(
+      path.join(services, 'two.service.yaml'),
+      `slivka-version: "0.8.3"
+name: Two tests
+parameters:
+  code: {name: Code, type: text}
+command: ["${process.execPath}", "-e", "setTimeout(() => process.exit(Number(process.argv[1])), process.argv[1] === '0' ? 300 : 0)", "--"]
+args:
+  code: {arg: $(value)}
+outputs: {}
+execution:
+  runners:
+    default: {type: ShellRunner}
+tests:
+  - applicable-runners: [default]
+    parameters: {code: "0"}
+  - applicable-runners: [default]
+    parameters: {code: "4"}
+`,
+    );
+    const store = new SqliteJobStore(path.join(root, 'store.sqlite'));
+    const catalog = new ServiceCatalog(services);
+    catalog.reload();
+    const monitor = new ServiceMonitor(
+      catalog,
+      store,
+      runLocally,
+      {
+        pollIntervalMs: 60_000,
+        jobsDirectory: path.join(root, 'jobs'),
+        host: { processEnv: { PATH: process.env.PATH }, home: root },
+        runnerKind: () => 'local',
+      },
+      pino({ level: 'silent' }),
+    );
+    // The passing test finishes last; slivka would then have shown OK.
+    await monitor.poll();
+    monitor.stop();
+    const [current] = await store.currentServiceStatuses();
+    expect([current.status, current.message]).toEqual([
+      'DOWN',
+      'test 2: completed unsuccessfully (FAILED: exit code 4)',
+    ]);
+    await store.close();
+  }, 15_000);
+});

@@ -17,6 +17,10 @@ export interface MonitorOptions {
   runnerKind: (type: string) => string | undefined;
 }
 
+type Verdict = { status: ServiceHealth; message: string };
+
+const SEVERITY: Record<ServiceHealth, number> = { OK: 0, WARNING: 1, DOWN: 2 };
+
 export type RunTest = (
   spec: DispatchSpec,
   kind: string,
@@ -42,6 +46,7 @@ export function testVerdict(outcome: TestRunOutcome): { status: ServiceHealth; m
 export class ServiceMonitor {
   private readonly lastStarted = new Map<string, number>();
   private readonly running = new Set<string>();
+  private readonly latest = new Map<string, { revision: string; verdict: Verdict }>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -77,7 +82,7 @@ export class ServiceMonitor {
           if (!runner) continue;
           this.lastStarted.set(key, now);
           this.running.add(key);
-          started.push(this.runOne(service, test, runner).finally(() => this.running.delete(key)));
+          started.push(this.runOne(service, index, runner).finally(() => this.running.delete(key)));
         }
       }
     }
@@ -88,14 +93,18 @@ export class ServiceMonitor {
     await Promise.all(started);
   }
 
-  private async runOne(service: Service, test: ServiceTest, runner: RunnerSpec): Promise<void> {
-    let verdict: { status: ServiceHealth; message: string };
+  private async runOne(service: Service, index: number, runner: RunnerSpec): Promise<void> {
+    let verdict: Verdict;
     try {
-      verdict = testVerdict(await this.execute(service, test, runner));
+      verdict = testVerdict(await this.execute(service, service.tests[index], runner));
     } catch (error) {
       verdict = { status: 'DOWN', message: (error as Error).message };
     }
-    this.log.info({ service: service.id, runner: runner.id, ...verdict }, 'service test finished');
+    this.log.info(
+      { service: service.id, runner: runner.id, test: index, ...verdict },
+      'service test finished',
+    );
+    verdict = this.worstForRunner(service, runner.id, index, verdict);
     try {
       await this.store.recordServiceStatus({
         service: service.id,
@@ -106,6 +115,29 @@ export class ServiceMonitor {
     } catch (error) {
       this.log.warn({ err: error, service: service.id }, 'cannot record a service test outcome');
     }
+  }
+
+  /**
+   * slivka let several tests of one runner overwrite each other's status; Damson records the
+   * worst latest outcome among them, so a passing test cannot hide a failing one.
+   */
+  private worstForRunner(service: Service, runnerId: string, index: number, verdict: Verdict) {
+    const key = (i: number) => `${service.id}\u0000${runnerId}\u0000${i}`;
+    this.latest.set(key(index), { revision: service.revision, verdict });
+    let worst = verdict;
+    for (const [i, test] of service.tests.entries()) {
+      if (i === index || !test.applicableRunners.includes(runnerId)) continue;
+      const other = this.latest.get(key(i));
+      if (other?.revision !== service.revision) continue;
+      if (SEVERITY[other.verdict.status] > SEVERITY[worst.status]) {
+        worst = { ...other.verdict, message: `test ${i + 1}: ${other.verdict.message}` };
+      }
+    }
+    const shared = service.tests.filter((t) => t.applicableRunners.includes(runnerId)).length > 1;
+    if (worst === verdict && shared && verdict.message) {
+      return { ...verdict, message: `test ${index + 1}: ${verdict.message}` };
+    }
+    return worst;
   }
 
   private async execute(
