@@ -116,6 +116,12 @@ export class YamlSource {
     return { line: start.line, col: start.col + (quoted ? 1 : 0) + offset };
   }
 
+  /** The comment on the same line after a plain value (`key: a #b` has the comment `b`). */
+  trailingComment(keyPath: readonly (string | number)[]): string | undefined {
+    const node = this.document.getIn(keyPath, true);
+    return isScalar(node) && node.type === Scalar.PLAIN && node.comment ? node.comment : undefined;
+  }
+
   errorInValue(keyPath: readonly (string | number)[], reason: string, offset: number): ConfigError {
     const position = this.positionInValue(keyPath, offset);
     return new ConfigError(this.file, keyPath.join('/'), reason, position?.line, position?.col);

@@ -10,7 +10,7 @@ import { parseParameter, ParameterProblem } from './parse-parameter';
 import { parseSelector } from './parse-selector';
 import { schemaProblem } from './schema-problem';
 import type { Parameter, Service } from './service';
-import { plainLocator, yamlLocator, type ServiceLocator } from './service-locator';
+import { commentHint, plainLocator, yamlLocator, type ServiceLocator } from './service-locator';
 import { serviceSchema } from './service-schema';
 import { checkWords, parseArgs, parseOutputs, parseRunners, parseTests } from './service-parts';
 
@@ -51,8 +51,8 @@ function parseParameters(locator: ServiceLocator, raw: Raw): Parameter[] {
       p.condition = compileCondition(expression, types, p.id);
     } catch (error) {
       if (!(error instanceof ConditionError)) throw error;
-      const reason = `invalid condition ${JSON.stringify(expression)}: ${error.message}`;
       const keyPath = ['parameters', p.id, 'condition'];
+      const reason = `invalid condition ${JSON.stringify(expression)}: ${error.message}${commentHint(locator, keyPath)}`;
       if (error.column === undefined) throw locator.error(keyPath, reason, true);
       throw locator.errorInValue(keyPath, reason, error.column - 1);
     }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ConfigError } from '../errors';
 import { compileCondition, ConditionError, type ParamTypeInfo } from './condition/condition';
 import type { SelectorSpec } from './service';
-import type { ServiceLocator } from './service-locator';
+import { commentHint, type ServiceLocator } from './service-locator';
 
 type Raw = Record<string, unknown>;
 
@@ -86,7 +86,7 @@ function ruleSelector(
       return { condition, runner };
     } catch (error) {
       if (!(error instanceof ConditionError)) throw error;
-      const reason = `invalid condition: ${error.message}`;
+      const reason = `invalid condition: ${error.message}${commentHint(locator, [...keyPath, 'when'])}`;
       if (error.column === undefined) throw locator.error([...keyPath, 'when'], reason, true);
       throw locator.errorInValue([...keyPath, 'when'], reason, error.column - 1);
     }

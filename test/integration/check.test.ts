@@ -27,6 +27,12 @@ test('a good directory: exit 0, no problem lines', () => {
   expect(stderr).toMatch(/3 service files in .*: 3 loaded, 0 with errors, 0 warnings/);
 });
 
+test('the collection covering every key: exit 0, no problem lines', () => {
+  const { code, lines, stderr } = check([path.join(FIXTURES, 'complete')]);
+  expect([code, lines]).toEqual([0, []]);
+  expect(stderr).toMatch(/4 service files in .*: 4 loaded, 0 with errors, 0 warnings/);
+});
+
 test('broken files: exit 1, one line per file naming file, line, column and key', () => {
   const dir = path.join(FIXTURES, 'broken');
   const { code, lines } = check([dir]);

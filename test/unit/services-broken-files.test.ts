@@ -107,6 +107,12 @@ const EXPECTED: Record<string, [number, number, string, RegExp]> = {
     /expected true, false, yes or no, got the string "maybe"/,
   ],
   '29-include-missing-file': [17, 12, '', /!include missing-runners\.yaml#runners: ENOENT/],
+  '31-condition-cut-by-comment': [
+    9,
+    29,
+    'parameters/count/condition',
+    /invalid condition "count > 1 and": .* \(YAML read '#count > 0' as a comment: quote the whole condition\)$/,
+  ],
   '30-test-timeout-text': [
     24,
     14,
