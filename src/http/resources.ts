@@ -25,6 +25,7 @@ export function parameterResource(p: Parameter): Record<string, unknown> {
   if (p.kind === 'text') {
     if (p.minLength !== undefined) out.minLength = p.minLength;
     if (p.maxLength !== undefined) out.maxLength = p.maxLength;
+    if (p.pattern !== undefined) out.pattern = p.pattern;
   }
   if (p.kind === 'choice') out.choices = Object.keys(p.choices ?? {});
   if (p.kind === 'file') {

@@ -18,7 +18,7 @@ const COMMON_KEYS = ['name', 'description', 'type', 'default', 'required', 'cond
 const TYPE_KEYS: Record<ParamKind, string[]> = {
   integer: ['min', 'max'],
   decimal: ['min', 'max', 'min-exclusive', 'max-exclusive'],
-  text: ['min-length', 'max-length'],
+  text: ['min-length', 'max-length', 'pattern'],
   flag: [],
   choice: ['choices'],
   file: ['media-type', 'media-type-parameters', 'extensions'],
@@ -56,6 +56,21 @@ function lengthKey(raw: Raw, key: string): number | undefined {
     throw new ParameterProblem(
       [key],
       `expected a non-negative whole number for '${key}', got ${value}`,
+    );
+  }
+  return value;
+}
+
+function patternKey(value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new ParameterProblem(['pattern'], "expected a regular expression for 'pattern'");
+  }
+  try {
+    new RegExp(value, 'u');
+  } catch (error) {
+    throw new ParameterProblem(
+      ['pattern'],
+      `invalid regular expression: ${(error as Error).message}`,
     );
   }
   return value;
@@ -145,6 +160,7 @@ export function parseParameter(id: string, raw: Raw): Parameter {
   if (kind === 'text') {
     parameter.minLength = lengthKey(raw, 'min-length');
     parameter.maxLength = lengthKey(raw, 'max-length');
+    if (raw.pattern !== undefined) parameter.pattern = patternKey(raw.pattern);
   }
   if (parameter.min !== undefined && parameter.max !== undefined && parameter.min > parameter.max) {
     throw new ParameterProblem(

@@ -60,6 +60,8 @@ export interface Parameter {
   maxExclusive: boolean;
   minLength?: number;
   maxLength?: number;
+  /** Damson's addition for text: the whole value must match (slivka had no pattern). */
+  pattern?: string;
   /** choice key → command-line value (null drops the argument). */
   choices?: Record<string, string | null>;
   mediaType?: string;

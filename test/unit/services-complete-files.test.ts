@@ -58,7 +58,9 @@ test('it uses every key of the service format', () => {
     ...['min', 'max', 'min-exclusive', 'max-exclusive', 'min-length', 'max-length', 'choices'].map(
       (k) => `parameter.${k}`,
     ),
-    ...['media-type', 'media-type-parameters', 'extensions'].map((k) => `parameter.${k}`),
+    ...['media-type', 'media-type-parameters', 'extensions', 'pattern'].map(
+      (k) => `parameter.${k}`,
+    ),
     ...[
       'integer',
       'int',

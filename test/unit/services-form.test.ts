@@ -281,3 +281,25 @@ describe('the two-pass condition algorithm (reference/slivka.md §2.4)', () => {
     });
   });
 });
+
+describe("text patterns (Damson's addition; slivka had none)", () => {
+  const f = form({
+    name: { name: 'Name', type: 'text', pattern: '[^-].*', required: false },
+    codes: { name: 'Codes', type: 'text[]', pattern: '[A-Z]{3}', required: false },
+  });
+  test('the whole value must match', async () => {
+    expect(await valueOf(f, { name: 'plain' }, 'name')).toBe('plain');
+    expect(await errorOf(f, { name: '--output=/etc/cron.d/x' })).toEqual([
+      ['name', 'pattern', 'Value does not match the pattern [^-].*'],
+    ]);
+    expect(await valueOf(f, { codes: ['ABC', 'XYZ'] }, 'codes')).toEqual(['ABC', 'XYZ']);
+    expect(await errorOf(f, { codes: ['ABC', 'ABCD'] })).toEqual([
+      ['codes', 'pattern', 'Value does not match the pattern [A-Z]{3}'],
+    ]);
+  });
+  test('an invalid expression is a load error', () => {
+    expect(() => form({ x: { name: 'X', type: 'text', pattern: '([a-z' } })).toThrow(
+      /at 'parameters\/x\/pattern': invalid regular expression/,
+    );
+  });
+});

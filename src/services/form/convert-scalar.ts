@@ -42,6 +42,18 @@ function toDecimal(p: Parameter, raw: unknown): Converted<number> {
   return Number.isFinite(value) ? bounds(p, value) : invalid('Invalid decimal number');
 }
 
+const compiled = new Map<string, RegExp>();
+
+/** The pattern must match the whole value, as an HTML form's `pattern` attribute does. */
+function fullMatch(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(`^(?:${pattern})$`, 'u');
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 function toText(p: Parameter, raw: unknown): Converted<string> {
   if (typeof raw === 'object' || typeof raw === 'boolean') return invalid('Invalid text value');
   const value = String(raw);
@@ -51,6 +63,9 @@ function toText(p: Parameter, raw: unknown): Converted<string> {
   }
   if (p.maxLength !== undefined && length > p.maxLength) {
     return invalid(`Value is too long. Max ${p.maxLength} characters`, 'max_length');
+  }
+  if (p.pattern !== undefined && !fullMatch(p.pattern).test(value)) {
+    return invalid(`Value does not match the pattern ${p.pattern}`, 'pattern');
   }
   return { ok: true, value };
 }
