@@ -12,7 +12,14 @@ import { schemaProblem } from './schema-problem';
 import type { Parameter, Service } from './service';
 import { commentHint, plainLocator, yamlLocator, type ServiceLocator } from './service-locator';
 import { serviceSchema } from './service-schema';
-import { checkWords, parseArgs, parseOutputs, parseRunners, parseTests } from './service-parts';
+import {
+  checkWords,
+  parseArgs,
+  parseOutputs,
+  parseRunners,
+  parseTests,
+  unusedWarnings,
+} from './service-parts';
 
 export const SERVICE_FILE = /^([a-zA-Z0-9_\-.]+)\.service\.ya?ml$/;
 
@@ -96,6 +103,7 @@ export function serviceFromDefinition(
   const args = parseArgs(locator, doc.args as Raw);
   const runners = parseRunners(locator, execution.runners as Raw, args, warnings);
   const runnerIds = new Set(runners.map((r) => r.id));
+  warnings.push(...unusedWarnings(locator, parameters, args, runners));
   const selector = parseSelector(
     locator,
     execution.selector,

@@ -80,6 +80,44 @@ export function parseArgs(locator: ServiceLocator, raw: Raw): ArgTemplate[] {
   });
 }
 
+/**
+ * Likely typos slivka accepted silently: an argument that can never get a value (no parameter
+ * of its id, no default, no runner constant), and a parameter that never reaches the command.
+ */
+export function unusedWarnings(
+  locator: ServiceLocator,
+  parameters: { id: string }[],
+  args: ArgTemplate[],
+  runners: RunnerSpec[],
+): ConfigError[] {
+  const warnings: ConfigError[] = [];
+  const parameterIds = new Set(parameters.map((p) => p.id));
+  const argIds = new Set(args.map((a) => a.id));
+  const constIds = new Set(runners.flatMap((r) => Object.keys(r.consts)));
+  const known = (ids: Set<string>) => [...ids].join(', ') || 'none';
+  for (const arg of args) {
+    if (parameterIds.has(arg.id) || arg.default !== null || constIds.has(arg.id)) continue;
+    if (!/\$(\(value\)|\{value\}|value(?![A-Za-z0-9_]))/.test(arg.template)) continue;
+    warnings.push(
+      locator.error(
+        ['args', arg.id],
+        `argument '${arg.id}' has no parameter of that id, no default and no runner constant, ` +
+          `so it is never used (parameters: ${known(parameterIds)})`,
+      ),
+    );
+  }
+  for (const p of parameters) {
+    if (argIds.has(p.id)) continue;
+    warnings.push(
+      locator.error(
+        ['parameters', p.id],
+        `parameter '${p.id}' has no argument of that id in 'args', so its value never reaches the command`,
+      ),
+    );
+  }
+  return warnings;
+}
+
 export function parseOutputs(raw: Raw): OutputSpec[] {
   return Object.entries(raw).map(([id, value]) => {
     const o = value as Raw;

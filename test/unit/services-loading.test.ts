@@ -283,13 +283,14 @@ describe('runners and tests', () => {
       'execution/runners/mine/type',
     ]);
   });
-  test('consts for an argument that does not exist are a warning', () => {
+  test('consts for an argument that does not exist are a warning (and so is the orphaned arg)', () => {
     const s = serviceOf({
       args: { threads: { arg: '-t $(value)' } },
       execution: { runners: { default: { type: 'local', consts: { thread: '4' } } } },
     });
     expect(s.warnings.map((w) => w.reason)).toEqual([
       "'thread' is not an argument id in 'args', so this constant is never used",
+      "argument 'threads' has no parameter of that id, no default and no runner constant, so it is never used (parameters: none)",
     ]);
   });
   test('test timeout and interval default to 900 and 3600 seconds', () => {
@@ -339,6 +340,31 @@ describe('runner parameters', () => {
     const s = withRunner({ type: 'SlurmRunner', parameters: { qargs: '-q x' } });
     expect(s.warnings.map((w) => w.reason)).toEqual([
       "'qargs' is not a SlurmRunner parameter; SlurmRunner takes: sbatchargs",
+    ]);
+  });
+});
+
+describe('likely typos between parameters and args are warnings', () => {
+  test('an argument that can never get a value, and a parameter that never reaches the command', () => {
+    const s = serviceOf({
+      parameters: { 'input-file': { name: 'In', type: 'file' } },
+      args: {
+        inputfile: { arg: '--in $(value)' },
+        fixed: { arg: '--fixed' },
+        threads: { arg: '-t $(value)' },
+        out: { arg: '-o $(value)', default: 'out.txt' },
+      },
+      execution: { runners: { default: { type: 'local', consts: { threads: '2' } } } },
+    });
+    expect(s.warnings.map((w) => [w.key, w.reason])).toEqual([
+      [
+        'args/inputfile',
+        "argument 'inputfile' has no parameter of that id, no default and no runner constant, so it is never used (parameters: input-file)",
+      ],
+      [
+        'parameters/input-file',
+        "parameter 'input-file' has no argument of that id in 'args', so its value never reaches the command",
+      ],
     ]);
   });
 });

@@ -30,6 +30,7 @@ command: tool
 args:
   size: {arg: "--size=$(value)"}
   mode: {arg: "$(value)"}
+  seqs: {arg: "$(value)"}
 outputs: {log: {path: stdout}}
 `;
 
