@@ -100,6 +100,33 @@ export class YamlSource {
   }
 
   /**
+   * The first scalar along `keyPath` that carries a custom tag (such as `!include`) and has keys
+   * left below it: what the rest of the path is looked up in lives elsewhere.
+   */
+  taggedScalarAlong(
+    keyPath: readonly (string | number)[],
+  ): { tag: string; value: string; rest: string[] } | undefined {
+    let node: unknown = this.document.contents;
+    for (const [i, key] of keyPath.entries()) {
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (item) => String((item.key as { value?: unknown })?.value) === String(key),
+        );
+        node = pair?.value;
+      } else if (isSeq(node) && /^\d+$/.test(String(key))) {
+        node = node.items[Number(key)];
+      } else {
+        return undefined;
+      }
+      if (isScalar(node) && node.tag && typeof node.source === 'string' && i < keyPath.length - 1) {
+        return { tag: node.tag, value: node.source, rest: keyPath.slice(i + 1).map(String) };
+      }
+      if (!node) return undefined;
+    }
+    return undefined;
+  }
+
+  /**
    * The position of the `offset`-th character (0-based) inside a one-line scalar value, for errors
    * about part of a value such as a condition; the value's start when that cannot be known.
    */

@@ -113,6 +113,13 @@ const EXPECTED: Record<string, [number, number, string, RegExp]> = {
     'parameters/count/condition',
     /invalid condition "count > 1 and": .* \(YAML read '#count > 0' as a comment: quote the whole condition\)$/,
   ],
+  // The service file's line is the !include; the reason adds where the mistake is written.
+  '32-mistake-inside-include': [
+    17,
+    3,
+    'execution/runners/cluster/type',
+    /unknown runner type 'SlurmRuner'.* \(in .*\/included\/bad-runners\.yaml:6:11\)$/,
+  ],
   '30-test-timeout-text': [
     24,
     14,
