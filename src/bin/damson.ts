@@ -52,7 +52,7 @@ async function start(): Promise<void> {
 }
 
 /** Exit 0 when every service file loads, 1 otherwise; one line per problem on stdout. */
-function check(servicesDirectory: string | undefined): void {
+function check(servicesDirectory: string | undefined, strict: boolean): void {
   let directory = servicesDirectory;
   if (directory === undefined) {
     try {
@@ -66,7 +66,7 @@ function check(servicesDirectory: string | undefined): void {
   const report = checkServices(path.resolve(directory));
   for (const line of report.problems) process.stdout.write(`${line}\n`);
   process.stderr.write(`${report.summary}\n`);
-  process.exit(report.ok ? 0 : 1);
+  process.exit(report.ok && !(strict && report.problems.length) ? 0 : 1);
 }
 
 const program = new Command('damson')
@@ -97,9 +97,10 @@ program
   .command('check')
   .argument('[services-dir]', 'directory of *.service.yaml files (default: from the settings)')
   .description('validate every service file: exit 0 if all load, 1 otherwise')
-  .action((servicesDirectory?: string) => {
+  .option('--strict', 'fail on warnings too')
+  .action((servicesDirectory: string | undefined, options: { strict?: boolean }) => {
     try {
-      check(servicesDirectory);
+      check(servicesDirectory, options.strict === true);
     } catch (error) {
       fail(error);
     }

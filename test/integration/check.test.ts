@@ -48,9 +48,11 @@ test('broken files: exit 1, one line per file naming file, line, column and key'
   });
 });
 
-test('warnings are listed but do not fail the check', () => {
+test('warnings are listed but do not fail the check, unless --strict', () => {
   const { code, lines } = check([path.join(FIXTURES, 'slivka-project/services')]);
   expect(code).toBe(0);
+  const strict = check(['--strict', path.join(FIXTURES, 'slivka-project/services')]);
+  expect([strict.code, strict.lines]).toEqual([1, lines]);
   expect(lines).toEqual([
     expect.stringMatching(
       /^warning: .*example\.service\.yaml:\d+:\d+: at 'execution\/selector': the Python selector/,
