@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,9 @@ let api: ApiClient;
  * tests can run side by side (and the wake socket, which slivka does not have, gets one too).
  */
 beforeAll(async () => {
+  // slivka's example runs `python`, unchanged; say so plainly rather than fail obscurely.
+  const python = spawnSync('python', ['--version'], { encoding: 'utf8' });
+  if (python.status !== 0) throw new Error('this test needs `python` (3.x) on PATH, as slivka did');
   const dir = mkdtempSync(path.join(tmpdir(), 'slivka-project-'));
   cpSync(PROJECT, dir, { recursive: true });
   const [port, agents, wake] = [await freePort(), await freePort(), await freePort()];
