@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -206,6 +206,10 @@ tests:
     expect(fine?.links).toEqual([{ name: 'in.txt', target: path.join(root, 'input.txt') }]);
     expect(fine?.jobId).toMatch(/^service-test-[0-9a-f]{16}$/);
     expect(fine?.cwd.startsWith(path.join(root, 'jobs', '.service-tests'))).toBe(true);
+    // Finished tests leave nothing behind; the timed-out one keeps its directory.
+    expect(readdirSync(path.join(root, 'jobs', '.service-tests'))).toEqual([
+      path.basename(runs.find((r) => r.runner === 'slow')?.cwd ?? ''),
+    ]);
   }, 15_000);
 
   test('a test is not run again before its interval has passed', async () => {

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../lifecycle/logger';
 import type { ServiceHealth, JobStore } from '../../store/job-store';
@@ -172,6 +173,9 @@ export class ServiceMonitor {
       links: command.links,
       timeoutMs: null,
     };
-    return this.runTest(spec, kind, test.timeoutSeconds * 1000);
+    const outcome = await this.runTest(spec, kind, test.timeoutSeconds * 1000);
+    // A test that timed out may still be stopping; its directory stays for a post-mortem.
+    if (outcome.kind !== 'timeout') await rm(spec.cwd, { recursive: true, force: true });
+    return outcome;
   }
 }
