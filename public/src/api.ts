@@ -1,0 +1,152 @@
+/*
+ * The public JSON API, and nothing else. URLs are relative to the page, so the portal works under
+ * a `server.prefix` as well as at the root; `@url` and `@content` from the server are used as given.
+ */
+
+export interface ParameterResource {
+  type: string;
+  id: string;
+  name: string;
+  description: string;
+  required: boolean;
+  array: boolean;
+  default: unknown;
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  choices?: string[];
+  mediaType?: string;
+  extensions?: string[];
+  condition?: string;
+}
+
+export interface ServiceStatus {
+  status: string;
+  errorMessage: string;
+  timestamp: string;
+}
+
+export interface ServiceResource {
+  '@url': string;
+  id: string;
+  name: string;
+  description: string;
+  author: string;
+  version: string;
+  license: string;
+  classifiers: string[];
+  parameters: ParameterResource[];
+  status?: ServiceStatus;
+}
+
+export type ParameterValue = string | string[] | null;
+
+export interface JobResource {
+  '@url': string;
+  id: string;
+  service: string;
+  parameters: Record<string, ParameterValue>;
+  submissionTime: string;
+  completionTime: string | null;
+  finished: boolean;
+  status: string;
+}
+
+export interface FileResource {
+  '@url': string;
+  '@content': string;
+  id: string;
+  jobId: string | null;
+  path: string;
+  label: string;
+  mediaType: string;
+}
+
+export interface FieldError {
+  parameter: string;
+  errorCode: string;
+  message: string;
+}
+
+export interface UsageRow {
+  month: string;
+  service: string;
+  count: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The server's JSON error body names the problem; fall back to the status line. */
+function errorMessage(status: number, body: unknown): string {
+  if (body && typeof body === 'object' && 'error' in body) {
+    const error = (body as { error: { message?: unknown } }).error;
+    if (error && typeof error.message === 'string') return error.message;
+  }
+  return `The server answered ${status}.`;
+}
+
+export async function requestJson<T>(url: string, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
+  } catch {
+    throw new ApiError(0, 'The server could not be reached.', null);
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, body), body);
+  return body as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  services: async (): Promise<ServiceResource[]> =>
+    (await requestJson<{ services: ServiceResource[] }>('api/services')).services,
+  service: (id: string): Promise<ServiceResource> =>
+    requestJson<ServiceResource>(`api/services/${enc(id)}`),
+  job: (id: string, query = ''): Promise<JobResource> =>
+    requestJson<JobResource>(`api/jobs/${enc(id)}${query}`),
+  files: async (id: string): Promise<FileResource[]> =>
+    (await requestJson<{ files: FileResource[] }>(`api/jobs/${enc(id)}/files`)).files,
+  cancel: (id: string): Promise<unknown> =>
+    requestJson<unknown>(`api/jobs/${enc(id)}`, { method: 'DELETE' }),
+  submit: (serviceId: string, form: FormData): Promise<JobResource> =>
+    requestJson<JobResource>(`api/services/${enc(serviceId)}/jobs`, { method: 'POST', body: form }),
+  stats: async (): Promise<UsageRow[]> => {
+    // slivka spells the key `usageStatictics`; accept the corrected spelling too.
+    const body = await requestJson<{ usageStatictics?: UsageRow[]; usageStatistics?: UsageRow[] }>(
+      'api/stats',
+    );
+    return body.usageStatistics ?? body.usageStatictics ?? [];
+  },
+};
+
+export const FINISHED_STATES = [
+  'REJECTED',
+  'COMPLETED',
+  'INTERRUPTED',
+  'DELETED',
+  'FAILED',
+  'ERROR',
+] as const;
+
+export function isFinished(job: Pick<JobResource, 'status' | 'finished'>): boolean {
+  return job.finished || (FINISHED_STATES as readonly string[]).includes(job.status);
+}
