@@ -104,7 +104,7 @@ export async function requestJson<T>(url: string, init?: RequestInit): Promise<T
     throw new ApiError(0, 'The server could not be reached.', null);
   }
   const text = await res.text();
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {

@@ -67,3 +67,13 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** `el.append` that also takes the null/false holes conditional children leave. */
+export function put(el: Node, ...children: (Child | Child[])[]): void {
+  append(el, children);
+}
+
+export function replace(el: Element, ...children: (Child | Child[])[]): void {
+  clear(el);
+  append(el, children);
+}
