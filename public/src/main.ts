@@ -88,6 +88,7 @@ async function render(): Promise<void> {
           knownFiles: myJobs.knownFiles(),
           prefill: await prefillFrom(route.query.get('from')),
           navigate,
+          rerender: () => void render(),
         });
         break;
       case 'job': {

@@ -14,11 +14,18 @@ export interface MyJob {
   outputs?: { id: string; label: string }[];
 }
 
+/** The part of the Web Storage API used here (kept DOM-free so Node tests can load this file). */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 const KEY = 'damson.my-jobs.v1';
 const MAX_JOBS = 500;
 
 export class MyJobs {
-  constructor(private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>) {}
+  constructor(private readonly storage: KeyValueStorage) {}
 
   /** Newest first. */
   list(): MyJob[] {
@@ -90,14 +97,15 @@ export class MyJobs {
 /** localStorage can be missing or throw (disabled cookies); then nothing is remembered. */
 export function browserJobs(): MyJobs {
   try {
-    if (typeof localStorage !== 'undefined') return new MyJobs(localStorage);
+    const storage = (globalThis as { localStorage?: KeyValueStorage }).localStorage;
+    if (storage) return new MyJobs(storage);
   } catch {
     // fall through
   }
   const memory = new Map<string, string>();
   return new MyJobs({
-    getItem: (k) => memory.get(k) ?? null,
-    setItem: (k, v) => void memory.set(k, v),
-    removeItem: (k) => void memory.delete(k),
+    getItem: (k: string) => memory.get(k) ?? null,
+    setItem: (k: string, v: string) => void memory.set(k, v),
+    removeItem: (k: string) => void memory.delete(k),
   });
 }

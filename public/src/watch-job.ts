@@ -9,6 +9,7 @@ export interface JobWatcher {
 const POLL_INTERVAL_MS = 1000;
 const LONG_POLL_SECONDS = 30;
 const MAX_RETRY_MS = 10_000;
+const LONG_POLL_EVIDENCE_MS = 900;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,6 +29,7 @@ export function watchJob(
   const poll = async (initial: JobResource | null): Promise<void> => {
     let last = initial;
     let failures = 0;
+    let waitHonoured = false;
     while (!stopped && !(last && isFinished(last))) {
       const started = Date.now();
       const query = last
@@ -39,9 +41,9 @@ export function watchJob(
         if (stopped) return;
         const waited = Date.now() - started;
         const unchanged = last !== null && job.status === last.status;
-        // A server without long-poll answers at once with the same state: fall back to polling.
-        const mode: WatchMode =
-          last && (waited >= POLL_INTERVAL_MS || !unchanged) ? 'long-poll' : 'polling';
+        // A server without long-poll answers at once with the same state: that is polling.
+        if (unchanged && waited >= LONG_POLL_EVIDENCE_MS) waitHonoured = true;
+        const mode: WatchMode = waitHonoured ? 'long-poll' : 'polling';
         last = job;
         onJob(job, mode);
         if (unchanged && waited < POLL_INTERVAL_MS) await sleep(POLL_INTERVAL_MS - waited);

@@ -184,6 +184,7 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     page.on('request', onRequest);
     await page.goto(`${home.baseUrl}/#/services/words`);
     await page.getByRole('heading', { level: 1, name: 'Word formatter' }).waitFor();
+    await page.screenshot({ path: screenshotPath('form-every-type'), fullPage: true });
 
     const separator = page.getByLabel('Separator');
     await expect(separator.isDisabled()).resolves.toBe(true);
@@ -298,6 +299,37 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
       page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned),
     ).resolves.toBeUndefined();
     expect(dialogs).toEqual([]);
+  });
+
+  it('works from the keyboard alone, and says how it follows the job', async () => {
+    await page.goto(`${home.baseUrl}/#/services/sleep`);
+    await page.getByRole('heading', { level: 1, name: 'Sleep' }).waitFor();
+    // The skip link is the first focusable element, and shows itself when focused.
+    await expect(
+      page.evaluate(() => document.querySelector('a[href], button, input, select')?.className),
+    ).resolves.toBe('skip-link');
+    await page.locator('.skip-link').focus();
+    await expect(
+      page
+        .locator('.skip-link')
+        .boundingBox()
+        .then((box) => (box?.x ?? -1) >= 0),
+    ).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('H1');
+    await page.getByLabel('Seconds').focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('0.2');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/jobs\//);
+    const id = jobIdFromUrl();
+    submitted.push(id);
+    await waitForState(/^COMPLETED$/);
+    const events = await fetch(`${home.baseUrl}/api/jobs/${id}/events`);
+    await events.body?.cancel();
+    const mode = await page.locator('.mode').textContent();
+    if (events.status === 404) expect(mode).toMatch(/checked every second|waiting for changes/);
+    else expect(mode).toBe(' (live)');
   });
 
   it('lists this browser’s jobs newest first, with their states', async () => {

@@ -25,6 +25,7 @@ export interface FormContext {
   /** Values to start from (a previous job's parameters), by parameter id. */
   prefill: Record<string, string[]>;
   navigate: (hash: string) => void;
+  rerender: () => void;
 }
 
 function fieldView(r: ParameterResource, ctx: FormContext): FieldView {
@@ -96,7 +97,9 @@ export async function renderServiceForm(
   const views = service.parameters.map((r) => fieldView(r, ctx));
   const summary = h('div', { class: 'error-summary', tabindex: '-1', hidden: true, role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Submit job');
-  const reset = h('button', { type: 'reset', class: 'secondary' }, 'Reset');
+  // Rebuilding the form is the only reset that also forgets dropped files and added items.
+  const reset = h('button', { type: 'button', class: 'secondary' }, 'Reset');
+  reset.addEventListener('click', () => ctx.rerender());
   const form = h(
     'form',
     { class: 'job-form', novalidate: true, 'aria-label': `${service.name} parameters` },
@@ -172,7 +175,6 @@ export async function renderServiceForm(
       refresh(false);
     }
   });
-  form.addEventListener('reset', () => setTimeout(() => refresh(false)));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
