@@ -232,6 +232,16 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await expect(words.locator('pre').textContent()).resolves.toBe(
       '1) HELLO\n2) HELLO\n3) WORLD\n4) WORLD\n',
     );
+
+    // "Run again" opens the form filled with this job's values.
+    await page.getByRole('link', { name: 'Run again with these values' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Word formatter' }).waitFor();
+    await expect(page.getByLabel('Words 1', { exact: true }).inputValue()).resolves.toBe('Hello');
+    await expect(page.getByLabel('Words 2', { exact: true }).inputValue()).resolves.toBe('World');
+    await expect(page.getByLabel('Repeat').inputValue()).resolves.toBe('2');
+    await expect(page.getByLabel('Letter case').inputValue()).resolves.toBe('upper');
+    await expect(page.getByLabel('Number the lines').isChecked()).resolves.toBe(true);
+    await expect(page.getByLabel('Separator').inputValue()).resolves.toBe(') ');
   });
 
   it('cancels a long job from its page', async () => {
@@ -379,6 +389,12 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     }
     await phone.screenshot({ path: screenshotPath('job-phone'), fullPage: true });
     await phone.close();
+  });
+
+  it('says so when a job does not exist', async () => {
+    await page.goto(`${home.baseUrl}/#/jobs/NoSuchJob0000000`);
+    await page.getByRole('heading', { level: 1, name: 'Cannot show this page' }).waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not found/i);
   });
 
   it('asked no other host for anything', () => {

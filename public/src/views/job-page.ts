@@ -13,13 +13,13 @@ import { openPreview, outputItem } from './output-preview';
 
 const FILES_INTERVAL_MS = 2000;
 
-/** slivka's timestamps are the server's local time without a zone; read them as local time. */
+/** Wire timestamps are UTC without a zone (slivka's format); shown in the reader's local time. */
 export function parseWireTime(text: string | null): Date | null {
   if (!text) return null;
   const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)/.exec(text);
   if (!m) return null;
   const [y, mo, d, hh, mm, ss] = m.slice(1).map(Number);
-  return new Date(y, mo - 1, d, hh, mm, ss);
+  return new Date(Date.UTC(y, mo - 1, d, hh, mm, ss));
 }
 
 export function formatDuration(ms: number): string {
@@ -121,8 +121,8 @@ export async function renderJobPage(
   const tick = (): void => {
     const start = parseWireTime(job.submissionTime);
     const end = parseWireTime(job.completionTime);
-    submitted.textContent = job.submissionTime.replace('T', ' ');
-    completed.textContent = job.completionTime ? job.completionTime.replace('T', ' ') : '—';
+    submitted.textContent = start ? start.toLocaleString() : job.submissionTime;
+    completed.textContent = end ? end.toLocaleString() : '—';
     if (start) {
       const ms = (end ?? new Date()).getTime() - start.getTime();
       duration.textContent = end ? formatDuration(ms) : `${formatDuration(ms)} so far`;
