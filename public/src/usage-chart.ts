@@ -31,13 +31,13 @@ export function tickStep(max: number): number {
   return step ?? 10 * power;
 }
 
-/** Colour-blind-safe (Okabe–Ito), each dark enough against white for a 3:1 contrast. */
+/** After Okabe–Ito (colour-blind safe), darkened where needed for 3:1 contrast on white. */
 export const PALETTE = [
   '#0072B2',
   '#D55E00',
-  '#009E73',
-  '#CC79A7',
+  '#00805E',
+  '#B4478F',
   '#8C6D00',
-  '#56B4E9',
+  '#3A5FCD',
   '#000000',
 ];

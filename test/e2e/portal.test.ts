@@ -185,6 +185,18 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await page.goto(`${home.baseUrl}/#/services/words`);
     await page.getByRole('heading', { level: 1, name: 'Word formatter' }).waitFor();
     await page.screenshot({ path: screenshotPath('form-every-type'), fullPage: true });
+    // Every control has an accessible name, and help text is tied to it.
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLInputElement>('main input, main select, main button')]
+        .filter(
+          (el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent?.trim()),
+        )
+        .map((el) => el.outerHTML),
+    );
+    expect(unnamed).toEqual([]);
+    await expect(page.getByLabel('Repeat').getAttribute('aria-describedby')).resolves.toMatch(
+      /help-repeat/,
+    );
 
     const separator = page.getByLabel('Separator');
     await expect(separator.isDisabled()).resolves.toBe(true);
