@@ -41,8 +41,8 @@ export function watchJob(
         if (stopped) return;
         const waited = Date.now() - started;
         const unchanged = last !== null && job.status === last.status;
-        // A server without long-poll answers at once with the same state: that is polling.
-        if (unchanged && waited >= LONG_POLL_EVIDENCE_MS) waitHonoured = true;
+        // A server without long-poll answers at once, so a long wait proves it honours `wait`.
+        if (last !== null && waited >= LONG_POLL_EVIDENCE_MS) waitHonoured = true;
         const mode: WatchMode = waitHonoured ? 'long-poll' : 'polling';
         last = job;
         onJob(job, mode);

@@ -54,9 +54,9 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
 
   const jobIdFromUrl = (): string => decodeURIComponent(new URL(page.url()).hash.split('/')[2]);
 
-  async function waitForState(state: RegExp, timeout = 20_000): Promise<string> {
-    const badge = page.locator('.state-line [data-state]');
-    await page.waitForFunction(
+  async function waitForState(state: RegExp, timeout = 20_000, on = page): Promise<string> {
+    const badge = on.locator('.state-line [data-state]');
+    await on.waitForFunction(
       (pattern) => {
         const el = document.querySelector('.state-line [data-state]');
         return el !== null && new RegExp(pattern).test(el.getAttribute('data-state') ?? '');
@@ -352,6 +352,52 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     const mode = await page.locator('.mode').textContent();
     if (events.status === 404) expect(mode).toMatch(/checked every second|waiting for changes/);
     else expect(mode).toBe(' (live)');
+  });
+
+  it('falls back to long-poll, then to polling every second, where the server lacks them', async () => {
+    const other = await context.newPage();
+    // As behind a proxy that drops event streams.
+    await other.route('**/api/jobs/*/events', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: '{"error":{"code":"not_found","message":"no route"}}',
+      }),
+    );
+    const runSleep = async (): Promise<string> => {
+      await other.goto(`${home.baseUrl}/#/services/sleep`);
+      await other.getByLabel('Seconds').fill('2');
+      await other.getByRole('button', { name: 'Submit job' }).click();
+      await other.waitForURL(/#\/jobs\//);
+      const id = decodeURIComponent(new URL(other.url()).hash.split('/')[2]);
+      submitted.push(id);
+      await other.evaluate(
+        () => ((window as unknown as { sameDocument: boolean }).sameDocument = true),
+      );
+      await waitForState(/^COMPLETED$/, 20_000, other);
+      await expect(
+        other.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
+      ).resolves.toBe(true);
+      return id;
+    };
+    const id = await runSleep();
+    // Does this server hold a long-poll? (It answers at once when it ignores `wait`.)
+    const started = Date.now();
+    await fetch(`${home.baseUrl}/api/jobs/${id}?wait=1&status=COMPLETED`);
+    const honoured = Date.now() - started >= 900;
+    await expect(other.locator('.mode').textContent()).resolves.toBe(
+      honoured ? ' (waiting for changes)' : ' (checked every second)',
+    );
+
+    // As a server without long-poll: the `wait` is dropped on the way.
+    await other.route(/\/api\/jobs\/[^/?]+\?.*wait=/, async (route) => {
+      const url = new URL(route.request().url());
+      url.search = '';
+      await route.fulfill({ response: await route.fetch({ url: url.href }) });
+    });
+    await runSleep();
+    await expect(other.locator('.mode').textContent()).resolves.toBe(' (checked every second)');
+    await other.close();
   });
 
   it('lists this browser’s jobs newest first, with their states', async () => {
