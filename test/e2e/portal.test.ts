@@ -380,11 +380,22 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
       ).resolves.toBe(true);
       return id;
     };
-    const id = await runSleep();
-    // Does this server hold a long-poll? (It answers at once when it ignores `wait`.)
+    await runSleep();
+    // Does this server hold a long-poll? It answers at once when it ignores `wait`.
+    const probe = await fetch(`${home.baseUrl}/api/services/sleep/jobs`, {
+      method: 'POST',
+      body: new URLSearchParams({ seconds: '30' }),
+    }).then((r) => r.json() as Promise<{ id: string; status: string }>);
+    for (let i = 0; i < 200 && probe.status !== 'RUNNING'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      probe.status = (await (await fetch(`${home.baseUrl}/api/jobs/${probe.id}`)).json()).status;
+    }
     const started = Date.now();
-    await fetch(`${home.baseUrl}/api/jobs/${id}?wait=1&status=COMPLETED`);
-    const honoured = Date.now() - started >= 900;
+    const seen = await fetch(`${home.baseUrl}/api/jobs/${probe.id}?wait=1&status=RUNNING`).then(
+      (r) => r.json() as Promise<{ status: string }>,
+    );
+    const honoured = seen.status === 'RUNNING' && Date.now() - started >= 900;
+    await fetch(`${home.baseUrl}/api/jobs/${probe.id}`, { method: 'DELETE' });
     await expect(other.locator('.mode').textContent()).resolves.toBe(
       honoured ? ' (waiting for changes)' : ' (checked every second)',
     );
