@@ -1,77 +1,37 @@
 /// <reference lib="dom" />
 // Functions passed to page.evaluate run in the browser, hence the DOM types.
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
-import { startDamson, type RunningDamson } from '../helpers/damson-process';
-import { describeWithBrowser, launchChromium, portalServices, screenshotPath } from './browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { DamsonHome } from '../helpers/damson-home';
+import { describeWithBrowser, screenshotPath } from './browser';
+import {
+  expectCount,
+  FINISHED,
+  isSameDocument,
+  jobIdFromUrl as jobIdOf,
+  markDocument,
+  usePortalSession,
+  waitForState as stateOf,
+} from './portal-session';
 
 jest.setTimeout(60_000);
 
-/** Waits until a locator matches `n` elements (the page updates asynchronously). */
-async function expectCount(locator: Locator, n: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let count = await locator.count();
-  while (count !== n && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    count = await locator.count();
-  }
-  expect(count).toBe(n);
-}
-
-const FINISHED = /^(COMPLETED|FAILED|ERROR|INTERRUPTED|DELETED|REJECTED)$/;
-
 describeWithBrowser('the portal in Chromium against damson start', () => {
-  let home: DamsonHome;
-  let damson: RunningDamson;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const foreignRequests: string[] = [];
+  const session = usePortalSession();
   const submitted: string[] = [];
   let headJobId = '';
-
-  beforeAll(async () => {
-    home = await makeDamsonHome({}, portalServices());
-    damson = await startDamson(home);
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-    // Everything must come from the portal's own host.
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.host === `127.0.0.1:${home.port}` || url.protocol === 'data:')
-        return route.continue();
-      foreignRequests.push(url.href);
-      return route.abort();
-    });
-    page = await context.newPage();
+  let page: Page;
+  let home: DamsonHome;
+  let context: BrowserContext;
+  // Registered after the session's own beforeAll, so its fields are set.
+  beforeAll(() => {
+    ({ page, home, context } = session);
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await damson?.stop();
-  });
-
-  const jobIdFromUrl = (): string => decodeURIComponent(new URL(page.url()).hash.split('/')[2]);
-
-  async function waitForState(state: RegExp, timeout = 20_000, on = page): Promise<string> {
-    const badge = on.locator('.state-line [data-state]');
-    await on.waitForFunction(
-      (pattern) => {
-        const el = document.querySelector('.state-line [data-state]');
-        return el !== null && new RegExp(pattern).test(el.getAttribute('data-state') ?? '');
-      },
-      state.source,
-      { timeout },
-    );
-    return (await badge.getAttribute('data-state')) ?? '';
-  }
-
   it('shows the catalogue with versions, classifiers and health, filtered by search and tag', async () => {
     await page.goto(`${home.baseUrl}/`);
     await page.getByRole('heading', { level: 1, name: 'Services' }).waitFor();
     const cards = page.locator('.service-card');
-    await expectCount(cards, 5);
+    await expectCount(cards, 6);
     const head = cards.filter({ hasText: 'First lines' });
     await expect(head.locator('.meta').textContent()).resolves.toContain('Version 1.0');
     await expect(head.locator('.badge').textContent()).resolves.toContain('Not tested');
@@ -82,8 +42,8 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await page.getByLabel('Search', { exact: true }).fill('');
 
     await page.getByLabel('Classifier', { exact: true }).selectOption('Topic=Testing');
-    await expectCount(cards, 3);
-    await expect(page.locator('.count').textContent()).resolves.toBe('3 of 5 services');
+    await expectCount(cards, 4);
+    await expect(page.locator('.count').textContent()).resolves.toBe('4 of 6 services');
     await page.getByLabel('Classifier', { exact: true }).selectOption('');
     // A classifier chip filters too.
     await head.getByRole('button', { name: 'Operation=Filtering' }).click();
@@ -133,18 +93,14 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     );
     await expect(inputError.isHidden()).resolves.toBe(true);
 
-    await page.evaluate(
-      () => ((window as unknown as { sameDocument: boolean }).sameDocument = true),
-    );
+    await markDocument(page);
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/#\/jobs\/[A-Za-z0-9_-]+$/);
-    headJobId = jobIdFromUrl();
+    headJobId = jobIdOf(page);
     submitted.push(headJobId);
-    await expect(waitForState(/^COMPLETED$/)).resolves.toBe('COMPLETED');
+    expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
     // The state changed in this document: no reload happened.
-    await expect(
-      page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
-    ).resolves.toBe(true);
+    await expect(isSameDocument(page)).resolves.toBe(true);
     await expect(page.locator('.timing').textContent()).resolves.toMatch(/Duration\d+ s/);
     await expect(page.getByRole('button', { name: 'Cancel job' }).isHidden()).resolves.toBe(true);
 
@@ -169,8 +125,8 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await page.getByLabel('Number of lines').fill('2');
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/#\/jobs\//);
-    submitted.push(jobIdFromUrl());
-    await expect(waitForState(/^COMPLETED$/)).resolves.toBe('COMPLETED');
+    submitted.push(jobIdOf(page));
+    expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
     const preview = page.locator('.output[data-path=stdout] pre.output-text');
     await preview.waitFor();
     await expect(preview.textContent()).resolves.toBe('one\ntwo\n');
@@ -235,10 +191,10 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await page.getByLabel('Letter case').selectOption('upper');
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/#\/jobs\//);
-    submitted.push(jobIdFromUrl());
+    submitted.push(jobIdOf(page));
     expect(posts).toHaveLength(1);
     page.off('request', onRequest);
-    await expect(waitForState(/^COMPLETED$/)).resolves.toBe('COMPLETED');
+    expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
     const words = page.locator('.output[data-path="words.txt"]');
     await words.locator('summary').click();
     await expect(words.locator('pre').textContent()).resolves.toBe(
@@ -256,17 +212,35 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await expect(page.getByLabel('Separator').inputValue()).resolves.toBe(') ');
   });
 
-  it('cancels a long job from its page', async () => {
-    await page.goto(`${home.baseUrl}/#/services/sleep`);
-    await page.getByLabel('Seconds').fill('120');
+  it('applies chained and self-referencing conditions live', async () => {
+    await page.goto(`${home.baseUrl}/#/services/conditions`);
+    await page.getByRole('heading', { level: 1, name: 'Condition showcase' }).waitFor();
+    const iterations = page.getByLabel('Iterations');
+    const level = page.getByLabel('Verbosity level');
+    await expect(iterations.isDisabled()).resolves.toBe(true);
+    await expect(level.isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Mode').selectOption('thorough');
+    await expect(iterations.isDisabled()).resolves.toBe(false);
+    await page.getByLabel('Verbose').check();
+    await expect(level.isDisabled()).resolves.toBe(false);
+    await iterations.fill('3');
+    await expect(level.isDisabled()).resolves.toBe(true);
+    // A condition on the field's own value leaves it editable and reports it instead.
+    await page.getByLabel('Label').fill('bad');
+    await page.getByLabel('Label').blur();
+    await expect(page.locator('[data-param=label] .error').textContent()).resolves.toBe(
+      'Additional condition not met',
+    );
+    await page.getByLabel('Label').fill('good');
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/#\/jobs\//);
-    submitted.push(jobIdFromUrl());
-    await waitForState(/^RUNNING$/);
-    await page.getByRole('button', { name: 'Cancel job' }).click();
-    const final = await waitForState(FINISHED);
-    expect(['INTERRUPTED', 'DELETED']).toContain(final);
-    await expect(page.getByRole('button', { name: 'Cancel job' }).isHidden()).resolves.toBe(true);
+    submitted.push(jobIdOf(page));
+    expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
+    const log = page.locator('.output[data-path=stdout] pre');
+    await log.waitFor();
+    await expect(log.textContent()).resolves.toBe(
+      '--thorough --iterations=3 --threshold=0.5 --label=good --verbose\n',
+    );
   });
 
   it('shows outputs with <script> and an HTML file as text, shows the image, and runs no script', async () => {
@@ -278,8 +252,8 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await page.goto(`${home.baseUrl}/#/services/report`);
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/#\/jobs\//);
-    submitted.push(jobIdFromUrl());
-    await waitForState(/^COMPLETED$/);
+    submitted.push(jobIdOf(page));
+    expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
     for (const path of ['report.html', 'plot.png']) {
       await page.locator(`.output[data-path="${path}"] summary`).click();
     }
@@ -344,71 +318,14 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await page.keyboard.type('0.2');
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/jobs\//);
-    const id = jobIdFromUrl();
+    const id = jobIdOf(page);
     submitted.push(id);
-    await waitForState(/^COMPLETED$/);
+    expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
     const events = await fetch(`${home.baseUrl}/api/jobs/${id}/events`);
     await events.body?.cancel();
     const mode = await page.locator('.mode').textContent();
     if (events.status === 404) expect(mode).toMatch(/checked every second|waiting for changes/);
     else expect(mode).toBe(' (live)');
-  });
-
-  it('falls back to long-poll, then to polling every second, where the server lacks them', async () => {
-    const other = await context.newPage();
-    // As behind a proxy that drops event streams.
-    await other.route('**/api/jobs/*/events', (route) =>
-      route.fulfill({
-        status: 404,
-        contentType: 'application/json',
-        body: '{"error":{"code":"not_found","message":"no route"}}',
-      }),
-    );
-    const runSleep = async (): Promise<string> => {
-      await other.goto(`${home.baseUrl}/#/services/sleep`);
-      await other.getByLabel('Seconds').fill('2');
-      await other.getByRole('button', { name: 'Submit job' }).click();
-      await other.waitForURL(/#\/jobs\//);
-      const id = decodeURIComponent(new URL(other.url()).hash.split('/')[2]);
-      submitted.push(id);
-      await other.evaluate(
-        () => ((window as unknown as { sameDocument: boolean }).sameDocument = true),
-      );
-      await waitForState(/^COMPLETED$/, 20_000, other);
-      await expect(
-        other.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
-      ).resolves.toBe(true);
-      return id;
-    };
-    await runSleep();
-    // Does this server hold a long-poll? It answers at once when it ignores `wait`.
-    const probe = await fetch(`${home.baseUrl}/api/services/sleep/jobs`, {
-      method: 'POST',
-      body: new URLSearchParams({ seconds: '30' }),
-    }).then((r) => r.json() as Promise<{ id: string; status: string }>);
-    for (let i = 0; i < 200 && probe.status !== 'RUNNING'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      probe.status = (await (await fetch(`${home.baseUrl}/api/jobs/${probe.id}`)).json()).status;
-    }
-    const started = Date.now();
-    const seen = await fetch(`${home.baseUrl}/api/jobs/${probe.id}?wait=1&status=RUNNING`).then(
-      (r) => r.json() as Promise<{ status: string }>,
-    );
-    const honoured = seen.status === 'RUNNING' && Date.now() - started >= 900;
-    await fetch(`${home.baseUrl}/api/jobs/${probe.id}`, { method: 'DELETE' });
-    await expect(other.locator('.mode').textContent()).resolves.toBe(
-      honoured ? ' (waiting for changes)' : ' (checked every second)',
-    );
-
-    // As a server without long-poll: the `wait` is dropped on the way.
-    await other.route(/\/api\/jobs\/[^/?]+\?.*wait=/, async (route) => {
-      const url = new URL(route.request().url());
-      url.search = '';
-      await route.fulfill({ response: await route.fetch({ url: url.href }) });
-    });
-    await runSleep();
-    await expect(other.locator('.mode').textContent()).resolves.toBe(' (checked every second)');
-    await other.close();
   });
 
   it('lists this browser’s jobs newest first, with their states', async () => {
@@ -467,6 +384,6 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
   });
 
   it('asked no other host for anything', () => {
-    expect(foreignRequests).toEqual([]);
+    expect(session.foreignRequests).toEqual([]);
   });
 });
