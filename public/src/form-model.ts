@@ -249,7 +249,8 @@ export function constraintText(r: ParameterResource): string[] {
   if (r.array) notes.push('Several values may be given.');
   if (r.default !== null && r.default !== undefined) {
     const shown = Array.isArray(r.default) ? r.default.join(', ') : String(r.default);
-    if (r.type === 'flag') notes.push(`Default: ${r.default ? 'on' : 'off'}.`);
+    if (r.type === 'flag')
+      notes.push(r.default ? 'Always on (its default is on).' : 'Default: off.');
     else notes.push(`Default: ${shown}.`);
   }
   if (r.condition) notes.push(`Applies when: ${r.condition}`);

@@ -87,12 +87,15 @@ function flagControl(p: ParameterResource, initial: string, describedBy: string)
     'aria-describedby': describedBy,
   });
   box.checked = initial !== '' && initial !== 'false';
+  // The server replaces an unset flag by its default, so a flag that defaults to on stays on.
+  const locked = p.default === true;
+  box.disabled = locked;
   return {
     element: box,
     controlId: id,
     read: () => ({ kind: 'text', text: box.checked ? 'true' : '' }),
     formValue: () => (box.checked ? 'true' : ''),
-    setDisabled: (d) => (box.disabled = d),
+    setDisabled: (d) => (box.disabled = d || locked),
   };
 }
 

@@ -96,10 +96,14 @@ export async function renderJobPage(
       }
     }
     outputsNote.hidden = files.length > 0;
-    // When the job is done, open the first output that has something to read.
-    if (finished && !opened && job.status === 'COMPLETED') {
+    // When the job is done, open what it has to say: its first result, or its error log.
+    if (finished && !opened && files.length) {
       opened = true;
-      const first = files.find((f) => !/stderr$/.test(f.path)) ?? files[0];
+      const errorLog = (f: FileResource) => /(^|\/)stderr$|\.err$|error/i.test(f.path);
+      const first =
+        job.status === 'COMPLETED'
+          ? (files.find((f) => !errorLog(f)) ?? files[0])
+          : (files.find(errorLog) ?? files[0]);
       const element = first && items.get(first.id)?.element;
       if (element) openPreview(element);
     }
@@ -129,7 +133,12 @@ export async function renderJobPage(
     }
   };
 
+  let contactLost = false;
   const show = (next: JobResource, how?: WatchMode): void => {
+    if (contactLost) {
+      contactLost = false;
+      message.hidden = true;
+    }
     const before = job.status;
     job = next;
     state.textContent = STATE_TEXT[job.status] ?? job.status;
@@ -231,8 +240,10 @@ export async function renderJobPage(
         job.id,
         (next, how) => show(next, how),
         (error) => {
-          message.textContent =
-            error.status === 0 ? 'Lost contact with the server; retrying…' : error.message;
+          contactLost = error.status === 0 || error.status >= 500;
+          message.textContent = contactLost
+            ? 'Lost contact with the server; retrying…'
+            : error.message;
           message.hidden = false;
         },
       );
