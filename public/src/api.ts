@@ -114,6 +114,39 @@ export async function requestJson<T>(url: string, init?: RequestInit): Promise<T
   return body as T;
 }
 
+/**
+ * A job submission through XMLHttpRequest, the one browser API that reports upload progress, so a
+ * large input file shows how far it has got.
+ */
+export function submitWithProgress(
+  serviceId: string,
+  form: FormData,
+  onProgress: (fraction: number) => void,
+): Promise<JobResource> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `api/services/${encodeURIComponent(serviceId)}/jobs`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    });
+    xhr.addEventListener('load', () => {
+      let body: unknown;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as JobResource);
+      else reject(new ApiError(xhr.status, errorMessage(xhr.status, body), body));
+    });
+    const unreachable = () => reject(new ApiError(0, 'The server could not be reached.', null));
+    xhr.addEventListener('error', unreachable);
+    xhr.addEventListener('abort', unreachable);
+    xhr.send(form);
+  });
+}
+
 const enc = encodeURIComponent;
 
 export const api = {
@@ -127,8 +160,6 @@ export const api = {
     (await requestJson<{ files: FileResource[] }>(`api/jobs/${enc(id)}/files`)).files,
   cancel: (id: string): Promise<unknown> =>
     requestJson<unknown>(`api/jobs/${enc(id)}`, { method: 'DELETE' }),
-  submit: (serviceId: string, form: FormData): Promise<JobResource> =>
-    requestJson<JobResource>(`api/services/${enc(serviceId)}/jobs`, { method: 'POST', body: form }),
   stats: async (): Promise<UsageRow[]> => {
     // slivka spells the key `usageStatictics`; accept the corrected spelling too.
     const body = await requestJson<{ usageStatictics?: UsageRow[]; usageStatistics?: UsageRow[] }>(

@@ -1,6 +1,7 @@
 import {
   api,
   ApiError,
+  submitWithProgress,
   type FieldError,
   type ParameterResource,
   type ServiceResource,
@@ -97,6 +98,8 @@ export async function renderServiceForm(
   const views = service.parameters.map((r) => fieldView(r, ctx));
   const summary = h('div', { class: 'error-summary', tabindex: '-1', hidden: true, role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Submit job');
+  const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Upload progress' });
+  const progressRow = h('p', { class: 'upload-progress', hidden: true }, 'Uploading… ', progress);
   // Rebuilding the form is the only reset that also forgets dropped files and added items.
   const reset = h('button', { type: 'button', class: 'secondary' }, 'Reset');
   reset.addEventListener('click', () => ctx.rerender());
@@ -106,6 +109,7 @@ export async function renderServiceForm(
     summary,
     views.map((v) => v.container),
     h('div', { class: 'actions' }, submit, ' ', reset),
+    progressRow,
   );
 
   const raw = (): RawValues =>
@@ -196,7 +200,12 @@ export async function renderServiceForm(
     submit.disabled = true;
     submit.textContent = 'Submitting…';
     try {
-      const job = await api.submit(serviceId, data);
+      const uploading = [...data.values()].some((v) => typeof v !== 'string');
+      progressRow.hidden = !uploading;
+      progress.value = 0;
+      const job = await submitWithProgress(serviceId, data, (fraction) => {
+        progress.value = fraction;
+      });
       ctx.myJobs.add({
         id: job.id,
         service: service.id,
@@ -220,6 +229,7 @@ export async function renderServiceForm(
     } finally {
       submit.disabled = false;
       submit.textContent = 'Submit job';
+      progressRow.hidden = true;
     }
   });
 
