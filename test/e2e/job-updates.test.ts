@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate run in the browser, hence the DOM types.
 import type { BrowserContext, Page } from 'playwright-core';
 import type { DamsonHome } from '../helpers/damson-home';
 import { describeWithBrowser } from './browser';
@@ -96,6 +98,40 @@ describeWithBrowser('the portal follows running jobs', () => {
     await runSleep();
     await expect(other.locator('.mode').textContent()).resolves.toBe(' (checked every second)');
     await other.close();
+  });
+
+  it('shows how far a large upload has got', async () => {
+    const slow = await context.newPage();
+    const cdp = await context.newCDPSession(slow);
+    await cdp.send('Network.enable');
+    // About 200 kB/s up: a 400 kB file takes two seconds.
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 200 * 1024,
+    });
+    await slow.goto(`${home.baseUrl}/#/services/head`);
+    await slow.locator('[data-param=input] input[type=file]').setInputFiles({
+      name: 'big.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('a line of text\n'.repeat(400 * 64)),
+    });
+    await slow.getByRole('button', { name: 'Submit job' }).click();
+    const seen = await slow.waitForFunction(
+      () => {
+        const bar = document.querySelector<HTMLProgressElement>('.upload-progress progress');
+        return bar !== null && bar.offsetParent !== null && bar.value > 0 && bar.value < 1
+          ? bar.value
+          : null;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await seen.jsonValue()).toBeGreaterThan(0);
+    await slow.waitForURL(/#\/jobs\//, { timeout: 20_000 });
+    expect(await stateOf(slow, FINISHED)).toBe('COMPLETED');
+    await slow.close();
   });
 
   it('asked no other host for anything', () => {
