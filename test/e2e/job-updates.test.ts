@@ -32,8 +32,17 @@ describeWithBrowser('the portal follows running jobs', () => {
       'RUNNING',
     );
     await expect(page.locator('.output[data-path="final.txt"]').count()).resolves.toBe(0);
+    // An open preview follows the file as the job writes more of it.
+    const partial = page.locator('.output[data-path="partial.txt"]');
+    await partial.locator('summary').click();
+    await expect(partial.locator('pre').textContent()).resolves.toBe('first part\n');
     expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
     await page.locator('.output[data-path="final.txt"]').waitFor();
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.output[data-path="partial.txt"] pre')?.textContent ===
+        'first part\nsecond part\n',
+    );
   });
 
   it('cancels a long job from its page', async () => {

@@ -111,6 +111,14 @@ export async function renderCatalogue(main: HTMLElement): Promise<void> {
           filter.focus();
         }),
       );
+    if (!services.length) {
+      count.textContent = 'No services are installed yet.';
+      return;
+    }
+    if (!shown.length) {
+      count.textContent = 'No service matches; clear the search or the classifier.';
+      return;
+    }
     count.textContent =
       shown.length === services.length
         ? `${services.length} services`

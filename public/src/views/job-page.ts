@@ -91,7 +91,8 @@ export async function renderJobPage(
         item = outputItem(file);
         items.set(file.id, item);
         outputs.appendChild(item.element);
-      } else if (finished) {
+      } else {
+        // An open preview follows the file while the job writes it (a log, say).
         item.refresh();
       }
     }

@@ -89,10 +89,13 @@ export function outputItem(file: FileResource): { element: HTMLElement; refresh:
     body,
   );
   let loaded = false;
-  const load = async (): Promise<void> => {
+  /** `quietly` keeps the old preview until the new one is ready, so a refresh does not flicker. */
+  const load = async (quietly = false): Promise<void> => {
     loaded = true;
-    replace(body, h('p', { class: 'muted' }, 'Loading…'));
+    if (!quietly) replace(body, h('p', { class: 'muted' }, 'Loading…'));
     if (isInlineImage(file)) {
+      // An image already shown stays; reloading it every poll would only flicker.
+      if (quietly && body.querySelector('img')) return;
       replace(
         body,
         h('img', {
@@ -150,7 +153,7 @@ export function outputItem(file: FileResource): { element: HTMLElement; refresh:
   return {
     element,
     refresh: () => {
-      if (details.open) void load();
+      if (details.open) void load(true);
       else loaded = false;
     },
   };
