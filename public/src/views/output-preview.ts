@@ -54,15 +54,30 @@ export async function readPreview(url: string): Promise<Preview> {
   };
 }
 
+/**
+ * Output links come from the server, but a link is only followed if it stays on this site over
+ * http(s): a `javascript:` or foreign URL in a response must not become a clickable link.
+ */
+export function sameSiteUrl(url: string): string | null {
+  try {
+    const resolved = new URL(url, location.href);
+    const ok = /^https?:$/.test(resolved.protocol) && resolved.origin === location.origin;
+    return ok ? url : null;
+  } catch {
+    return null;
+  }
+}
+
 export function basename(path: string): string {
   return path.split('/').pop() || path;
 }
 
 /** A row for one output: what it is, a preview (text or image) and a download link. */
 export function outputItem(file: FileResource): { element: HTMLElement; refresh: () => void } {
+  const content = sameSiteUrl(file['@content']);
   const download = h(
     'a',
-    { href: file['@content'], download: basename(file.path), class: 'button secondary' },
+    { href: content, download: basename(file.path), class: 'button secondary' },
     'Download',
     h('span', { class: 'sr-only' }, ` ${file.label} (${file.path})`),
   );
@@ -99,7 +114,7 @@ export function outputItem(file: FileResource): { element: HTMLElement; refresh:
       replace(
         body,
         h('img', {
-          src: `${file['@content']}`,
+          src: content,
           alt: `${file.label} (${file.path})`,
           class: 'output-image',
         }),
@@ -107,7 +122,8 @@ export function outputItem(file: FileResource): { element: HTMLElement; refresh:
       return;
     }
     try {
-      const preview = await readPreview(file['@content']);
+      if (!content) throw new Error('the file is not on this site');
+      const preview = await readPreview(content);
       if (preview.binary)
         replace(body, h('p', { class: 'muted' }, 'Binary file: download it to look inside.'));
       else if (preview.empty) replace(body, h('p', { class: 'muted' }, 'Empty file.'));
