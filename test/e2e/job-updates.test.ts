@@ -143,7 +143,8 @@ describeWithBrowser('the portal follows running jobs', () => {
     await slow.close();
   });
 
-  it('asked no other host for anything', () => {
+  it('asked no other host for anything, and threw no uncaught error', () => {
     expect(session.foreignRequests).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

@@ -13,6 +13,8 @@ export interface PortalSession {
   page: Page;
   /** Requests the pages made to any other host (they are refused). */
   foreignRequests: string[];
+  /** Uncaught exceptions in any page of the context. */
+  pageErrors: string[];
 }
 
 /**
@@ -20,7 +22,7 @@ export interface PortalSession {
  * the whole file. Call inside a describe; the fields are filled in beforeAll.
  */
 export function usePortalSession(): PortalSession {
-  const session = { foreignRequests: [] as string[] } as unknown as PortalSession;
+  const session = { foreignRequests: [], pageErrors: [] } as unknown as PortalSession;
   let damson: RunningDamson | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
@@ -36,6 +38,7 @@ export function usePortalSession(): PortalSession {
       session.foreignRequests.push(url.href);
       return route.abort();
     });
+    session.context.on('weberror', (e) => session.pageErrors.push(String(e.error())));
     session.page = await session.context.newPage();
   });
   afterAll(async () => {

@@ -250,6 +250,9 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
       void d.dismiss();
     });
     await page.goto(`${home.baseUrl}/#/services/report`);
+    await expect(page.locator('.lead').textContent()).resolves.toContain(
+      `<img src=x onerror="window.__pwned = 'description'">`,
+    );
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/#\/jobs\//);
     submitted.push(jobIdOf(page));
@@ -383,7 +386,8 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not found/i);
   });
 
-  it('asked no other host for anything', () => {
+  it('asked no other host for anything, and threw no uncaught error', () => {
     expect(session.foreignRequests).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });
