@@ -17,6 +17,8 @@ export interface ParameterResource {
   maxExclusive?: boolean;
   minLength?: number;
   maxLength?: number;
+  /** A regular expression the whole text must match. */
+  pattern?: string;
   choices?: string[];
   mediaType?: string;
   extensions?: string[];

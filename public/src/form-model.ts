@@ -55,6 +55,7 @@ function toParameter(r: ParameterResource): Omit<Parameter, 'condition'> {
     maxExclusive: r.maxExclusive ?? false,
     minLength: r.minLength,
     maxLength: r.maxLength,
+    pattern: r.pattern,
     // Only the keys are public, and only the keys are checked.
     choices: r.choices ? Object.fromEntries(r.choices.map((k) => [k, k])) : undefined,
     mediaType: r.mediaType,
@@ -242,6 +243,8 @@ export function constraintText(r: ParameterResource): string[] {
     else if (r.maxLength !== undefined) notes.push(`At most ${r.maxLength} characters.`);
     else notes.push(`At least ${r.minLength} characters.`);
   }
+  if (r.type === 'text' && r.pattern !== undefined)
+    notes.push(`Must match the pattern ${r.pattern}`);
   if (r.type === 'file') {
     if (r.mediaType) notes.push(`Type: ${r.mediaType}.`);
     if (r.extensions?.length) notes.push(`Usual extensions: ${r.extensions.join(', ')}.`);

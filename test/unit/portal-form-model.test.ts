@@ -12,7 +12,11 @@ const conditions = loadService(
   path.join(REPO, 'test/fixtures/portal-services/conditions.service.yaml'),
 );
 
-// These services have no file parameters, so the server never asks for a file.
+const complete = loadService(
+  path.join(REPO, 'test/fixtures/services/complete/all-parameters.service.yaml'),
+);
+
+// The submissions below give no file, so the server never asks for one., so the server never asks for a file.
 const noFiles: FileResolver = {
   resolve: () => Promise.reject(new Error('no file parameter in these services')),
 };
@@ -63,6 +67,7 @@ describe('the portal form model agrees with the server', () => {
   it.each([
     ['words', words],
     ['conditions', conditions],
+    ['all-parameters', complete],
   ])('gives the same errors as the server for many %s submissions', async (_name, service) => {
     const pools: Record<string, Record<string, string[][]>> = {
       words: {
@@ -71,6 +76,22 @@ describe('the portal form model agrees with the server', () => {
         case: [[], ['upper'], ['lower'], ['unchanged'], ['UPPER']],
         numbered: [[], ['true'], ['false'], ['yes']],
         separator: [[], [': '], ['toolong'], ['-']],
+      },
+      'all-parameters': {
+        count: [[], ['1'], ['10'], ['11'], ['6'], ['x']],
+        copies: [[], ['0'], ['-3'], ['1.0']],
+        ratio: [[], ['0'], ['0.5'], ['1'], ['1.01'], ['inf']],
+        weight: [[], ['2'], ['-1e-3'], ['abc']],
+        title: [[], ['t'], ['a title'], ['x'.repeat(41)]],
+        label: [[], ['-x'], ['ok'], ['far too long for the title']],
+        verbose: [[], ['true'], ['no']],
+        quiet: [[], ['yes'], ['off']],
+        method: [[], ['fast'], ['auto'], ['slow']],
+        words: [[], ['a'], ['a', 'b'], ['x'.repeat(11)]],
+        numbers: [[], ['1'], ['1', '2', '3', '4', '5'], ['-1'], ['1', 'x']],
+        scales: [[], ['0.5'], ['1e400'], ['.5', '2']],
+        modes: [[], ['a'], ['a', 'b'], ['c']],
+        switches: [[], ['true'], ['true', 'false'], ['x', '']],
       },
       conditions: {
         mode: [[], ['fast'], ['thorough'], ['slow']],
