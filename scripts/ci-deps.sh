@@ -2,7 +2,7 @@
 # Install everything Damson's test suites need, in one go, on a Debian 12 machine as root.
 #
 # Usage:
-#   scripts/ci-deps.sh [COMPONENT...]    COMPONENT: ferretdb slurm gridengine nginx chromium
+#   scripts/ci-deps.sh [COMPONENT...]    COMPONENT: ferretdb slurm gridengine nginx chromium python-client
 #                                        (default: all of them)
 #
 # Idempotent: packages already installed and a ferretdb binary already built are kept.
@@ -15,7 +15,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$HERE/lib/common.sh"
 
-ALL=(ferretdb slurm gridengine nginx chromium)
+ALL=(ferretdb slurm gridengine nginx chromium python-client)
 components=("$@")
 [[ ${#components[@]} -gt 0 ]] || components=("${ALL[@]}")
 
@@ -27,6 +27,7 @@ for c in "${components[@]}"; do
     gridengine) packages+=(gridengine-master gridengine-exec gridengine-client) ;;
     nginx) packages+=(nginx) ;;
     chromium) packages+=(chromium fonts-liberation fonts-dejavu-core) ;;
+    python-client) packages+=(python3 python3-venv) ;;
     *) die "unknown component '$c' (known: ${ALL[*]})" ;;
   esac
 done
@@ -61,6 +62,7 @@ for c in "${components[@]}"; do
     gridengine) "$HERE/gridengine.sh" install ;;
     nginx) "$HERE/nginx.sh" install ;;
     chromium) log "chromium: $("$HERE/chromium.sh" install)" ;;
+    python-client) "$HERE/python-client.sh" install ;;
   esac
 done
 step "done"

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { loadSettings } from '../config/load-settings';
 import { createApp } from '../http/create-app';
+import { JobWatcher } from '../http/job-watcher';
 import { createLogger } from '../lifecycle/logger';
 import { runShutdown } from '../lifecycle/shutdown';
 import { ServiceCatalog } from '../services/service-catalog';
@@ -20,7 +21,16 @@ export async function runServer(): Promise<void> {
   const stopWatching = watchCatalog(catalog, log);
   const waker = new WakeSender(settings.scheduler.wakeAddress);
   const revisions = new ServiceRevisions(store, catalog);
-  const app = createApp({ settings, store, catalog, revisions, wake: () => waker.wake(), log });
+  const watcher = new JobWatcher(store, settings.api.watchIntervalMs, log);
+  const app = createApp({
+    settings,
+    store,
+    catalog,
+    revisions,
+    wake: () => waker.wake(),
+    log,
+    watcher,
+  });
   const server: Server = app.listen(settings.server.port, settings.server.host, () => {
     log.info(
       { host: settings.server.host, port: settings.server.port, services: catalog.list().length },
@@ -33,7 +43,18 @@ export async function runServer(): Promise<void> {
       [
         {
           name: 'stop intake',
-          run: () => new Promise<void>((resolve) => server.close(() => resolve())),
+          run: () => {
+            // Long-polls answer now and event streams end; their keep-alive connections turn
+            // idle a moment later, so keep closing idle ones until the server has closed.
+            watcher.close();
+            const sweep = setInterval(() => server.closeIdleConnections(), 50);
+            return new Promise<void>((resolve) =>
+              server.close(() => {
+                clearInterval(sweep);
+                resolve();
+              }),
+            );
+          },
         },
         { name: 'stop watching', run: stopWatching },
         { name: 'close wake socket', run: () => waker.close() },

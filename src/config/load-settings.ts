@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { ConfigError } from '../errors';
+import { buildApiSettings } from './api-settings';
 import { settingsSchema } from './settings-schema';
 import { resolveIn, type Settings, type StoreSettings } from './settings';
 import { YamlSource } from './yaml-source';
@@ -158,5 +159,6 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     localAgent: { slots: int('local-agent.slots', 4) },
     store: storeSettings(flat, home, directories.data),
     logLevel: str('log.level', 'info'),
+    api: buildApiSettings(flat),
   };
 }

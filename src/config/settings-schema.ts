@@ -1,3 +1,5 @@
+import { apiSettingsPatternProperties, apiSettingsProperties } from './api-settings';
+
 /**
  * slivka 0.8's settings keys (flattened, dotted) plus what Damson adds. Unknown keys are errors,
  * as in slivka, so a typo is caught at load instead of silently ignored.
@@ -35,5 +37,7 @@ export const settingsSchema = {
     'mongodb.password': { type: 'string' },
     'mongodb.database': { type: 'string' },
     'log.level': { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    ...apiSettingsProperties,
   },
+  patternProperties: { ...apiSettingsPatternProperties },
 } as const;

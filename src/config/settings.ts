@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ApiSettings } from './api-settings';
 
 /** Settings after validation, with every directory resolved to an absolute path. */
 export interface Settings {
@@ -42,6 +43,8 @@ export interface Settings {
   };
   store: StoreSettings;
   logLevel: string;
+  /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */
+  api: ApiSettings;
 }
 
 export type StoreSettings =

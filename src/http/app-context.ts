@@ -4,6 +4,7 @@ import type { Logger } from '../lifecycle/logger';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
+import type { JobWatcher } from './job-watcher';
 
 export interface AppContext {
   settings: Settings;
@@ -14,6 +15,8 @@ export interface AppContext {
   /** Tells the scheduler there is work; best effort. */
   wake: () => void;
   log: Logger;
+  /** Shared by long-poll and SSE requests; created by createApp when absent. */
+  watcher?: JobWatcher;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

@@ -1,12 +1,14 @@
+import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRouter } from './api-router';
 import type { AppContext } from './app-context';
+import { fastJobStatus, recordedHeaders } from './fast-job-status';
 import { errorHandler, unknownRoute } from './http-error';
+import { JobWatcher } from './job-watcher';
 import { mediaRouter } from './media-router';
+import { identifyClient, rateLimits } from './rate-limits';
 import { packageRoot } from '../lifecycle/package-root';
-
-import path from 'node:path';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
 
@@ -14,25 +16,31 @@ export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
 export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.disable('etag');
   app.set('trust proxy', 'loopback');
   app.set('json spaces', 0);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          connectSrc: ["'self'"],
-        },
+  const security = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
       },
-    }),
-  );
+    },
+  });
+  const limits = rateLimits(ctx.settings.api);
+  // The lean status route would bypass tokens and limits, so it runs only when none are set.
+  if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
+  app.use(security);
+  ctx.watcher ??= new JobWatcher(ctx.store, ctx.settings.api.watchIntervalMs, ctx.log);
   const prefix = ctx.settings.server.prefix;
-  const api = apiRouter(ctx);
+  const api = apiRouter(ctx, ctx.watcher, limits);
   const mounts = prefix ? [prefix, ''] : [''];
   for (const mount of mounts) {
+    if (limits.active) app.use(`${mount}/api`, identifyClient(ctx.settings.api), limits.requests);
     app.use(`${mount}/api/v1.1`, api);
     app.use(`${mount}/api`, api);
+    // With `server.media: proxy`, nginx serves these paths and the app answers 404 for them.
     if (ctx.settings.server.media === 'app') app.use(mount || '/', mediaRouter(ctx));
     app.use(
       mount || '/',

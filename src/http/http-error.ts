@@ -1,14 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../lifecycle/logger';
 import { StoreUnavailableError } from '../errors';
 
-/** An error with an HTTP status and a stable code; the message is safe to show to clients. */
+/**
+ * An error with an HTTP status and a stable code; the message is safe to show to clients.
+ * `details` join `code` and `message` in the `error` object (e.g. the name of a limit).
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly extra: Record<string, unknown> = {},
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -20,44 +25,62 @@ export const notFound = (what: string): HttpError =>
 export const unknownRoute: RequestHandler = (req, _res, next) =>
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 
+/** For a known path with a method it does not offer: 405 with `Allow` (OPTIONS gets 204). */
+export function methodNotAllowed(allowed: string[]): RequestHandler {
+  const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])])]
+    .concat('OPTIONS')
+    .join(', ');
+  return (req, res, next) => {
+    res.setHeader('Allow', allow);
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next(
+      new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}.`),
+    );
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || !error) return undefined;
+  const status = (error as { status?: unknown; statusCode?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Maps anything thrown to an HttpError; unknown failures become a 500 with a request id. */
+function toHttpError(error: unknown, log: Logger, where: Record<string, unknown>): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new HttpError(
+      503,
+      'store_unavailable',
+      'The job store is unavailable; retry shortly.',
+      {},
+      { 'Retry-After': '5' },
+    );
+  }
+  const status = statusOf(error);
+  if (status === 413) return new HttpError(413, 'too_large', 'The request body is too large.');
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new HttpError(status, 'bad_request', 'The request could not be read.');
+  }
+  const requestId = randomBytes(8).toString('hex');
+  log.error({ err: error, requestId, ...where }, 'unhandled error');
+  return new HttpError(500, 'internal', 'Internal server error.', { requestId });
+}
+
 /** One error handler: JSON bodies always, never a stack trace or a server path. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    let http: HttpError;
-    if (error instanceof HttpError) http = error;
-    else if (error instanceof StoreUnavailableError) {
-      res.setHeader('Retry-After', '5');
-      http = new HttpError(
-        503,
-        'store_unavailable',
-        'The job store is unavailable; retry shortly.',
-      );
-    } else if (
-      typeof error === 'object' &&
-      error &&
-      'type' in error &&
-      (error as { type: string }).type === 'entity.too.large'
-    ) {
-      http = new HttpError(413, 'too_large', 'The request body is too large.');
-    } else if (
-      typeof error === 'object' &&
-      error &&
-      'status' in error &&
-      typeof (error as { status: unknown }).status === 'number' &&
-      (error as { status: number }).status < 500
-    ) {
-      http = new HttpError(
-        (error as { status: number }).status,
-        'bad_request',
-        'The request could not be read.',
-      );
-    } else {
-      log.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
-      http = new HttpError(500, 'internal', 'Internal server error.');
+    const http = toHttpError(error, log, { method: req.method, url: req.originalUrl });
+    if (res.headersSent) {
+      res.destroy();
+      return;
     }
-    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(http.headers)) res.setHeader(name, value);
     res
       .status(http.status)
-      .json({ error: { code: http.code, message: http.message }, ...http.extra });
+      .json({ error: { code: http.code, message: http.message, ...http.details } });
   };
 }

@@ -41,7 +41,9 @@ export function mediaRouter(ctx: AppContext): Router {
   });
 
   router.get(`${uploadsPath}/:id`, async (req, res) => {
-    if (!isWellFormedId(req.params.id)) throw notFound('file');
+    // Only recorded uploads: a file still being received has no record yet.
+    if (!isWellFormedId(req.params.id) || !(await ctx.store.getUpload(req.params.id)))
+      throw notFound('file');
     const real = await confinedFile(ctx.settings.directories.uploads, req.params.id);
     if (!real) throw notFound('file');
     res.setHeader('Content-Disposition', 'attachment');

@@ -1,14 +1,15 @@
-import { rename } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response } from 'express';
-import { jobDirectoryRelative, newJobId, newUploadId } from '../jobs';
+import { jobDirectoryRelative, newJobId } from '../jobs';
 import { jobInputs } from '../services/form/job-inputs';
 import { validateSubmission, type CleanValues, type FileValue } from '../services/form/form';
 import type { Service } from '../services/service';
 import { apiBase, type AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
 import { notFound } from './http-error';
-import { readSubmission } from './read-submission';
+import { readSubmission, SERVER_LIMIT_NAMES, type UploadLimits } from './read-submission';
+import type { LimitNames } from './parse-multipart';
 import { jobResource } from './resources';
 
 function newUploads(values: CleanValues): FileValue[] {
@@ -17,33 +18,74 @@ function newUploads(values: CleanValues): FileValue[] {
     .filter((v): v is FileValue => typeof v === 'object' && v !== null && v.upload !== null);
 }
 
-/** Files sent with a valid submission move from the incoming area to their permanent names. */
-async function saveUploads(ctx: AppContext, service: Service, values: CleanValues): Promise<void> {
+/**
+ * Files sent with a valid submission are already under their upload id; recording them makes them
+ * uploads that later submissions can reference (and keeps discard() from removing them).
+ */
+async function saveUploads(
+  ctx: AppContext,
+  service: Service,
+  values: CleanValues,
+  saved: (tempPath: string) => void,
+): Promise<void> {
   for (const p of service.parameters) {
     const value = values[p.id];
     for (const file of newUploads({ [p.id]: value ?? null })) {
-      const id = newUploadId();
-      const target = path.join(ctx.settings.directories.uploads, id);
-      await rename(file.path, target);
-      await ctx.store.insertUpload({
-        id,
-        path: target,
-        mediaType: p.mediaType ?? null,
-        title: p.id,
-        createdAt: new Date(),
-      });
+      const target = file.path;
+      const id = path.basename(target);
+      saved(target);
+      try {
+        await ctx.store.insertUpload({
+          id,
+          path: target,
+          mediaType: p.mediaType ?? null,
+          title: p.id,
+          createdAt: new Date(),
+        });
+      } catch (error) {
+        await unlink(target).catch(() => undefined);
+        throw error;
+      }
       file.id = id;
       file.path = target;
     }
   }
 }
 
+/** The server-wide upload limits, overridden by `api.service-limits.<service id>.*`. */
+export function serviceLimits(
+  ctx: AppContext,
+  serviceId: string,
+): { limits: UploadLimits; names: LimitNames } {
+  const server = ctx.settings.server;
+  const own = ctx.settings.api.serviceLimits[serviceId.toLowerCase()] ?? {};
+  const limits: UploadLimits = {
+    maxFileBytes: own.maxFileBytes ?? server.maxFileBytes,
+    maxFiles: own.maxFiles ?? server.maxFiles,
+    maxFields: own.maxFields ?? server.maxFields,
+    maxFieldBytes: own.maxFieldBytes ?? server.maxFieldBytes,
+  };
+  const names = { ...SERVER_LIMIT_NAMES };
+  for (const key of Object.keys(own) as (keyof UploadLimits)[]) {
+    names[key] =
+      `api.service-limits.${serviceId}.${SERVER_LIMIT_NAMES[key].slice('server.'.length)}`;
+  }
+  return { limits, names };
+}
+
 export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
-    const incoming = path.join(ctx.settings.directories.uploads, '.incoming');
-    const { submission, discard } = await readSubmission(req, incoming, ctx.settings.server);
+    // Files are written under their final upload id: no rename once the form is valid.
+    const uploadsDirectory = ctx.settings.directories.uploads;
+    const { limits, names } = serviceLimits(ctx, service.id);
+    const { submission, discard, saved } = await readSubmission(
+      req,
+      uploadsDirectory,
+      limits,
+      names,
+    );
     try {
       const resolver = new StoreFileResolver(ctx.store, ctx.settings.directories.jobs);
       const result = await validateSubmission(service, submission, resolver);
@@ -54,7 +96,7 @@ export function submitJob(ctx: AppContext) {
         });
         return;
       }
-      await saveUploads(ctx, service, result.values);
+      await saveUploads(ctx, service, result.values, saved);
       const { inputs, parameters } = jobInputs(service, result.values);
       const id = newJobId();
       const serviceRevision = await ctx.revisions.remember(service);

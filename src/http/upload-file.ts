@@ -1,17 +1,23 @@
-import { rename } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response } from 'express';
-import { newUploadId } from '../jobs';
 import { apiBase, contentBase, type AppContext } from './app-context';
 import { HttpError } from './http-error';
-import { readSubmission } from './read-submission';
+import { readSubmission, SERVER_LIMIT_NAMES } from './read-submission';
 import { uploadResource } from './resources';
 
 /** `POST /api/files`: one multipart part named `file` becomes an upload others can reference. */
 export function uploadFile(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
-    const incoming = path.join(ctx.settings.directories.uploads, '.incoming');
-    const { submission, discard } = await readSubmission(req, incoming, ctx.settings.server);
+    // Files are written under their final upload id: no rename once the form is valid.
+    const uploadsDirectory = ctx.settings.directories.uploads;
+    const { submission, discard, saved } = await readSubmission(
+      req,
+      uploadsDirectory,
+      ctx.settings.server,
+      SERVER_LIMIT_NAMES,
+      { json: false },
+    );
     try {
       const part = submission.files.file?.[0];
       if (!part) {
@@ -21,16 +27,21 @@ export function uploadFile(ctx: AppContext) {
           "Multipart form 'file' parameter not provided or does not contain a file.",
         );
       }
-      const id = newUploadId();
-      const target = path.join(ctx.settings.directories.uploads, id);
-      await rename(part.tempPath, target);
-      await ctx.store.insertUpload({
-        id,
-        path: target,
-        mediaType: null,
-        title: null,
-        createdAt: new Date(),
-      });
+      const target = part.tempPath;
+      const id = path.basename(target);
+      saved(target);
+      try {
+        await ctx.store.insertUpload({
+          id,
+          path: target,
+          mediaType: null,
+          title: null,
+          createdAt: new Date(),
+        });
+      } catch (error) {
+        await unlink(target).catch(() => undefined);
+        throw error;
+      }
       const body = uploadResource(
         apiBase(req, ctx.settings),
         contentBase(ctx.settings, 'uploads'),

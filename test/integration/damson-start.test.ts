@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, FINISHED } from '../helpers/api-client';
 import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
@@ -109,7 +109,7 @@ describe('damson start, end to end through real processes', () => {
       const incoming = path.join(dir, '.incoming');
       return [
         ...readdirSync(dir).filter((f) => f !== '.incoming'),
-        ...readdirSync(incoming).map((f) => `.incoming/${f}`),
+        ...(existsSync(incoming) ? readdirSync(incoming).map((f) => `.incoming/${f}`) : []),
       ];
     };
     const jobCount = async (): Promise<number> =>

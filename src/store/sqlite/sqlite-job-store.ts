@@ -24,6 +24,24 @@ const decodeCursor = (cursor: string): number =>
   Number(Buffer.from(cursor, 'base64url').toString()) || 0;
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(',');
 
+/**
+ * Compiling a statement costs more than running a primary-key lookup, so each SQL text is
+ * prepared once and reused (bounded, since some statements are built per call).
+ */
+function cacheStatements(db: Database.Database, max = 256): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= max) cache.clear();
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
+}
+
 /** The embedded store: one SQLite file in WAL mode, shared by the processes of one machine. */
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
@@ -31,6 +49,7 @@ export class SqliteJobStore implements JobStore {
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    cacheStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');

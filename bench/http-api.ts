@@ -1,0 +1,186 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+/**
+ * HTTP benchmarks of performance.md C2 #1 and #3, each against its baseline measured in the same
+ * run: status GET by id vs a bare Express route (goal ≥ 80%), multipart submission vs bare
+ * Express + multer writing the same body (goal ≥ 70%). Runs are interleaved and repeated; the
+ * median is reported. Only 127.0.0.1; every run is bounded in time.
+ *
+ * BENCH_SECONDS (default 5) and BENCH_REPEAT (default 3) scale it; CI smoke runs use 1 and 1.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const CONNECTIONS = 50;
+const BOUNDARY = 'DamsonBenchBoundary';
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  ids: string[];
+  dir: string;
+}
+
+function startServer(kind: string): Promise<Server> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'http-server.js'), kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      const ready = JSON.parse(line) as { port: number; ids: string[]; dir: string };
+      resolve({ child, ...ready });
+    });
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await exited;
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** CPU seconds (user + system) the server process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function multipartBody(): Buffer {
+  const field = (name: string, value: string) =>
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const file = 'ACDEFGHIKLMNPQRSTVWY\n'.repeat(52).slice(0, 1024);
+  return Buffer.from(
+    field('count', '3') +
+      field('label', 'benchmark') +
+      field('mode', 'fast') +
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="input"; filename="in.txt"\r\n` +
+      `Content-Type: text/plain\r\n\r\n${file}\r\n--${BOUNDARY}--\r\n`,
+  );
+}
+
+interface Result {
+  rps: number;
+  p99Ms: number;
+  non2xx: number;
+  cpuMsPerRequest: number;
+}
+
+async function load(server: Server, kind: 'get' | 'submit', seconds: number): Promise<Result> {
+  const body = multipartBody();
+  let next = 0;
+  const cpuBefore = cpuSeconds(server.child.pid!);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      kind === 'get'
+        ? {
+            method: 'GET',
+            setupRequest: (req) => ({
+              ...req,
+              path: `/api/jobs/${server.ids.length ? server.ids[next++ % server.ids.length] : 'AbCdEfGhIjKlMnOp'}`,
+            }),
+          }
+        : {
+            method: 'POST',
+            path: '/api/services/submit/jobs',
+            headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+            body,
+          },
+    ],
+  });
+  const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
+  return {
+    rps: result.requests.average,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+    cpuMsPerRequest: (cpu * 1000) / Math.max(1, result.requests.total),
+  };
+}
+
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function measure(kind: string, load_: 'get' | 'submit'): Promise<Result> {
+  const server = await startServer(kind);
+  try {
+    await load(server, load_, 1); // warm-up
+    return await load(server, load_, SECONDS);
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function main(): Promise<void> {
+  const plan: [string, string, 'get' | 'submit'][] = [
+    ['B_fw (bare Express GET)', 'express-get', 'get'],
+    ['status GET by id', 'damson', 'get'],
+    ['B_mp (bare Express + multer)', 'express-multer', 'submit'],
+    ['multipart submission', 'damson', 'submit'],
+  ];
+  const runs = new Map<string, Result[]>();
+  for (let r = 0; r < REPEAT; r++) {
+    for (const [name, kind, what] of plan) {
+      const result = await measure(kind, what);
+      runs.set(name, [...(runs.get(name) ?? []), result]);
+      console.log(JSON.stringify({ run: r + 1, name, ...result }));
+    }
+  }
+  const summary = (name: string) => {
+    const list = runs.get(name)!;
+    return {
+      rps: median(list.map((x) => x.rps)),
+      p99Ms: median(list.map((x) => x.p99Ms)),
+      cpuMsPerRequest: median(list.map((x) => x.cpuMsPerRequest)),
+      non2xx: list.reduce((n, x) => n + x.non2xx, 0),
+    };
+  };
+  const get = summary('status GET by id');
+  const fw = summary('B_fw (bare Express GET)');
+  const submit = summary('multipart submission');
+  const mp = summary('B_mp (bare Express + multer)');
+  const report = {
+    node: process.version,
+    cpus: cpus().length,
+    seconds: SECONDS,
+    repeat: REPEAT,
+    // The rate ratio is the goal; the CPU ratio (baseline CPU per request / ours) is steadier on
+    // a shared machine, where the load generator and other work compete for the same cores.
+    statusGet: {
+      ...get,
+      baseline: fw,
+      ratio: get.rps / fw.rps,
+      cpuRatio: fw.cpuMsPerRequest / get.cpuMsPerRequest,
+      goal: 0.8,
+    },
+    submission: {
+      ...submit,
+      baseline: mp,
+      ratio: submit.rps / mp.rps,
+      cpuRatio: mp.cpuMsPerRequest / submit.cpuMsPerRequest,
+      goal: 0.7,
+    },
+  };
+  console.log(JSON.stringify(report, null, 2));
+  const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+  console.log(
+    `status GET: ${pct(report.statusGet.ratio)} of bare Express's rate ` +
+      `(${pct(report.statusGet.cpuRatio)} by CPU per request; goal 80%)\n` +
+      `submission: ${pct(report.submission.ratio)} of Express + multer's rate ` +
+      `(${pct(report.submission.cpuRatio)} by CPU per request; goal 70%)`,
+  );
+  if (get.non2xx || submit.non2xx) {
+    console.error('non-2xx responses during the benchmark');
+    process.exitCode = 1;
+  }
+}
+
+void main();

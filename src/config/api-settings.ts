@@ -1,0 +1,102 @@
+/**
+ * Settings of the REST API that slivka does not have: waiting for job changes, rate limits, API
+ * tokens and per-service upload limits. Kept apart from the core settings so each stays small.
+ */
+
+export interface UploadLimits {
+  maxFileBytes: number;
+  maxFiles: number;
+  maxFields: number;
+  maxFieldBytes: number;
+}
+
+export interface ApiToken {
+  /** Shown in logs and used as the rate-limit key; never the secret itself. */
+  name: string;
+  token: string;
+  /** Per-window limits for this client; absent means the general limit. */
+  requests?: number;
+  submissions?: number;
+}
+
+export interface ApiSettings {
+  /** How often the server re-reads jobs that long-poll and SSE clients are waiting on. */
+  watchIntervalMs: number;
+  rateLimit: {
+    windowMs: number;
+    /** API requests per client per window; 0 = no limit. */
+    requests: number;
+    /** Job submissions and uploads per client per window; 0 = no limit. */
+    submissions: number;
+  };
+  tokens: ApiToken[];
+  /** When true, every API request must carry a configured token. */
+  requireToken: boolean;
+  /**
+   * Who may list jobs (`GET /api/jobs`): `anyone`, or only clients with an API token. Job ids are
+   * the only secret guarding a job's results, so a public server should not list them to all.
+   */
+  listJobs: 'anyone' | 'token';
+  /** Upload limits for one service (lower-case id), over the server-wide ones. */
+  serviceLimits: Record<string, Partial<UploadLimits>>;
+}
+
+const LIMIT_KEYS: Record<string, keyof UploadLimits> = {
+  'max-file-size': 'maxFileBytes',
+  'max-files': 'maxFiles',
+  'max-fields': 'maxFields',
+  'max-field-size': 'maxFieldBytes',
+};
+
+const SERVICE_LIMIT =
+  /^api\.service-limits\.(.+)\.(max-file-size|max-files|max-fields|max-field-size)$/;
+
+/** JSON-schema properties merged into the settings schema. */
+export const apiSettingsProperties = {
+  'api.watch-interval': { type: 'integer', minimum: 20, maximum: 10000 },
+  'api.rate-limit.window': { type: 'integer', minimum: 1000 },
+  'api.rate-limit.requests': { type: 'integer', minimum: 0 },
+  'api.rate-limit.submissions': { type: 'integer', minimum: 0 },
+  'api.require-token': { type: 'boolean' },
+  'api.list-jobs': { enum: ['anyone', 'token'] },
+  'api.tokens': {
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'token'],
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        token: { type: 'string', minLength: 16 },
+        requests: { type: 'integer', minimum: 0 },
+        submissions: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
+} as const;
+
+export const apiSettingsPatternProperties = {
+  [SERVICE_LIMIT.source]: { type: 'integer', minimum: 0 },
+} as const;
+
+export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
+  const int = (key: string, fallback: number): number =>
+    (flat[key] as number | undefined) ?? fallback;
+  const serviceLimits: Record<string, Partial<UploadLimits>> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const match = SERVICE_LIMIT.exec(key);
+    if (match) (serviceLimits[match[1].toLowerCase()] ??= {})[LIMIT_KEYS[match[2]]] = Number(value);
+  }
+  return {
+    watchIntervalMs: int('api.watch-interval', 200),
+    rateLimit: {
+      windowMs: int('api.rate-limit.window', 60_000),
+      requests: int('api.rate-limit.requests', 0),
+      submissions: int('api.rate-limit.submissions', 0),
+    },
+    tokens: (flat['api.tokens'] as ApiToken[] | undefined) ?? [],
+    requireToken: (flat['api.require-token'] as boolean | undefined) ?? false,
+    listJobs: (flat['api.list-jobs'] as 'anyone' | 'token' | undefined) ?? 'anyone',
+    serviceLimits,
+  };
+}

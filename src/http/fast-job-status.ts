@@ -1,0 +1,59 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { AppContext } from './app-context';
+import { jobResource } from './resources';
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The headers a middleware such as helmet sets, recorded once so a lean route can reuse them. */
+export function recordedHeaders(middleware: RequestHandler): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: unknown) => {
+      headers[name] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name];
+    },
+    getHeader: (name: string) => headers[name],
+  };
+  middleware({ headers: {} } as Request, res as unknown as Response, () => undefined);
+  return headers;
+}
+
+/**
+ * `GET <prefix>/api[/v1.1]/jobs/<id>` without a query string is what every client polls, so it is
+ * answered before the router (performance.md C3: Express costs ~0.2 ms a request on Node 20).
+ * The response is the same as the routed one: same JSON, Location and security headers. Anything
+ * else (queries such as `?wait`, unknown ids, other methods) goes on to the full app.
+ */
+export function fastJobStatus(
+  ctx: AppContext,
+  securityHeaders: Record<string, string>,
+): RequestHandler {
+  const prefix = ctx.settings.server.prefix;
+  const pattern = new RegExp(
+    `^(?:${escapeRegExp(prefix)})?(/api(?:/v1\\.1)?)/jobs/([A-Za-z0-9_-]{1,64})$`,
+  );
+  return (req, res, next) => {
+    const match = req.method === 'GET' ? pattern.exec(req.url) : null;
+    if (!match) {
+      next();
+      return;
+    }
+    ctx.store.getJob(match[2]).then((job) => {
+      if (!job) {
+        next();
+        return;
+      }
+      const resource = jobResource(`${prefix}${match[1]}`, job);
+      const body = JSON.stringify(resource);
+      res.writeHead(200, {
+        ...securityHeaders,
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        Location: String(resource['@url']),
+      });
+      res.end(body);
+    }, next);
+  };
+}

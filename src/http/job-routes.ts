@@ -1,0 +1,85 @@
+import path from 'node:path';
+import type { Request, Response, Router } from 'express';
+import type { Job } from '../jobs';
+import { addRoute } from './add-route';
+import { apiBase, contentBase, type AppContext } from './app-context';
+import { HttpError, notFound } from './http-error';
+import { confinedFile, listOutputs } from './job-outputs';
+import { lastSeenState, streamJobEvents, waitForChange, waitSeconds } from './job-wait';
+import type { JobWatcher } from './job-watcher';
+import { jobFileResource, jobResource } from './resources';
+
+const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Routes under `/jobs/{id}` and `/services/{sid}/jobs/{id}`. */
+export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher): void {
+  const base = (req: Request): string => apiBase(req, ctx.settings);
+  const jobsContent = contentBase(ctx.settings, 'jobs');
+
+  const findJob = async (req: Request): Promise<Job> => {
+    const id = String(req.params.jid);
+    const job = JOB_ID.test(id) ? await ctx.store.getJob(id) : null;
+    const sid = req.params.sid;
+    if (!job || (sid !== undefined && job.service !== sid)) throw notFound(`job '${id}'`);
+    return job;
+  };
+
+  const showJob = async (req: Request, res: Response): Promise<void> => {
+    const job = await findJob(req);
+    const seconds = waitSeconds(req);
+    const lastSeen = lastSeenState(req, job);
+    const reread = async (): Promise<Job> => (await ctx.store.getJob(job.id)) ?? job;
+    const current = await waitForChange(res, watcher, job, lastSeen, seconds, reread);
+    if (!current) return;
+    const body = jobResource(base(req), current);
+    res.location(String(body['@url'])).json(body);
+  };
+
+  const cancelJob = async (req: Request, res: Response): Promise<void> => {
+    const job = await findJob(req);
+    const outcome = await ctx.store.requestCancel(job.id);
+    if (outcome.kind === 'not_found') throw notFound(`job '${job.id}'`);
+    if (outcome.kind === 'finished') {
+      throw new HttpError(
+        409,
+        'job_finished',
+        `Job '${job.id}' has already finished (${outcome.job.state}); there is nothing to cancel.`,
+        { status: outcome.job.state },
+      );
+    }
+    ctx.wake();
+    res.status(204).end();
+  };
+
+  const events = async (req: Request, res: Response): Promise<void> => {
+    const job = await findJob(req);
+    streamJobEvents(req, res, watcher, job, (j) => jobResource(base(req), j));
+  };
+
+  const files = async (req: Request, res: Response): Promise<void> => {
+    const job = await findJob(req);
+    const service = ctx.catalog.get(job.service);
+    const workDir = path.join(ctx.settings.directories.jobs, job.workDir);
+    const outputs = service ? await listOutputs(workDir, service.outputs) : [];
+    res.json({ files: outputs.map((f) => jobFileResource(base(req), jobsContent, job, f)) });
+  };
+
+  const oneFile = async (req: Request, res: Response): Promise<void> => {
+    const job = await findJob(req);
+    const relative = ([] as string[]).concat(req.params.path as unknown as string[]).join('/');
+    const service = ctx.catalog.get(job.service);
+    const workDir = path.join(ctx.settings.directories.jobs, job.workDir);
+    const outputs = service ? await listOutputs(workDir, service.outputs) : [];
+    const file = outputs.find((f) => f.path === relative);
+    if (!file || !(await confinedFile(workDir, relative)))
+      throw notFound(`file '${relative}' of job '${job.id}'`);
+    const body = jobFileResource(base(req), jobsContent, job, file);
+    res.location(body['@url']).json(body);
+  };
+
+  addRoute(router, '/jobs/:jid', { get: showJob, delete: cancelJob });
+  addRoute(router, '/jobs/:jid/events', { get: events });
+  addRoute(router, '/jobs/:jid/files', { get: files });
+  addRoute(router, '/jobs/:jid/files/*path', { get: oneFile });
+  addRoute(router, '/services/:sid/jobs/:jid', { get: showJob, delete: cancelJob });
+}

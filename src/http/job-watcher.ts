@@ -1,0 +1,86 @@
+import type { Job, JobState } from '../jobs';
+import type { Logger } from '../lifecycle/logger';
+import type { JobStore } from '../store/job-store';
+
+interface Watch {
+  lastState: JobState;
+  onChange: (job: Job) => void;
+  onClose: () => void;
+}
+
+/**
+ * Tells waiting requests (long-poll, SSE) when a job's state changes. The server is stateless and
+ * the scheduler writes states to the store, so one shared loop re-reads only the jobs someone is
+ * waiting on, once per interval, and runs only while someone waits.
+ */
+export class JobWatcher {
+  private readonly watches = new Map<string, Set<Watch>>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Calls `onChange` each time the job's state differs from the last one this watch saw (first
+   * from `job.state`), and `onClose` if the server shuts down. Returns the way to stop watching.
+   */
+  watch(job: Job, onChange: (job: Job) => void, onClose: () => void): () => void {
+    if (this.closed) {
+      onClose();
+      return () => undefined;
+    }
+    const entry: Watch = { lastState: job.state, onChange, onClose };
+    let set = this.watches.get(job.id);
+    if (!set) this.watches.set(job.id, (set = new Set()));
+    set.add(entry);
+    this.schedule();
+    return () => {
+      set.delete(entry);
+      if (set.size === 0 && this.watches.get(job.id) === set) this.watches.delete(job.id);
+    };
+  }
+
+  /** How many jobs are being re-read (for tests and metrics). */
+  get watchedJobs(): number {
+    return this.watches.size;
+  }
+
+  /** Ends every wait: long-polls answer with what they have, streams close. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const all = [...this.watches.values()].flatMap((set) => [...set]);
+    this.watches.clear();
+    for (const entry of all) entry.onClose();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed || this.watches.size === 0) return;
+    this.timer = setTimeout(() => void this.tick(), this.intervalMs);
+  }
+
+  private async tick(): Promise<void> {
+    for (const [id, set] of [...this.watches]) {
+      let job: Job | null;
+      try {
+        job = await this.store.getJob(id);
+      } catch (error) {
+        this.log.warn({ err: error, job: id }, 'could not re-read a watched job');
+        continue;
+      }
+      if (!job) continue;
+      for (const entry of [...set]) {
+        if (entry.lastState === job.state) continue;
+        entry.lastState = job.state;
+        entry.onChange(job);
+      }
+    }
+    this.timer = null;
+    this.schedule();
+  }
+}
