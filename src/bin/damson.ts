@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings } from '../config/load-settings';
 import { DamsonError } from '../errors';
@@ -7,6 +8,7 @@ import { DAMSON_VERSION } from '../http/api-router';
 import { createLogger } from '../lifecycle/logger';
 import { Supervisor } from '../lifecycle/supervisor';
 import { checkServices } from '../services/check-services';
+import { generateKeys } from '../transport/link-security';
 import { runAgent } from './run-agent';
 import { runScheduler } from './run-scheduler';
 import { runServer } from './run-server';
@@ -93,6 +95,19 @@ program
   .action((options: { kind: string; slots?: number; name?: string }) =>
     runAgent(options).catch(fail),
   );
+program
+  .command('keys')
+  .description('create CURVE keys for the scheduler and an agent (needed off loopback)')
+  .action(() => {
+    try {
+      const settings = loadSettings();
+      mkdirSync(settings.link.keysDirectory, { recursive: true, mode: 0o700 });
+      for (const file of generateKeys(settings.link.keysDirectory))
+        process.stdout.write(`wrote ${file}\n`);
+    } catch (error) {
+      fail(error);
+    }
+  });
 program
   .command('check')
   .argument('[services-dir]', 'directory of *.service.yaml files (default: from the settings)')

@@ -9,6 +9,7 @@ import { runnerKind } from '../scheduler/runner-kind';
 import { ServiceMonitor } from '../services/health/service-monitor';
 import { ServiceCatalog } from '../services/service-catalog';
 import { watchCatalog } from '../services/watch-catalog';
+import { serverSecurity, startZapHandler } from '../transport/link-security';
 import { WakeListener } from '../transport/wake';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
@@ -31,19 +32,31 @@ export async function runScheduler(): Promise<void> {
       heartbeatIntervalMs: settings.scheduler.heartbeatIntervalMs,
       jobsDirectory: settings.directories.jobs,
       host: { processEnv: process.env, home: settings.home },
+      timeoutSeconds: settings.scheduler.timeoutSeconds,
+      retries: settings.scheduler.retries,
+      maxRetries: settings.scheduler.maxRetries,
+      lostJobGraceMs: settings.scheduler.lostJobGraceMs,
+      breaker: settings.scheduler.breaker,
     },
     log,
   );
+  const address = settings.scheduler.agentsAddress;
+  const security = serverSecurity(address, settings.link.keysDirectory, settings.link.security);
+  const stopZap =
+    security.kind === 'curve' ? await startZapHandler(security.allowed, log) : () => undefined;
   const link = new AgentLink(
-    settings.scheduler.agentsAddress,
+    address,
     settings.scheduler.heartbeatIntervalMs,
-    scheduler.onAgentMessage,
-    scheduler.onAgentLost,
+    {
+      onHello: scheduler.recovery.onHello,
+      onMessage: scheduler.onAgentMessage,
+      onAgentLost: scheduler.recovery.onAgentLost,
+    },
     log,
+    security,
   );
   scheduler.attach(link);
   const wake = new WakeListener(settings.scheduler.wakeAddress);
-  await scheduler.reconcile();
   await link.start();
   await wake.start(() => scheduler.wake());
   scheduler.start();
@@ -65,7 +78,7 @@ export async function runScheduler(): Promise<void> {
     3 * settings.scheduler.heartbeatIntervalMs,
   );
   log.info(
-    { agents: settings.scheduler.agentsAddress, wake: settings.scheduler.wakeAddress },
+    { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
   );
   onTerminate(log, () =>
@@ -82,6 +95,7 @@ export async function runScheduler(): Promise<void> {
         { name: 'stop scheduling', run: () => scheduler.stop() },
         { name: 'stop watching', run: stopWatching },
         { name: 'close agent link', run: () => link.stop() },
+        { name: 'stop key checks', run: stopZap },
         { name: 'close store', run: () => store.close() },
       ],
       log,

@@ -37,14 +37,40 @@ export interface Settings {
     pollIntervalMs: number;
     leaseMs: number;
     heartbeatIntervalMs: number;
+    /** Default run time limit; null means none. A service's `execution.timeout` overrides it. */
+    timeoutSeconds: number | null;
+    /** Default retries for attempts lost to infrastructure; a service's `execution.retries` overrides it. */
+    retries: number;
+    /** No service may retry more often than this. */
+    maxRetries: number;
+    /** How long a lost agent's jobs stay UNKNOWN, waiting for it to return, before retry. */
+    lostJobGraceMs: number;
+    breaker: BreakerSettings;
+  };
+  /** Link security: CURVE keys live here (required unless the agents address is loopback/ipc). */
+  link: {
+    keysDirectory: string;
+    /** `auto`: open on loopback/ipc, CURVE elsewhere; `curve`: CURVE everywhere. */
+    security: 'auto' | 'curve';
   };
   localAgent: {
     slots: number;
+    /** Bytes a job may write to stdout and stderr together before it is stopped. */
+    outputQuotaBytes: number;
   };
   store: StoreSettings;
   logLevel: string;
   /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */
   api: ApiSettings;
+}
+
+export interface BreakerSettings {
+  /** Consecutive infrastructure failures within the window that open the breaker. */
+  failures: number;
+  windowMs: number;
+  /** First wait before a probe; doubles on each failed probe, with jitter, up to the maximum. */
+  backoffMs: number;
+  maxBackoffMs: number;
 }
 
 export type StoreSettings =

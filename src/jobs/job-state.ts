@@ -39,7 +39,20 @@ export function isJobState(value: unknown): value is JobState {
 /** Where each state may go next. Finished states go nowhere (absorbing). */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   PENDING: ['ACCEPTED', 'REJECTED', 'DELETED', 'ERROR'],
-  ACCEPTED: ['QUEUED', 'RUNNING', 'DELETED', 'ERROR', 'PENDING'],
+  // UNKNOWN: dispatched to an agent that died before acknowledging; it may have started the job.
+  // An agent's report of how a run ended is final even when the scheduler never recorded QUEUED
+  // (it died between the agent's acknowledgement and its write).
+  ACCEPTED: [
+    'QUEUED',
+    'RUNNING',
+    'DELETED',
+    'ERROR',
+    'PENDING',
+    'UNKNOWN',
+    'COMPLETED',
+    'FAILED',
+    'INTERRUPTED',
+  ],
   QUEUED: [
     'RUNNING',
     'COMPLETED',
@@ -50,6 +63,7 @@ const TRANSITIONS: Record<JobState, readonly JobState[]> = {
     'UNKNOWN',
     'CANCELLING',
     'ACCEPTED',
+    'PENDING',
   ],
   RUNNING: [
     'COMPLETED',
@@ -60,9 +74,20 @@ const TRANSITIONS: Record<JobState, readonly JobState[]> = {
     'UNKNOWN',
     'CANCELLING',
     'ACCEPTED',
+    'PENDING',
   ],
   // UNKNOWN is re-checked until the runner knows again, or the job is written off.
-  UNKNOWN: ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'ERROR', 'INTERRUPTED', 'CANCELLING'],
+  // Back to PENDING only when an attempt was lost to infrastructure and a retry is left.
+  UNKNOWN: [
+    'QUEUED',
+    'RUNNING',
+    'COMPLETED',
+    'FAILED',
+    'ERROR',
+    'INTERRUPTED',
+    'CANCELLING',
+    'PENDING',
+  ],
   // CANCELLING always ends: the runner's kill or the job's own end decides how.
   CANCELLING: ['INTERRUPTED', 'DELETED', 'COMPLETED', 'FAILED', 'ERROR'],
   REJECTED: [],

@@ -31,6 +31,8 @@ export interface Job {
   /** The agent-side id (pid, SLURM job id) once queued. */
   externalId: string | null;
   attempt: number;
+  /** Attempts written off as lost to infrastructure (agent death, lease loss); retries count these. */
+  lostAttempts: number;
   fencingToken: number;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;

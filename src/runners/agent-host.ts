@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { Dealer } from 'zeromq';
+import { isFinished } from '../jobs';
+import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
+import type { ClientSecurity } from '../transport/link-security';
 import {
   decodeSchedulerMessage,
   encode,
   MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
   type AgentMessage,
   type SchedulerMessage,
 } from '../transport/protocol';
@@ -11,23 +16,27 @@ import { SerialSender } from '../transport/serial-sender';
 import type { Executor, ExecutorEvent } from './executor';
 
 export interface AgentHostOptions {
+  /** Stable across restarts: the scheduler matches a returning agent by name. */
   name: string;
   schedulerAddress: string;
   heartbeatIntervalMs: number;
+  security?: ClientSecurity;
 }
 
 type EventMessage = Extract<AgentMessage, { type: 'event' }>;
 
 /**
  * Connects an executor to the scheduler. Every state report is kept until the scheduler acks it and
- * is sent again otherwise, so a report survives a scheduler restart or a dropped message.
+ * is sent again otherwise, so a report survives a scheduler restart or a dropped message. A
+ * scheduler silent for three heartbeats is presumed gone: the agent says hello again.
  */
 export class AgentHost {
-  private readonly socket = new Dealer({ maxMessageSize: MAX_MESSAGE_BYTES, linger: 500 });
+  private readonly socket: Dealer;
   private readonly sender: SerialSender;
   private readonly unacked = new Map<number, { message: EventMessage; sentAt: number }>();
+  readonly bootId = randomBytes(8).toString('hex');
   private nextSeq = 1;
-  private lastHeard = 0;
+  private lastHeard = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -36,13 +45,27 @@ export class AgentHost {
     private readonly options: AgentHostOptions,
     private readonly log: Logger,
   ) {
+    const security = options.security ?? { kind: 'open' };
+    this.socket = new Dealer({
+      maxMessageSize: MAX_MESSAGE_BYTES,
+      linger: 500,
+      ...(security.kind === 'curve'
+        ? {
+            curveServerKey: security.serverKey,
+            curvePublicKey: security.keys.publicKey,
+            curveSecretKey: security.keys.secretKey,
+          }
+        : {}),
+    });
     this.sender = new SerialSender(this.socket, (error) =>
       this.log.warn({ err: error }, 'send failed'),
     );
   }
 
   async start(): Promise<void> {
+    // Connect first: a send on a DEALER that was never connected does not complete.
     this.socket.connect(this.options.schedulerAddress);
+    await this.executor.open(this.report);
     this.sayHello();
     this.timer = setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
     void this.receive();
@@ -54,9 +77,10 @@ export class AgentHost {
 
   private sayHello(): void {
     this.send({
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: 'hello',
       agent: this.options.name,
+      bootId: this.bootId,
       kinds: this.executor.kinds,
       slots: this.executor.slots,
       running: this.executor.running(),
@@ -65,9 +89,10 @@ export class AgentHost {
 
   private tick(): void {
     const now = Date.now();
-    this.send({ v: 1, type: 'heartbeat' });
+    this.send({ v: PROTOCOL_VERSION, type: 'heartbeat' });
     if (now - this.lastHeard > 3 * this.options.heartbeatIntervalMs) {
-      // The scheduler is silent: it may have restarted and forgotten us.
+      this.log.warn('scheduler silent for three heartbeats; introducing this agent again');
+      this.lastHeard = now;
       this.sayHello();
     }
     for (const entry of this.unacked.values()) {
@@ -79,7 +104,13 @@ export class AgentHost {
   }
 
   private report = (event: ExecutorEvent): void => {
-    const message: EventMessage = { v: 1, type: 'event', seq: this.nextSeq++, ...event };
+    failpoint('agent-before-report');
+    const message: EventMessage = {
+      v: PROTOCOL_VERSION,
+      type: 'event',
+      seq: this.nextSeq++,
+      ...event,
+    };
     this.unacked.set(message.seq, { message, sentAt: Date.now() });
     this.send(message);
   };
@@ -91,18 +122,21 @@ export class AgentHost {
         try {
           message = decodeSchedulerMessage(frame);
         } catch (error) {
-          this.log.warn({ err: error }, 'dropped a malformed message from the scheduler');
+          this.log.warn(
+            { err: (error as Error).message },
+            'dropped a malformed message from the scheduler',
+          );
           continue;
         }
         this.lastHeard = Date.now();
-        await this.handle(message);
+        this.handle(message);
       }
     } catch (error) {
       if (!this.stopped) this.log.error({ err: error }, 'agent socket failed');
     }
   }
 
-  private async handle(message: SchedulerMessage): Promise<void> {
+  private handle(message: SchedulerMessage): void {
     switch (message.type) {
       case 'welcome':
         for (const entry of this.unacked.values()) this.send(entry.message);
@@ -110,25 +144,42 @@ export class AgentHost {
       case 'introduce':
         this.sayHello();
         return;
-      case 'event-ack':
+      case 'event-ack': {
+        const entry = this.unacked.get(message.seq);
         this.unacked.delete(message.seq);
-        return;
-      case 'dispatch': {
-        const { jobId, fencingToken } = message.job;
-        try {
-          await this.executor.start(message.job, this.report);
-          this.send({ v: 1, type: 'dispatch-ack', jobId, fencingToken, accepted: true });
-        } catch (error) {
-          const reason = (error as Error).message;
-          this.send({ v: 1, type: 'dispatch-ack', jobId, fencingToken, accepted: false, reason });
-        }
+        const event = entry?.message;
+        if (event && isFinished(event.state))
+          this.executor.finalized(event.jobId, event.fencingToken);
         return;
       }
+      case 'dispatch':
+        void this.dispatch(message.job);
+        return;
       case 'cancel':
-        await this.executor.cancel(message.jobId);
+        void this.executor.cancel(message.jobId, message.fencingToken);
         return;
       case 'heartbeat':
         return;
+    }
+  }
+
+  private async dispatch(
+    job: Extract<SchedulerMessage, { type: 'dispatch' }>['job'],
+  ): Promise<void> {
+    const { jobId, fencingToken } = job;
+    try {
+      await this.executor.start(job);
+      this.send({ v: PROTOCOL_VERSION, type: 'dispatch-ack', jobId, fencingToken, accepted: true });
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.send({
+        v: PROTOCOL_VERSION,
+        type: 'dispatch-ack',
+        jobId,
+        fencingToken,
+        accepted: false,
+        reason,
+      });
     }
   }
 

@@ -8,18 +8,35 @@ export interface ExecutorEvent {
   externalId?: string | null;
   exitCode?: number | null;
   reason?: string | null;
+  /** The attempt ended for a reason outside the tool (the scheduler may retry it). */
+  lost?: boolean;
 }
+
+export type ReportEvent = (event: ExecutorEvent) => void;
 
 /**
  * What an agent drives: local processes or a cluster engine. It reports every state change through
- * `report`; the agent host delivers those reports to the scheduler reliably.
+ * the `report` given to `open`; the agent host delivers those reports to the scheduler reliably and
+ * calls `finalized` once the scheduler has recorded a job's finished state.
  */
 export interface Executor {
   readonly kinds: string[];
   readonly slots: number;
-  start(job: DispatchSpec, report: (event: ExecutorEvent) => void): Promise<void>;
-  cancel(jobId: string): Promise<void>;
+  /**
+   * Called once before anything else: recovers jobs started by an earlier run of this agent and
+   * reports how those that ended meanwhile ended.
+   */
+  open(report: ReportEvent): Promise<void>;
+  /**
+   * Takes a job. Idempotent per (jobId, fencingToken): a repeated dispatch of a job already held
+   * changes nothing. Resolves with the engine's id when known at once; rejects to refuse the job.
+   */
+  start(job: DispatchSpec): Promise<void>;
+  cancel(jobId: string, fencingToken: number): Promise<void>;
+  /** Jobs held now (queued, running, or ended but not yet finalized). */
   running(): RunningJob[];
+  /** The scheduler has recorded this job's finished state: its bookkeeping may go. */
+  finalized(jobId: string, fencingToken: number): void;
   /** Stops taking work; running jobs are left alone (they outlive the agent where possible). */
   close(): Promise<void>;
 }

@@ -1,171 +1,301 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import type { DispatchSpec, RunningJob } from '../transport/protocol';
 import { stateForExit } from './exit-status';
-import type { Executor, ExecutorEvent } from './executor';
+import type { Executor, ExecutorEvent, ReportEvent } from './executor';
+import { JobJournal, type JournalEntry } from './job-journal';
+import { isWrapperAlive, readExitFile, WRAPPER_SHELL, wrapperArgs } from './job-wrapper';
 import { prepareJobDirectory } from './prepare-job-directory';
 
+type Outcome = Omit<ExecutorEvent, 'jobId' | 'fencingToken'>;
+
 interface LocalJob {
-  spec: DispatchSpec;
-  report: (event: ExecutorEvent) => void;
-  child: ChildProcess | null;
-  launched: boolean;
-  cancelled: boolean;
+  jobId: string;
+  fencingToken: number;
+  cwd: string;
+  spec: DispatchSpec | null;
+  phase: 'waiting' | 'running' | 'ended';
+  pid: number | null;
+  /** Why we are stopping it, when we are: decides the reported outcome. */
+  stopping: Outcome | null;
   timer: NodeJS.Timeout | null;
 }
 
-const KILL_GRACE_MS = 1000;
+export interface LocalExecutorOptions {
+  slots: number;
+  /** The agent's journal file: jobs started by this agent, across its restarts. */
+  journalFile: string;
+  outputQuotaBytes: number;
+  killGraceMs?: number;
+  /** How often adopted jobs (started before a restart) and output sizes are checked. */
+  checkIntervalMs?: number;
+}
+
+const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
 
 /**
- * Runs jobs as local processes: argv without a shell, cwd the job directory, stdout and stderr
- * straight to files, each job in its own process group so a cancel reaches all its children.
+ * Runs jobs as local processes: argv without a shell parsing it, cwd the job directory, stdout and
+ * stderr straight to files (descriptors, not pipes), each job in its own process group so a cancel
+ * reaches all its children, TERM then KILL.
  */
 export class LocalExecutor implements Executor {
   readonly kinds = ['local'];
+  readonly slots: number;
   private readonly jobs = new Map<string, LocalJob>();
-  private readonly waiting: string[] = [];
+  private readonly waiting: LocalJob[] = [];
   private runningCount = 0;
   private closed = false;
+  private journal: JobJournal | null = null;
+  private report: ReportEvent = () => undefined;
+  private checkTimer: NodeJS.Timeout | null = null;
+  private readonly killGraceMs: number;
 
   constructor(
-    readonly slots: number,
+    private readonly options: LocalExecutorOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.slots = options.slots;
+    this.killGraceMs = options.killGraceMs ?? 1000;
+  }
 
-  async start(spec: DispatchSpec, report: (event: ExecutorEvent) => void): Promise<void> {
-    if (this.jobs.has(spec.jobId)) return;
-    this.jobs.set(spec.jobId, {
-      spec,
-      report,
-      child: null,
-      launched: false,
-      cancelled: false,
+  async open(report: ReportEvent): Promise<void> {
+    this.report = report;
+    this.journal = JobJournal.open(this.options.journalFile);
+    for (const entry of this.journal.outstanding) this.adopt(entry);
+    this.checkTimer = setInterval(() => this.check(), this.options.checkIntervalMs ?? 250);
+    this.checkTimer.unref();
+  }
+
+  /** A job started before this agent restarted: still running, or ended with a recorded status. */
+  private adopt(entry: JournalEntry): void {
+    const job: LocalJob = {
+      jobId: entry.jobId,
+      fencingToken: entry.fencingToken,
+      cwd: entry.cwd,
+      spec: null,
+      phase: 'running',
+      pid: entry.pid,
+      stopping: null,
       timer: null,
-    });
-    this.waiting.push(spec.jobId);
-    report({
+    };
+    this.jobs.set(key(job.jobId, job.fencingToken), job);
+    this.runningCount++;
+    this.log.info({ jobId: job.jobId, pid: job.pid }, 'adopted a job started before a restart');
+    if (entry.timeoutMs !== null) {
+      const left = Math.max(0, entry.startedAt + entry.timeoutMs - Date.now());
+      job.timer = setTimeout(() => this.stop(job, timedOut(entry.timeoutMs!)), left);
+    }
+    this.checkAdopted(job);
+  }
+
+  private checkAdopted(job: LocalJob): void {
+    if (job.phase !== 'running' || job.spec !== null || job.pid === null) return;
+    if (isWrapperAlive(job.pid, job.jobId, job.fencingToken)) return;
+    const code = readExitFile(job.cwd, job.fencingToken);
+    if (job.stopping) return this.end(job, job.stopping);
+    if (code === null) {
+      return this.end(job, {
+        state: 'INTERRUPTED',
+        reason: 'the job ended while its agent was down and left no exit status',
+        lost: true,
+      });
+    }
+    this.end(job, { ...stateForExit(code, null), exitCode: code });
+  }
+
+  /** Adopted jobs are watched by polling (they are not our children); output sizes likewise. */
+  private check(): void {
+    for (const job of this.jobs.values()) {
+      if (job.phase !== 'running') continue;
+      this.checkAdopted(job);
+      if (job.phase === 'running' && !job.stopping) this.checkQuota(job);
+    }
+  }
+
+  private checkQuota(job: LocalJob): void {
+    let bytes = 0;
+    for (const name of ['stdout', 'stderr']) {
+      try {
+        bytes += statSync(path.join(job.cwd, name)).size;
+      } catch {
+        // not created yet
+      }
+    }
+    if (bytes > this.options.outputQuotaBytes) {
+      this.stop(job, {
+        state: 'FAILED',
+        reason: `output quota of ${this.options.outputQuotaBytes} bytes exceeded`,
+      });
+    }
+  }
+
+  async start(spec: DispatchSpec): Promise<void> {
+    if (this.closed) throw new Error('the agent is stopping');
+    if (this.jobs.has(key(spec.jobId, spec.fencingToken))) return;
+    for (const older of this.jobs.values()) {
+      // A newer attempt supersedes an older one the scheduler has written off.
+      if (older.jobId === spec.jobId)
+        this.stop(older, { state: 'INTERRUPTED', reason: 'superseded' });
+    }
+    const job: LocalJob = {
       jobId: spec.jobId,
       fencingToken: spec.fencingToken,
-      state: 'QUEUED',
-      externalId: null,
-    });
+      cwd: spec.cwd,
+      spec,
+      phase: 'waiting',
+      pid: null,
+      stopping: null,
+      timer: null,
+    };
+    this.jobs.set(key(spec.jobId, spec.fencingToken), job);
+    this.waiting.push(job);
     this.pump();
   }
 
   private pump(): void {
     while (!this.closed && this.runningCount < this.slots && this.waiting.length) {
-      const job = this.jobs.get(this.waiting.shift()!);
-      if (job && !job.cancelled) {
-        job.launched = true;
-        this.runningCount++;
-        void this.launch(job);
-      }
+      const job = this.waiting.shift()!;
+      job.phase = 'running';
+      this.runningCount++;
+      void this.launch(job);
     }
   }
 
-  private finish(job: LocalJob, event: Omit<ExecutorEvent, 'jobId' | 'fencingToken'>): void {
+  private end(job: LocalJob, outcome: Outcome): void {
+    if (job.phase === 'ended') return;
     if (job.timer) clearTimeout(job.timer);
-    this.jobs.delete(job.spec.jobId);
-    if (job.launched) this.runningCount--;
-    job.report({ jobId: job.spec.jobId, fencingToken: job.spec.fencingToken, ...event });
+    if (job.phase === 'running') this.runningCount--;
+    job.phase = 'ended';
+    this.report({ jobId: job.jobId, fencingToken: job.fencingToken, ...outcome });
     this.pump();
   }
 
   private async launch(job: LocalJob): Promise<void> {
-    const { spec } = job;
+    const spec = job.spec!;
     try {
       await prepareJobDirectory(spec.cwd, spec.links);
     } catch (error) {
-      this.finish(job, {
-        state: 'ERROR',
-        reason: `cannot prepare the job directory: ${(error as Error).message}`,
-      });
-      return;
+      const reason = `cannot prepare the job directory: ${(error as Error).message}`;
+      return this.end(job, { state: 'ERROR', reason, lost: true });
     }
-    const out = openSync(path.join(spec.cwd, 'stdout'), 'w');
-    const err = openSync(path.join(spec.cwd, 'stderr'), 'w');
-    let child: ChildProcess;
+    if (job.stopping) return this.end(job, job.stopping);
+    let out = -1;
+    let err = -1;
     try {
-      child = spawn(spec.argv[0], spec.argv.slice(1), {
+      out = openSync(path.join(spec.cwd, 'stdout'), 'w');
+      err = openSync(path.join(spec.cwd, 'stderr'), 'w');
+      const child = spawn(WRAPPER_SHELL, wrapperArgs(spec.jobId, spec.fencingToken, spec.argv), {
         cwd: spec.cwd,
         env: spec.env,
         stdio: ['ignore', out, err],
         detached: true,
       });
-    } finally {
-      closeSync(out);
-      closeSync(err);
-    }
-    job.child = child;
-    child.once('spawn', () => {
-      job.report({
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        if (child.pid !== undefined) return;
+        this.end(job, { state: 'ERROR', reason: `cannot start: ${error.code}`, lost: true });
+      });
+      child.once('exit', (code, signal) => {
+        // The wrapper went first; whatever is left of a stopped job's group goes with it.
+        if (job.stopping) killGroup(child.pid!, 'SIGKILL');
+        const outcome = job.stopping ?? stateForExit(code, signal);
+        this.end(job, { ...outcome, exitCode: code });
+      });
+      if (child.pid === undefined) return;
+      failpoint('agent-after-spawn');
+      job.pid = child.pid;
+      this.journal?.started({
+        jobId: spec.jobId,
+        fencingToken: spec.fencingToken,
+        cwd: spec.cwd,
+        pid: child.pid,
+        startedAt: Date.now(),
+        timeoutMs: spec.timeoutMs,
+      });
+      this.report({
         jobId: spec.jobId,
         fencingToken: spec.fencingToken,
         state: 'RUNNING',
         externalId: String(child.pid),
       });
-      if (spec.timeoutMs) job.timer = setTimeout(() => this.kill(job, 'timeout'), spec.timeoutMs);
-    });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      if (child.pid !== undefined) return;
-      this.finish(job, {
-        state: 'ERROR',
-        exitCode: null,
-        reason: `cannot start ${spec.argv[0]}: ${error.code ?? error.message}`,
-      });
-    });
-    child.once('exit', (code, signal) => {
-      const state = job.cancelled ? 'INTERRUPTED' : stateForExit(code, signal);
-      const reason = job.cancelled ? 'cancelled' : signal ? `killed by ${signal}` : null;
-      this.finish(job, { state, exitCode: code, reason });
-    });
-  }
-
-  private kill(job: LocalJob, why: string): void {
-    const pid = job.child?.pid;
-    if (pid === undefined) return;
-    this.log.info({ jobId: job.spec.jobId, pid, why }, 'stopping job process group');
-    const signalGroup = (signal: NodeJS.Signals): void => {
-      try {
-        process.kill(-pid, signal);
-      } catch {
-        // the group is already gone
+      if (spec.timeoutMs) {
+        job.timer = setTimeout(() => this.stop(job, timedOut(spec.timeoutMs!)), spec.timeoutMs);
       }
-    };
-    signalGroup('SIGTERM');
-    setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
+    } catch (error) {
+      this.end(job, {
+        state: 'ERROR',
+        reason: `cannot start: ${(error as Error).message}`,
+        lost: true,
+      });
+    } finally {
+      if (out >= 0) closeSync(out);
+      if (err >= 0) closeSync(err);
+    }
   }
 
-  async cancel(jobId: string): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (!job) return;
-    job.cancelled = true;
-    if (job.child) {
-      this.kill(job, 'cancel');
-    } else {
-      const at = this.waiting.indexOf(jobId);
-      if (at >= 0) this.waiting.splice(at, 1);
-      this.jobs.delete(jobId);
-      job.report({
-        jobId,
-        fencingToken: job.spec.fencingToken,
-        state: 'DELETED',
-        reason: 'cancelled before it started',
-      });
+  /** TERM to the job's whole process group, KILL after the grace time; reports `outcome`. */
+  private stop(job: LocalJob, outcome: Outcome): void {
+    if (job.phase === 'ended' || job.stopping) return;
+    job.stopping = outcome;
+    if (job.phase === 'waiting') {
+      this.waiting.splice(this.waiting.indexOf(job), 1);
+      return this.end(job, outcome);
     }
+    const pid = job.pid;
+    if (pid === null) return; // still preparing: launch() sees `stopping`
+    this.log.info({ jobId: job.jobId, pid, why: outcome.reason }, 'stopping job process group');
+    killGroup(pid, 'SIGTERM');
+    setTimeout(() => killGroup(pid, 'SIGKILL'), this.killGraceMs).unref();
+  }
+
+  async cancel(jobId: string, fencingToken: number): Promise<void> {
+    const job = this.jobs.get(key(jobId, fencingToken));
+    if (!job) return;
+    const before = job.phase === 'waiting';
+    this.stop(
+      job,
+      before
+        ? { state: 'DELETED', reason: 'cancelled before it started' }
+        : {
+            state: 'INTERRUPTED',
+            reason: 'cancelled',
+          },
+    );
   }
 
   running(): RunningJob[] {
     return [...this.jobs.values()].map((job) => ({
-      jobId: job.spec.jobId,
-      fencingToken: job.spec.fencingToken,
-      externalId: job.child?.pid !== undefined ? String(job.child.pid) : null,
+      jobId: job.jobId,
+      fencingToken: job.fencingToken,
+      externalId: job.pid === null ? null : String(job.pid),
     }));
+  }
+
+  finalized(jobId: string, fencingToken: number): void {
+    const job = this.jobs.get(key(jobId, fencingToken));
+    if (!job || job.phase !== 'ended') return;
+    this.jobs.delete(key(jobId, fencingToken));
+    if (job.pid !== null) this.journal?.ended(jobId, fencingToken);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    for (const job of this.jobs.values()) if (job.timer) clearTimeout(job.timer);
+    this.journal?.close();
+  }
+}
+
+function timedOut(timeoutMs: number): Outcome {
+  return { state: 'INTERRUPTED', reason: `timed out after ${Math.round(timeoutMs / 1000)} s` };
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
   }
 }

@@ -1,47 +1,75 @@
 import { Router } from 'zeromq';
 import type { Logger } from '../lifecycle/logger';
+import type { ServerSecurity } from '../transport/link-security';
 import {
   decodeAgentMessage,
   encode,
   MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
   type AgentMessage,
+  type DispatchSpec,
   type SchedulerMessage,
 } from '../transport/protocol';
 import { SerialSender } from '../transport/serial-sender';
+
+type Hello = Extract<AgentMessage, { type: 'hello' }>;
+
+export interface HeldJob {
+  service: string;
+  runner: string;
+  fencingToken: number;
+}
 
 export interface AgentInfo {
   /** ZeroMQ routing id. */
   route: Buffer;
   name: string;
+  bootId: string;
   kinds: string[];
   slots: number;
   lastHeardAt: number;
-  /** Jobs this agent holds (dispatched, not finished). */
-  jobs: Set<string>;
+  /** Jobs this agent holds (dispatched or reported, not finished), by id. */
+  jobs: Map<string, HeldJob>;
+  /** Dispatches not yet acknowledged, resent every heartbeat interval until they are. */
+  unacked: Map<string, { spec: DispatchSpec; sentAt: number }>;
 }
 
-export type AgentHandler = (agent: AgentInfo, message: AgentMessage) => void;
+export interface AgentLinkEvents {
+  onHello(agent: AgentInfo, hello: Hello, replaced: AgentInfo | undefined): void;
+  onMessage(agent: AgentInfo, message: AgentMessage): void;
+  onAgentLost(agent: AgentInfo): void;
+}
 
 /** The scheduler's side of the agent link: one ROUTER, agents tracked by routing id. */
 export class AgentLink {
-  private readonly socket = new Router({
-    maxMessageSize: MAX_MESSAGE_BYTES,
-    mandatory: true,
-    linger: 500,
-  });
+  private readonly socket: Router;
   private readonly sender: SerialSender;
   private readonly agents = new Map<string, AgentInfo>();
   private stopped = false;
+  private lastHeartbeatAt = 0;
 
   constructor(
     private readonly address: string,
     private readonly heartbeatIntervalMs: number,
-    private readonly onMessage: AgentHandler,
-    private readonly onAgentLost: (agent: AgentInfo) => void,
+    private readonly events: AgentLinkEvents,
     private readonly log: Logger,
+    security: ServerSecurity = { kind: 'open' },
   ) {
+    this.socket = new Router({
+      maxMessageSize: MAX_MESSAGE_BYTES,
+      mandatory: true,
+      linger: 500,
+      ...(security.kind === 'curve'
+        ? {
+            curveServer: true,
+            curveSecretKey: security.keys.secretKey,
+            curvePublicKey: security.keys.publicKey,
+            zapDomain: 'damson',
+          }
+        : {}),
+    });
     this.sender = new SerialSender(this.socket, (error) =>
-      this.log.warn({ err: error }, 'send to agent failed'),
+      this.log.debug({ err: error.message }, 'send to agent failed'),
     );
   }
 
@@ -54,19 +82,40 @@ export class AgentLink {
     return [...this.agents.values()];
   }
 
-  send(agent: AgentInfo, message: SchedulerMessage): void {
-    this.sender.send([agent.route, encode(message)]);
+  send(agent: AgentInfo, message: SchedulerMessage): Promise<void> {
+    return this.sender.send([agent.route, encode(message)]);
   }
 
-  /** Heartbeats out, and agents silent for three intervals are declared lost. */
+  dispatch(agent: AgentInfo, spec: DispatchSpec): Promise<void> {
+    agent.jobs.set(spec.jobId, {
+      service: spec.service,
+      runner: spec.runner,
+      fencingToken: spec.fencingToken,
+    });
+    agent.unacked.set(spec.jobId, { spec, sentAt: Date.now() });
+    return this.send(agent, { v: PROTOCOL_VERSION, type: 'dispatch', job: spec });
+  }
+
+  /** Heartbeats out, dispatches resent, and agents silent for three intervals declared lost. */
   sweep(now = Date.now()): void {
+    const beat = now - this.lastHeartbeatAt >= this.heartbeatIntervalMs;
+    if (beat) this.lastHeartbeatAt = now;
     for (const [key, agent] of this.agents) {
       if (now - agent.lastHeardAt > 3 * this.heartbeatIntervalMs) {
         this.agents.delete(key);
-        this.log.warn({ agent: agent.name }, 'agent lost (silent for three heartbeats)');
-        this.onAgentLost(agent);
-      } else {
-        this.send(agent, { v: 1, type: 'heartbeat' });
+        this.log.warn(
+          { agent: agent.name, jobs: agent.jobs.size },
+          'agent lost (silent for three heartbeats)',
+        );
+        this.events.onAgentLost(agent);
+        continue;
+      }
+      if (beat) this.send(agent, { v: PROTOCOL_VERSION, type: 'heartbeat' });
+      for (const entry of agent.unacked.values()) {
+        if (now - entry.sentAt >= this.heartbeatIntervalMs) {
+          entry.sentAt = now;
+          this.send(agent, { v: PROTOCOL_VERSION, type: 'dispatch', job: entry.spec });
+        }
       }
     }
   }
@@ -90,35 +139,44 @@ export class AgentLink {
       return;
     }
     const key = route.toString('hex');
-    let agent = this.agents.get(key);
     if (message.type === 'hello') {
-      agent = {
-        route,
-        name: message.agent,
-        kinds: message.kinds,
-        slots: message.slots,
-        lastHeardAt: Date.now(),
-        jobs: new Set(message.running.map((r) => r.jobId)),
-      };
-      this.agents.set(key, agent);
-      this.log.info(
-        {
-          agent: agent.name,
-          kinds: agent.kinds,
-          slots: agent.slots,
-          running: message.running.length,
-        },
-        'agent joined',
-      );
-      this.send(agent, { v: 1, type: 'welcome' });
+      this.join(key, route, message);
+      return;
     }
+    const agent = this.agents.get(key);
     if (!agent) {
       // An agent we do not know (we restarted): ask it to introduce itself.
-      this.sender.send([route, encode({ v: 1, type: 'introduce' })]);
+      this.sender.send([route, encode({ v: PROTOCOL_VERSION, type: 'introduce' })]);
       return;
     }
     agent.lastHeardAt = Date.now();
-    this.onMessage(agent, message);
+    this.events.onMessage(agent, message);
+  }
+
+  private join(key: string, route: Buffer, hello: Hello): void {
+    // The same agent under a new connection or a new boot replaces its earlier entry.
+    const replaced = [...this.agents.entries()].find(
+      ([k, a]) => a.name === hello.agent && k !== key,
+    );
+    if (replaced) this.agents.delete(replaced[0]);
+    const previous = this.agents.get(key);
+    const agent: AgentInfo = {
+      route,
+      name: hello.agent,
+      bootId: hello.bootId,
+      kinds: hello.kinds,
+      slots: hello.slots,
+      lastHeardAt: Date.now(),
+      jobs: new Map(),
+      unacked: previous?.bootId === hello.bootId ? previous.unacked : new Map(),
+    };
+    this.agents.set(key, agent);
+    this.log.info(
+      { agent: agent.name, boot: agent.bootId, kinds: agent.kinds, slots: agent.slots },
+      'agent joined',
+    );
+    this.events.onHello(agent, hello, replaced?.[1] ?? previous);
+    this.send(agent, { v: PROTOCOL_VERSION, type: 'welcome' });
   }
 
   async stop(): Promise<void> {

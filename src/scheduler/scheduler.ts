@@ -1,15 +1,22 @@
 import path from 'node:path';
+import type { BreakerSettings } from '../config/settings';
 import { isFinished, type Job } from '../jobs';
+import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import { buildCommand, type HostEnvironment } from '../services/command/build-command';
-import type { ServiceCatalog } from '../services/service-catalog';
+import type { RunnerSpec, Service } from '../services/service';
 import { TestRuns } from '../services/health/test-runs';
+import type { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
-import type { AgentMessage, DispatchSpec } from '../transport/protocol';
+import { PROTOCOL_VERSION, type AgentMessage, type DispatchSpec } from '../transport/protocol';
 import type { AgentInfo, AgentLink } from './agent-link';
+import { allocateSlots, type ShareCandidate } from './fair-share';
+import { JobRecovery } from './job-recovery';
+import { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
-import { selectRunner } from './select-runner';
+import { defaultRunner, selectRunner } from './select-runner';
+import { WriteBatcher } from './write-batcher';
 
 export interface SchedulerOptions {
   owner: string;
@@ -18,28 +25,40 @@ export interface SchedulerOptions {
   heartbeatIntervalMs: number;
   jobsDirectory: string;
   host: HostEnvironment;
+  timeoutSeconds: number | null;
+  retries: number;
+  maxRetries: number;
+  lostJobGraceMs: number;
+  breaker: BreakerSettings;
 }
 
-interface Pending {
-  job: Job;
-  spec: DispatchSpec;
-  kind: string;
+interface Route {
+  service: Service | undefined;
+  runner: RunnerSpec | null;
+  kind: string | undefined;
 }
 
-const CLAIM_BATCH = 256;
+/** Jobs that cannot be routed are still claimed (to be failed) in bounded batches. */
+const UNROUTABLE_BATCH = 64;
 
 /**
- * Moves jobs through their states: claims PENDING jobs, picks a runner, builds the command, hands
- * it to an agent with free slots, and records what agents report. The store is the truth.
+ * Moves jobs through their states: claims due PENDING jobs (priority, weights, breakers), builds
+ * the command, hands it to an agent with a free slot, and records what agents report. The store
+ * is the truth; nothing here survives a restart, and nothing needs to.
  */
 export class Scheduler {
-  private readonly backlog: Pending[] = [];
-  private readonly orphanSince = new Map<string, number>();
   private tickTimer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private dueTimer: NodeJS.Timeout | null = null;
   private ticking = false;
   private again = false;
   private stopped = false;
-  private startedAt = Date.now();
+  private reconcileUntil = 0;
+  private lastDriveAt = 0;
+  private readonly driveIntervalMs: number;
+  readonly writes: WriteBatcher;
+  readonly breakers: RunnerBreakers;
+  readonly recovery: JobRecovery;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
   /** Service health tests share the agents with jobs but never touch the store. */
@@ -47,57 +66,70 @@ export class Scheduler {
 
   constructor(
     private readonly store: JobStore,
-    catalog: ServiceCatalog,
+    private readonly catalog: ServiceCatalog,
     private readonly options: SchedulerOptions,
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
+    this.writes = new WriteBatcher(store);
+    this.breakers = new RunnerBreakers(store, options.breaker, log);
+    this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
+      this.wake(),
+    );
+    this.driveIntervalMs = Math.min(250, options.heartbeatIntervalMs);
   }
 
   attach(link: AgentLink): void {
     this.link = link;
-  }
-
-  /** Releases jobs a previous scheduler claimed but never handed to an agent. */
-  async reconcile(): Promise<void> {
-    this.startedAt = Date.now();
-    const active = await this.store.listActive(100_000);
-    let released = 0;
-    for (const job of active) {
-      if (job.state === 'ACCEPTED' && job.externalId === null) {
-        if (await this.store.transition(job.id, 'PENDING', job.fencingToken)) released++;
-      }
-    }
-    if (released) this.log.info({ released }, 'released jobs claimed before a restart');
+    this.recovery.attach(link);
   }
 
   /** Asks for a tick soon; calls while a tick runs coalesce into one more tick. */
-  wake(): void {
+  wake = (): void => {
     if (this.stopped) return;
     if (this.ticking) {
       this.again = true;
       return;
     }
     if (this.tickTimer) clearTimeout(this.tickTimer);
-    this.tickTimer = setTimeout(() => void this.tick(), 0);
+    this.tickTimer = null;
+    if (this.immediate) return;
+    // setImmediate, not setTimeout(0): a timer costs a millisecond of latency per wake-up.
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      void this.tick();
+    });
+  };
+
+  start(): void {
+    // Agents re-introduce themselves within a heartbeat or two; until then, nothing is written off.
+    this.reconcileUntil = Date.now() + 2.5 * this.options.heartbeatIntervalMs;
+    this.recovery.startAfter(this.reconcileUntil);
+    this.wake();
   }
 
   private scheduleNext(): void {
     if (this.stopped) return;
-    this.tickTimer = setTimeout(
-      () => void this.tick(),
-      this.again ? 0 : this.options.pollIntervalMs,
-    );
+    const delay = this.again ? 0 : this.options.pollIntervalMs;
     this.again = false;
+    this.tickTimer = setTimeout(() => void this.tick(), Math.min(delay, this.driveIntervalMs));
   }
 
   private async tick(): Promise<void> {
+    if (this.ticking) return;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
     this.ticking = true;
     try {
-      this.link.sweep();
-      this.dispatchBacklog();
-      await this.claim();
-      await this.driveActive();
+      const now = Date.now();
+      this.link.sweep(now);
+      if (now >= this.reconcileUntil) {
+        await this.claimAndDispatch();
+        if (now - this.lastDriveAt >= this.driveIntervalMs) {
+          this.lastDriveAt = now;
+          await this.recovery.driveActive();
+        }
+      }
     } catch (error) {
       this.log.error({ err: error }, 'scheduler tick failed; retrying');
     } finally {
@@ -106,48 +138,107 @@ export class Scheduler {
     }
   }
 
-  private freeSlots(kind?: string): number {
-    return this.link
-      .list()
-      .filter((a) => kind === undefined || a.kinds.includes(kind))
-      .reduce((sum, a) => sum + Math.max(0, a.slots - a.jobs.size), 0);
+  /** Before a claim: the service's usual runner decides its kind and its breaker. */
+  private route(serviceId: string): Route {
+    const service = this.catalog.get(serviceId);
+    const runner = service ? defaultRunner(service) : null;
+    return { service, runner, kind: runner ? runnerKind(runner.type) : undefined };
   }
 
-  private async claim(): Promise<void> {
-    const room = Math.min(CLAIM_BATCH, this.freeSlots() - this.backlog.length);
-    if (room <= 0) return;
-    const jobs = await this.store.claimPending(this.options.owner, this.options.leaseMs, room);
-    for (const job of jobs) await this.prepare(job);
-    this.dispatchBacklog();
+  private freeSlots(): Map<string, number> {
+    const free = new Map<string, number>();
+    for (const agent of this.link.list()) {
+      const room = Math.max(0, agent.slots - agent.jobs.size);
+      for (const kind of agent.kinds) free.set(kind, (free.get(kind) ?? 0) + room);
+    }
+    return free;
   }
 
-  private async prepare(job: Job): Promise<void> {
+  private runningByService(): Map<string, number> {
+    const running = new Map<string, number>();
+    for (const agent of this.link.list())
+      for (const held of agent.jobs.values())
+        running.set(held.service, (running.get(held.service) ?? 0) + 1);
+    return running;
+  }
+
+  private async claimAndDispatch(): Promise<void> {
+    const free = this.freeSlots();
+    if (![...free.values()].some((n) => n > 0)) return;
+    const summary = await this.store.pendingSummary();
+    this.armDueTimer(summary.nextDueAt);
+    if (!summary.services.length) return;
+    const running = this.runningByService();
+    const byKind = new Map<string, ShareCandidate[]>();
+    const claims: [string, number][] = [];
+    const now = Date.now();
+    for (const { service: id, due } of summary.services) {
+      const route = this.route(id);
+      if (!route.service || !route.runner || !route.kind) {
+        claims.push([id, Math.min(due, UNROUTABLE_BATCH)]);
+        continue;
+      }
+      const allowed = this.breakers.capacity(route.service.id, route.runner.id, now, due);
+      if (allowed === 0) continue;
+      const list = byKind.get(route.kind) ?? [];
+      list.push({
+        service: id,
+        due: allowed,
+        running: running.get(id) ?? 0,
+        weight: route.service.scheduling.weight,
+      });
+      byKind.set(route.kind, list);
+    }
+    for (const [kind, candidates] of byKind)
+      claims.push(...allocateSlots(free.get(kind) ?? 0, candidates));
+    for (const [service, count] of claims) {
+      const jobs = await this.store.claimPending(
+        this.options.owner,
+        this.options.leaseMs,
+        count,
+        service,
+      );
+      failpoint('scheduler-after-claim');
+      for (const job of jobs) await this.dispatchOne(job);
+    }
+  }
+
+  /** Wakes the scheduler when the earliest delayed (not-before) job becomes due. */
+  private armDueTimer(at: Date | null): void {
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = null;
+    if (!at || this.stopped) return;
+    this.dueTimer = setTimeout(this.wake, Math.max(0, at.getTime() - Date.now()) + 1);
+  }
+
+  private async dispatchOne(job: Job): Promise<void> {
     const service = await this.revisions.forJob(job);
-    if (!service)
-      return void (await this.fail(job, 'ERROR', `service '${job.service}' no longer exists`));
+    if (!service) return this.fail(job, 'ERROR', `service '${job.service}' no longer exists`);
     const selection = await selectRunner(service, job);
     if (selection.kind !== 'runner') {
-      const state = selection.kind === 'rejected' ? 'REJECTED' : 'ERROR';
-      return void (await this.fail(job, state, selection.reason));
+      return this.fail(job, selection.kind === 'rejected' ? 'REJECTED' : 'ERROR', selection.reason);
     }
     const runner = selection.runner;
     const kind = runnerKind(runner.type);
-    if (!kind)
-      return void (await this.fail(job, 'ERROR', `runner type '${runner.type}' is not supported`));
+    if (!kind) return this.fail(job, 'ERROR', `runner type '${runner.type}' is not supported`);
+    const usual = defaultRunner(service)?.id;
+    if (runner.id !== usual && this.breakers.capacity(service.id, runner.id, Date.now(), 1) === 0) {
+      // The selector chose a runner whose breaker is open: the job waits (no attempt is lost).
+      await this.writes.transition({ id: job.id, to: 'PENDING', fencingToken: job.fencingToken });
+      return;
+    }
     let command;
     try {
       command = buildCommand(service, runner, job.inputs, this.options.host);
     } catch (error) {
-      return void (await this.fail(
-        job,
-        'ERROR',
-        `cannot build the command: ${(error as Error).message}`,
-      ));
+      return this.fail(job, 'ERROR', `cannot build the command: ${(error as Error).message}`);
     }
-    const recorded = await this.store.transition(job.id, 'ACCEPTED', job.fencingToken, {
-      runner: runner.id,
-    });
-    if (!recorded) return;
+    const agent = this.pickAgent(kind);
+    if (!agent) {
+      await this.writes.transition({ id: job.id, to: 'PENDING', fencingToken: job.fencingToken });
+      return;
+    }
+    const timeoutSeconds = service.scheduling.timeoutSeconds ?? this.options.timeoutSeconds;
     const spec: DispatchSpec = {
       jobId: job.id,
       fencingToken: job.fencingToken,
@@ -159,71 +250,36 @@ export class Scheduler {
       env: command.env,
       cwd: path.join(this.options.jobsDirectory, job.workDir),
       links: command.links,
-      timeoutMs: null,
+      timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : null,
     };
-    this.backlog.push({ job: recorded, spec, kind });
+    void this.link.dispatch(agent, spec).then(() => failpoint('scheduler-after-dispatch'));
+  }
+
+  private pickAgent(kind: string): AgentInfo | undefined {
+    let best: AgentInfo | undefined;
+    let bestLoad = Infinity;
+    for (const agent of this.link.list()) {
+      if (!agent.kinds.includes(kind) || agent.jobs.size >= agent.slots) continue;
+      const load = agent.jobs.size / agent.slots;
+      if (load < bestLoad) {
+        best = agent;
+        bestLoad = load;
+      }
+    }
+    return best;
   }
 
   private async fail(job: Job, state: 'ERROR' | 'REJECTED', reason: string): Promise<void> {
     this.log.warn({ jobId: job.id, state, reason }, 'job not dispatched');
-    await this.store.transition(job.id, state, job.fencingToken, { reason });
+    await this.writes.transition({
+      id: job.id,
+      to: state,
+      fencingToken: job.fencingToken,
+      patch: { reason },
+    });
   }
 
-  private dispatchBacklog(): void {
-    for (let i = 0; i < this.backlog.length;) {
-      const entry = this.backlog[i];
-      const agent = this.link
-        .list()
-        .filter((a) => a.kinds.includes(entry.kind) && a.jobs.size < a.slots)
-        .sort((a, b) => a.jobs.size / a.slots - b.jobs.size / b.slots)[0];
-      if (!agent) {
-        i++;
-        continue;
-      }
-      this.backlog.splice(i, 1);
-      agent.jobs.add(entry.spec.jobId);
-      this.link.send(agent, { v: 1, type: 'dispatch', job: entry.spec });
-    }
-  }
-
-  private agentHolding(jobId: string): AgentInfo | undefined {
-    return this.link.list().find((a) => a.jobs.has(jobId));
-  }
-
-  /** Sends cancels, and writes off jobs no agent has claimed to hold for three heartbeats. */
-  private async driveActive(): Promise<void> {
-    const now = Date.now();
-    const grace = 3 * this.options.heartbeatIntervalMs;
-    const active = await this.store.listActive(10_000);
-    const seen = new Set<string>();
-    for (const job of active) {
-      if (job.state === 'ACCEPTED') continue;
-      seen.add(job.id);
-      const agent = this.agentHolding(job.id);
-      if (agent) {
-        this.orphanSince.delete(job.id);
-        if (job.state === 'CANCELLING')
-          this.link.send(agent, {
-            v: 1,
-            type: 'cancel',
-            jobId: job.id,
-            fencingToken: job.fencingToken,
-          });
-        continue;
-      }
-      const since = this.orphanSince.get(job.id) ?? Math.max(now, this.startedAt);
-      this.orphanSince.set(job.id, since);
-      if (now - since < grace) continue;
-      const to = job.state === 'CANCELLING' ? 'INTERRUPTED' : 'INTERRUPTED';
-      await this.store.transition(job.id, to, job.fencingToken, {
-        reason: 'no agent runs this job any more',
-      });
-      this.orphanSince.delete(job.id);
-    }
-    for (const id of this.orphanSince.keys()) if (!seen.has(id)) this.orphanSince.delete(id);
-  }
-
-  /** Handles one message from an agent; every event is acknowledged, even a refused one. */
+  /** Handles one message from an agent; every report is acknowledged once recorded or refused. */
   onAgentMessage = (agent: AgentInfo, message: AgentMessage): void => {
     void this.handle(agent, message).catch((error) =>
       this.log.error({ err: error, type: message.type }, 'failed to record an agent message'),
@@ -233,51 +289,70 @@ export class Scheduler {
   private async handle(agent: AgentInfo, message: AgentMessage): Promise<void> {
     if (this.testRuns.handle(agent, message)) return;
     if (message.type === 'dispatch-ack') {
-      if (message.accepted) {
-        const job = await this.store.transition(message.jobId, 'QUEUED', message.fencingToken, {
-          leaseMs: this.options.leaseMs,
-        });
-        if (!job) await this.cancelIfGone(agent, message.jobId, message.fencingToken);
-      } else {
-        agent.jobs.delete(message.jobId);
-        await this.store.transition(message.jobId, 'ERROR', message.fencingToken, {
-          reason: message.reason ?? 'the agent refused the job',
-        });
+      const sent = agent.unacked.get(message.jobId);
+      agent.unacked.delete(message.jobId);
+      failpoint('scheduler-after-ack');
+      const { jobId, fencingToken } = message;
+      if (!message.accepted) {
+        agent.jobs.delete(jobId);
+        const reason = `agent ${agent.name} refused the job: ${message.reason ?? 'no reason'}`;
+        if (sent) this.breakers.failure(sent.spec.service, sent.spec.runner, reason);
+        await this.recovery.retryOrGiveUp(jobId, fencingToken, reason);
+        return;
       }
-      this.wake();
-    } else if (message.type === 'event') {
-      const { jobId, fencingToken, state } = message;
-      const job = await this.store.transition(jobId, state, fencingToken, {
-        externalId: message.externalId,
-        exitCode: message.exitCode,
-        reason: message.reason,
+      const job = await this.writes.transition({
+        id: jobId,
+        to: 'QUEUED',
+        fencingToken,
+        patch: {
+          leaseMs: this.options.leaseMs,
+          ...(sent ? { runner: sent.spec.runner } : {}),
+          ...(message.externalId !== undefined ? { externalId: message.externalId } : {}),
+        },
       });
-      if (!job && !isFinished(state)) await this.cancelIfGone(agent, jobId, fencingToken);
-      if (isFinished(state)) agent.jobs.delete(jobId);
-      this.link.send(agent, { v: 1, type: 'event-ack', seq: message.seq });
-      if (isFinished(state)) this.wake();
+      if (!job) await this.recovery.cancelIfGone(agent, jobId, fencingToken);
+    } else if (message.type === 'event') {
+      await this.recordEvent(agent, message);
     }
   }
 
-  /** The agent runs something the store has finished or moved on from: stop it. */
-  private async cancelIfGone(agent: AgentInfo, jobId: string, fencingToken: number): Promise<void> {
-    const job = await this.store.getJob(jobId);
-    if (!job || isFinished(job.state) || job.fencingToken !== fencingToken) {
-      this.link.send(agent, { v: 1, type: 'cancel', jobId, fencingToken });
-    } else if (job.state === 'CANCELLING') {
-      this.link.send(agent, { v: 1, type: 'cancel', jobId, fencingToken });
+  private async recordEvent(
+    agent: AgentInfo,
+    event: Extract<AgentMessage, { type: 'event' }>,
+  ): Promise<void> {
+    const { jobId, fencingToken, state } = event;
+    const held = agent.jobs.get(jobId);
+    failpoint('scheduler-before-record');
+    if (event.lost && isFinished(state)) {
+      if (held) this.breakers.failure(held.service, held.runner, event.reason ?? 'attempt lost');
+      await this.recovery.retryOrGiveUp(jobId, fencingToken, event.reason ?? 'attempt lost', state);
+    } else {
+      const job = await this.writes.transition({
+        id: jobId,
+        to: state,
+        fencingToken,
+        patch: {
+          externalId: event.externalId,
+          exitCode: event.exitCode,
+          reason: event.reason,
+        },
+      });
+      if (job && held && (state === 'RUNNING' || state === 'COMPLETED' || state === 'FAILED'))
+        this.breakers.success(held.service, held.runner);
+      if (!job && !isFinished(state)) await this.recovery.cancelIfGone(agent, jobId, fencingToken);
     }
-  }
-
-  onAgentLost = (): void => this.wake();
-
-  start(): void {
-    this.wake();
+    if (isFinished(state) && held?.fencingToken === fencingToken) {
+      agent.jobs.delete(jobId);
+      this.wake();
+    }
+    this.link.send(agent, { v: PROTOCOL_VERSION, type: 'event-ack', seq: event.seq });
   }
 
   stop(): void {
     this.stopped = true;
     this.testRuns.stop();
     if (this.tickTimer) clearTimeout(this.tickTimer);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    if (this.immediate) clearImmediate(this.immediate);
   }
 }

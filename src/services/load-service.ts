@@ -131,6 +131,11 @@ export function serviceFromDefinition(
     outputs: parseOutputs(doc.outputs as Raw),
     runners,
     selector,
+    scheduling: {
+      timeoutSeconds: (execution.timeout as number | undefined) ?? null,
+      retries: (execution.retries as number | undefined) ?? null,
+      weight: (execution.weight as number | undefined) ?? 1,
+    },
     tests: parseTests(locator, doc.tests, runnerIds, args, warnings),
   };
 }

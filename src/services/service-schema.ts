@@ -169,6 +169,10 @@ export const serviceSchema = {
           anyOf: [{ type: 'string', minLength: 1 }, declarativeSelector],
           expected: 'a module path or a mapping {rules, default}',
         },
+        // Damson extensions (docs/scheduler.md); absent means the settings' defaults.
+        timeout: { type: 'integer', minimum: 1 },
+        retries: { type: 'integer', minimum: 0 },
+        weight: { type: 'integer', minimum: 1, maximum: 1000 },
       },
     },
     tests: {

@@ -42,6 +42,8 @@ export interface Service {
   outputs: OutputSpec[];
   runners: RunnerSpec[];
   selector: SelectorSpec;
+  /** Scheduling policy from `execution` (Damson extensions); null: the settings' defaults. */
+  scheduling: SchedulingPolicy;
   tests: ServiceTest[];
 }
 
@@ -99,4 +101,13 @@ export interface ServiceTest {
   parameters: Record<string, string | string[]>;
   timeoutSeconds: number;
   intervalSeconds: number;
+}
+
+export interface SchedulingPolicy {
+  /** Wall-clock limit of one run, in seconds. */
+  timeoutSeconds: number | null;
+  /** Attempts that may be retried after being lost to infrastructure (capped by settings). */
+  retries: number | null;
+  /** Share of slots when services compete (default 1). */
+  weight: number;
 }

@@ -22,6 +22,35 @@ export interface TransitionPatch {
   reason?: string | null;
   /** Keep the lease alive while the job is with an agent. */
   leaseMs?: number;
+  /** This attempt was lost to infrastructure: count it (retries are bounded by the count). */
+  lost?: boolean;
+}
+
+export interface TransitionRequest {
+  id: string;
+  to: JobState;
+  fencingToken: number | null;
+  patch?: TransitionPatch;
+}
+
+/** Due PENDING jobs per service, and when the earliest delayed one becomes due. */
+export interface PendingSummary {
+  services: { service: string; due: number }[];
+  nextDueAt: Date | null;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** A runner's circuit breaker as the scheduler last saw it (shown in service status). */
+export interface RunnerHealth {
+  service: string;
+  runner: string;
+  state: BreakerState;
+  consecutiveFailures: number;
+  /** When an open breaker lets the next probe through. */
+  retryAt: Date | null;
+  lastError: string | null;
+  updatedAt: Date;
 }
 
 export interface Upload {
@@ -75,7 +104,9 @@ export interface JobStore {
    * Atomically takes up to `limit` PENDING jobs that are due: state ACCEPTED, owner, lease deadline,
    * a fresh fencing token and attempt + 1.
    */
-  claimPending(owner: string, leaseMs: number, limit: number): Promise<Job[]>;
+  claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]>;
+  /** What claimPending could take now, per service, and the next not-before time after now. */
+  pendingSummary(): Promise<PendingSummary>;
   /** Jobs the scheduler must still drive: ACCEPTED, QUEUED, RUNNING, UNKNOWN, CANCELLING. */
   listActive(limit: number): Promise<Job[]>;
   /**
@@ -88,6 +119,8 @@ export interface JobStore {
     fencingToken: number | null,
     patch?: TransitionPatch,
   ): Promise<Job | null>;
+  /** Several transitions in one atomic batch (each judged as `transition` would); results in order. */
+  transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]>;
   /** PENDING/ACCEPTED become DELETED at once; QUEUED/RUNNING/UNKNOWN become CANCELLING. */
   requestCancel(id: string): Promise<CancelOutcome>;
   /** How many writes were refused for a stale fencing token (an operator metric). */
@@ -101,6 +134,9 @@ export interface JobStore {
   recordServiceStatus(record: ServiceStatusRecord): Promise<void>;
   /** The latest record per (service, runner). */
   currentServiceStatuses(): Promise<ServiceStatusRecord[]>;
+  /** Upserts by (service, runner). */
+  saveRunnerHealth(health: RunnerHealth): Promise<void>;
+  listRunnerHealth(service?: string): Promise<RunnerHealth[]>;
   /** Cheap liveness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

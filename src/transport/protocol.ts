@@ -1,7 +1,11 @@
-import type { JobState } from '../jobs';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { JOB_STATES, type JobState } from '../jobs';
 
-/** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The scheduler ⇄ agent protocol: one JSON object per ZeroMQ frame, `v` the protocol version.
+ * Bumped on any incompatible change; a message of another version is dropped and logged.
+ */
+export const PROTOCOL_VERSION = 2;
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export interface RunningJob {
@@ -25,49 +29,155 @@ export interface DispatchSpec {
   timeoutMs: number | null;
 }
 
+type V = { v: 2 };
+
 /** Agent → scheduler. */
-export type AgentMessage =
-  | { v: 1; type: 'hello'; agent: string; kinds: string[]; slots: number; running: RunningJob[] }
-  | { v: 1; type: 'heartbeat' }
-  | {
-      v: 1;
-      type: 'dispatch-ack';
-      jobId: string;
-      fencingToken: number;
-      accepted: boolean;
-      reason?: string;
-    }
-  | {
-      v: 1;
-      type: 'event';
-      seq: number;
-      jobId: string;
-      fencingToken: number;
-      state: JobState;
-      externalId?: string | null;
-      exitCode?: number | null;
-      reason?: string | null;
-    };
+export type AgentMessage = V &
+  (
+    | {
+        type: 'hello';
+        agent: string;
+        /** New on every agent start: a new boot means the old boot's promises are void. */
+        bootId: string;
+        kinds: string[];
+        slots: number;
+        running: RunningJob[];
+      }
+    | { type: 'heartbeat' }
+    | {
+        type: 'dispatch-ack';
+        jobId: string;
+        fencingToken: number;
+        accepted: boolean;
+        externalId?: string | null;
+        reason?: string;
+      }
+    | {
+        type: 'event';
+        seq: number;
+        jobId: string;
+        fencingToken: number;
+        state: JobState;
+        externalId?: string | null;
+        exitCode?: number | null;
+        reason?: string | null;
+        /** The attempt ended for a reason outside the tool (eligible for a retry). */
+        lost?: boolean;
+      }
+  );
 
 /** Scheduler → agent. */
-export type SchedulerMessage =
-  | { v: 1; type: 'welcome' }
-  /** Sent to an agent the scheduler does not know (it restarted): the agent answers with hello. */
-  | { v: 1; type: 'introduce' }
-  | { v: 1; type: 'heartbeat' }
-  | { v: 1; type: 'dispatch'; job: DispatchSpec }
-  | { v: 1; type: 'cancel'; jobId: string; fencingToken: number }
-  | { v: 1; type: 'event-ack'; seq: number };
+export type SchedulerMessage = V &
+  (
+    | { type: 'welcome' }
+    /** Sent to an agent the scheduler does not know (it restarted): the agent answers with hello. */
+    | { type: 'introduce' }
+    | { type: 'heartbeat' }
+    | { type: 'dispatch'; job: DispatchSpec }
+    | { type: 'cancel'; jobId: string; fencingToken: number }
+    | { type: 'event-ack'; seq: number }
+  );
 
-const AGENT_TYPES = new Set(['hello', 'heartbeat', 'dispatch-ack', 'event']);
-const SCHEDULER_TYPES = new Set([
-  'welcome',
-  'introduce',
-  'heartbeat',
-  'dispatch',
-  'cancel',
-  'event-ack',
-]);
+const jobId = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const token = { type: 'integer', minimum: 0 } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+
+function variant(type: string, properties: Record<string, unknown> = {}, required: string[] = []) {
+  return {
+    type: 'object',
+    required: ['v', 'type', ...required],
+    properties: { v: { const: PROTOCOL_VERSION }, type: { const: type }, ...properties },
+  };
+}
+
+const runningJob = {
+  type: 'object',
+  required: ['jobId', 'fencingToken', 'externalId'],
+  properties: { jobId, fencingToken: token, externalId: nullableString },
+};
+
+const agentSchema = {
+  oneOf: [
+    variant(
+      'hello',
+      {
+        agent: { type: 'string', minLength: 1, maxLength: 200 },
+        bootId: { type: 'string', minLength: 1, maxLength: 64 },
+        kinds: stringList,
+        slots: { type: 'integer', minimum: 0 },
+        running: { type: 'array', items: runningJob },
+      },
+      ['agent', 'bootId', 'kinds', 'slots', 'running'],
+    ),
+    variant('heartbeat'),
+    variant(
+      'dispatch-ack',
+      {
+        jobId,
+        fencingToken: token,
+        accepted: { type: 'boolean' },
+        externalId: nullableString,
+        reason: { type: 'string' },
+      },
+      ['jobId', 'fencingToken', 'accepted'],
+    ),
+    variant(
+      'event',
+      {
+        seq: { type: 'integer', minimum: 1 },
+        jobId,
+        fencingToken: token,
+        state: { enum: [...JOB_STATES] },
+        externalId: nullableString,
+        exitCode: { type: ['integer', 'null'] },
+        reason: nullableString,
+        lost: { type: 'boolean' },
+      },
+      ['seq', 'jobId', 'fencingToken', 'state'],
+    ),
+  ],
+};
+
+const dispatchSpec = {
+  type: 'object',
+  required: ['jobId', 'fencingToken', 'service', 'runner', 'runnerType', 'argv', 'env', 'cwd'],
+  properties: {
+    jobId,
+    fencingToken: token,
+    service: { type: 'string' },
+    runner: { type: 'string' },
+    runnerType: { type: 'string' },
+    runnerParameters: { type: 'object' },
+    argv: { ...stringList, minItems: 1 },
+    env: { type: 'object', additionalProperties: { type: 'string' } },
+    cwd: { type: 'string', pattern: '^/' },
+    links: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'target'],
+        properties: { name: { type: 'string' }, target: { type: 'string' } },
+      },
+    },
+    timeoutMs: { type: ['integer', 'null'], minimum: 1 },
+  },
+};
+
+const schedulerSchema = {
+  oneOf: [
+    variant('welcome'),
+    variant('introduce'),
+    variant('heartbeat'),
+    variant('dispatch', { job: dispatchSpec }, ['job']),
+    variant('cancel', { jobId, fencingToken: token }, ['jobId', 'fencingToken']),
+    variant('event-ack', { seq: { type: 'integer', minimum: 1 } }, ['seq']),
+  ],
+};
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validateAgent = ajv.compile(agentSchema) as ValidateFunction<AgentMessage>;
+const validateScheduler = ajv.compile(schedulerSchema) as ValidateFunction<SchedulerMessage>;
 
 export class ProtocolError extends Error {}
 
@@ -75,7 +185,7 @@ export function encode(message: AgentMessage | SchedulerMessage): Buffer {
   return Buffer.from(JSON.stringify(message));
 }
 
-function decodeWith(frame: Buffer, types: Set<string>): Record<string, unknown> {
+function decodeWith<T>(frame: Buffer, validate: ValidateFunction<T>): T {
   if (frame.length > MAX_MESSAGE_BYTES)
     throw new ProtocolError(`message of ${frame.length} bytes is too large`);
   let value: unknown;
@@ -85,29 +195,16 @@ function decodeWith(frame: Buffer, types: Set<string>): Record<string, unknown> 
     throw new ProtocolError('message is not JSON');
   }
   if (!value || typeof value !== 'object') throw new ProtocolError('message is not an object');
-  const message = value as Record<string, unknown>;
-  if (message.v !== PROTOCOL_VERSION)
-    throw new ProtocolError(`unsupported protocol version ${String(message.v)}`);
-  if (typeof message.type !== 'string' || !types.has(message.type)) {
-    throw new ProtocolError(`unknown message type ${String(message.type)}`);
-  }
-  const jobId = message.jobId ?? (message.job as Record<string, unknown> | undefined)?.jobId;
-  if (
-    (message.type === 'event' ||
-      message.type === 'dispatch-ack' ||
-      message.type === 'cancel' ||
-      message.type === 'dispatch') &&
-    typeof jobId !== 'string'
-  ) {
-    throw new ProtocolError(`${message.type} without a job id`);
-  }
-  return message;
+  const { v, type } = value as { v?: unknown; type?: unknown };
+  if (v !== PROTOCOL_VERSION) throw new ProtocolError(`unsupported protocol version ${String(v)}`);
+  if (!validate(value)) throw new ProtocolError(`malformed '${String(type)}' message`);
+  return value;
 }
 
 export function decodeAgentMessage(frame: Buffer): AgentMessage {
-  return decodeWith(frame, AGENT_TYPES) as unknown as AgentMessage;
+  return decodeWith(frame, validateAgent);
 }
 
 export function decodeSchedulerMessage(frame: Buffer): SchedulerMessage {
-  return decodeWith(frame, SCHEDULER_TYPES) as unknown as SchedulerMessage;
+  return decodeWith(frame, validateScheduler);
 }

@@ -13,11 +13,13 @@ export class SerialSender {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  send(frames: Buffer | (Buffer | string)[]): void {
-    if (this.closed) return;
+  /** Resolves once the frames are handed to ZeroMQ (or the send failed and was reported). */
+  send(frames: Buffer | (Buffer | string)[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.queue = this.queue
       .then(() => (this.closed ? undefined : this.socket.send(frames)))
       .catch((error: Error) => this.onError(error));
+    return this.queue;
   }
 
   async drain(): Promise<void> {

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { isFinished, type JobState } from '../../jobs';
-import type { AgentMessage, DispatchSpec, SchedulerMessage } from '../../transport/protocol';
+import {
+  PROTOCOL_VERSION,
+  type AgentMessage,
+  type DispatchSpec,
+  type SchedulerMessage,
+} from '../../transport/protocol';
 
 /** Health-test runs never enter the job store; their ids cannot be mistaken for job ids. */
 export const TEST_RUN_PREFIX = 'service-test-';
@@ -16,7 +21,8 @@ export type TestRunOutcome =
 export interface TestAgent {
   kinds: string[];
   slots: number;
-  jobs: Set<string>;
+  /** Slots held, by job id (the scheduler's agent link keeps service, runner and token). */
+  jobs: Map<string, { service: string; runner: string; fencingToken: number }>;
 }
 
 export interface TestLink<A extends TestAgent> {
@@ -52,15 +58,19 @@ export class TestRuns<A extends TestAgent> {
       const timer = setTimeout(() => {
         this.finish(spec.jobId, { kind: 'timeout' });
         this.link().send(agent, {
-          v: 1,
+          v: PROTOCOL_VERSION,
           type: 'cancel',
           jobId: spec.jobId,
           fencingToken: spec.fencingToken,
         });
       }, timeoutMs);
       this.runs.set(spec.jobId, { agent, fencingToken: spec.fencingToken, timer, resolve });
-      agent.jobs.add(spec.jobId);
-      this.link().send(agent, { v: 1, type: 'dispatch', job: spec });
+      agent.jobs.set(spec.jobId, {
+        service: spec.service,
+        runner: spec.runner,
+        fencingToken: spec.fencingToken,
+      });
+      this.link().send(agent, { v: PROTOCOL_VERSION, type: 'dispatch', job: spec });
     });
   }
 
@@ -78,7 +88,7 @@ export class TestRuns<A extends TestAgent> {
       }
       return true;
     }
-    this.link().send(agent, { v: 1, type: 'event-ack', seq: message.seq });
+    this.link().send(agent, { v: PROTOCOL_VERSION, type: 'event-ack', seq: message.seq });
     if (isFinished(message.state)) {
       agent.jobs.delete(message.jobId);
       this.finish(message.jobId, {

@@ -22,6 +22,7 @@ export interface JobRow {
   priority: number;
   not_before: number | null;
   service_revision: string | null;
+  lost_attempts: number;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -39,6 +40,7 @@ export function rowToJob(row: JobRow): Job {
     workDir: row.work_dir,
     externalId: row.external_id,
     attempt: row.attempt,
+    lostAttempts: row.lost_attempts,
     fencingToken: row.fencing_token,
     leaseOwner: row.lease_owner,
     leaseExpiresAt: date(row.lease_expires_at),

@@ -21,10 +21,12 @@ CREATE TABLE IF NOT EXISTS jobs (
   reason TEXT,
   priority INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER,
-  service_revision TEXT
+  service_revision TEXT,
+  lost_attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
+CREATE INDEX IF NOT EXISTS jobs_pending_by_service ON jobs (state, service, not_before);
 CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submitted_at);
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY,
@@ -50,6 +52,16 @@ CREATE TABLE IF NOT EXISTS service_status (
   recorded_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS service_status_current ON service_status (service, runner, seq);
+CREATE TABLE IF NOT EXISTS runner_health (
+  service TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  state TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL,
+  retry_at INTEGER,
+  last_error TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (service, runner)
+);
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -59,4 +71,7 @@ CREATE TABLE IF NOT EXISTS counters (
 /** Columns added after the first release, for files created before them. */
 export const SQLITE_ADDED_COLUMNS: ReadonlyArray<
   readonly [table: string, column: string, type: string]
-> = [['jobs', 'service_revision', 'TEXT']];
+> = [
+  ['jobs', 'service_revision', 'TEXT'],
+  ['jobs', 'lost_attempts', 'INTEGER NOT NULL DEFAULT 0'],
+];

@@ -10,7 +10,10 @@ import type {
   ServiceHealth,
   ServiceRevision,
   ServiceStatusRecord,
+  PendingSummary,
+  RunnerHealth,
   TransitionPatch,
+  TransitionRequest,
   Upload,
   UsageRow,
 } from '../job-store';
@@ -112,19 +115,49 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
-  async claimPending(owner: string, leaseMs: number, limit: number): Promise<Job[]> {
+  async claimPending(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    service?: string,
+  ): Promise<Job[]> {
     const now = Date.now();
+    const byService = service === undefined ? '' : 'AND service = ?';
     const rows = this.db
       .prepare(
         `UPDATE jobs SET state = 'ACCEPTED', lease_owner = ?, lease_expires_at = ?,
            fencing_token = fencing_token + 1, attempt = attempt + 1
-         WHERE seq IN (SELECT seq FROM jobs WHERE state = 'PENDING'
+         WHERE seq IN (SELECT seq FROM jobs WHERE state = 'PENDING' ${byService}
                        AND (not_before IS NULL OR not_before <= ?)
                        ORDER BY priority DESC, seq LIMIT ?)
          RETURNING *`,
       )
-      .all(owner, now + leaseMs, now, limit) as JobRow[];
-    return rows.map(rowToJob).sort((a, b) => b.priority - a.priority);
+      .all(
+        ...[owner, now + leaseMs, ...(service === undefined ? [] : [service]), now, limit],
+      ) as JobRow[];
+    rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    return rows.map(rowToJob);
+  }
+
+  async pendingSummary(): Promise<PendingSummary> {
+    const now = Date.now();
+    // One pass over a covering index: the scheduler asks on every tick.
+    const rows = this.db
+      .prepare(
+        `SELECT service,
+           SUM(CASE WHEN not_before IS NULL OR not_before <= ? THEN 1 ELSE 0 END) AS due,
+           MIN(CASE WHEN not_before > ? THEN not_before END) AS next
+         FROM jobs WHERE state = 'PENDING' GROUP BY service ORDER BY service`,
+      )
+      .all(now, now) as { service: string; due: number; next: number | null }[];
+    const next = rows.reduce<number | null>(
+      (min, r) => (r.next !== null && (min === null || r.next < min) ? r.next : min),
+      null,
+    );
+    return {
+      services: rows.filter((r) => r.due > 0).map((r) => ({ service: r.service, due: r.due })),
+      nextDueAt: next === null ? null : new Date(next),
+    };
   }
 
   async listActive(limit: number): Promise<Job[]> {
@@ -142,6 +175,14 @@ export class SqliteJobStore implements JobStore {
     fencingToken: number | null,
     patch: TransitionPatch = {},
   ): Promise<Job | null> {
+    return this.transitionNow({ id, to, fencingToken, patch });
+  }
+
+  async transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]> {
+    return this.db.transaction(() => changes.map((c) => this.transitionNow(c))).immediate();
+  }
+
+  private transitionNow({ id, to, fencingToken, patch = {} }: TransitionRequest): Job | null {
     const from = isFinished(to) ? statesAllowing(to) : [...statesAllowing(to), to];
     const sets: string[] = [];
     const args: (string | number | null)[] = [];
@@ -159,6 +200,8 @@ export class SqliteJobStore implements JobStore {
     if (patch.exitCode !== undefined) set('exit_code = ?', patch.exitCode);
     if (patch.reason !== undefined) set('reason = ?', patch.reason);
     if (patch.leaseMs !== undefined) set('lease_expires_at = ?', Date.now() + patch.leaseMs);
+    if (patch.lost) sets.push('lost_attempts = lost_attempts + 1');
+    if (to === 'PENDING') sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
     let where = `id = ? AND state IN (${placeholders(from.length)})`;
     args.push(id, ...from);
     if (fencingToken !== null) {
@@ -308,6 +351,52 @@ export class SqliteJobStore implements JobStore {
       status: r.status,
       message: r.message,
       recordedAt: new Date(r.recorded_at),
+    }));
+  }
+
+  async saveRunnerHealth(health: RunnerHealth): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO runner_health (service, runner, state, consecutive_failures, retry_at, last_error, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (service, runner) DO UPDATE SET state = excluded.state,
+           consecutive_failures = excluded.consecutive_failures, retry_at = excluded.retry_at,
+           last_error = excluded.last_error, updated_at = excluded.updated_at`,
+      )
+      .run(
+        health.service,
+        health.runner,
+        health.state,
+        health.consecutiveFailures,
+        health.retryAt?.getTime() ?? null,
+        health.lastError,
+        health.updatedAt.getTime(),
+      );
+  }
+
+  async listRunnerHealth(service?: string): Promise<RunnerHealth[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM runner_health ${service === undefined ? '' : 'WHERE service = ?'}
+         ORDER BY service, runner`,
+      )
+      .all(...(service === undefined ? [] : [service])) as {
+      service: string;
+      runner: string;
+      state: RunnerHealth['state'];
+      consecutive_failures: number;
+      retry_at: number | null;
+      last_error: string | null;
+      updated_at: number;
+    }[];
+    return rows.map((r) => ({
+      service: r.service,
+      runner: r.runner,
+      state: r.state,
+      consecutiveFailures: r.consecutive_failures,
+      retryAt: r.retry_at === null ? null : new Date(r.retry_at),
+      lastError: r.last_error,
+      updatedAt: new Date(r.updated_at),
     }));
   }
 

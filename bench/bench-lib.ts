@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Shared by the scheduler and end-to-end benchmarks: homes, processes, CPU, percentiles. */
+export const ROOT = path.resolve(__dirname, '../..');
+export const DAMSON_BIN = path.join(ROOT, 'dist/src/bin/damson.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface BenchHome {
+  home: string;
+  baseUrl: string;
+  agentsAddress: string;
+}
+
+/** A project home on tmpfs when available (/dev/shm), with the given service files. */
+export async function makeHome(
+  services: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): Promise<BenchHome> {
+  const base = process.env.BENCH_DISK === '1' ? tmpdir() : '/dev/shm';
+  const home = mkdtempSync(path.join(base, 'damson-bench-'));
+  const [port, agents, wake] = [await freePort(), await freePort(), await freePort()];
+  const dir = path.join(home, 'services');
+  mkdirSync(dir);
+  for (const [id, text] of Object.entries(services))
+    writeFileSync(path.join(dir, `${id}.service.yaml`), text);
+  const settings: Record<string, unknown> = {
+    version: '0.8',
+    'server.host': `127.0.0.1:${port}`,
+    'local-queue.host': `tcp://127.0.0.1:${agents}`,
+    'scheduler.wake-address': `tcp://127.0.0.1:${wake}`,
+    'log.level': 'info',
+    ...extra,
+  };
+  writeFileSync(
+    path.join(home, 'settings.yaml'),
+    Object.entries(settings)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+      .join('\n') + '\n',
+  );
+  return { home, baseUrl: `http://127.0.0.1:${port}`, agentsAddress: `tcp://127.0.0.1:${agents}` };
+}
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export function startDamson(home: string, args: string[]): Proc {
+  const child = spawn(process.execPath, [DAMSON_BIN, ...args], {
+    env: { ...process.env, DAMSON_HOME: home, SLIVKA_HOME: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** CPU milliseconds (user + system) a process has used, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export async function until(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 10,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function report(name: string, values: Record<string, unknown>): void {
+  const line = {
+    bench: name,
+    node: process.version,
+    cpus: cpus().length,
+    tmpfs: process.env.BENCH_DISK !== '1',
+    ...values,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+export const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export function progress(message: string): void {
+  process.stderr.write(`${message}\n`);
+}

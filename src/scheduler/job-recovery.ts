@@ -1,0 +1,223 @@
+import { isFinished, type JobState } from '../jobs';
+import type { Logger } from '../lifecycle/logger';
+import { TEST_RUN_PREFIX } from '../services/health/test-runs';
+import type { ServiceCatalog } from '../services/service-catalog';
+import type { JobStore } from '../store/job-store';
+import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
+import type { AgentInfo, AgentLink } from './agent-link';
+import type { RunnerBreakers } from './runner-breakers';
+import type { WriteBatcher } from './write-batcher';
+
+type Hello = Extract<AgentMessage, { type: 'hello' }>;
+
+export interface RecoveryOptions {
+  owner: string;
+  retries: number;
+  maxRetries: number;
+  lostJobGraceMs: number;
+}
+
+const ACTIVE_SCAN_LIMIT = 10_000;
+
+/**
+ * Makes sure no job is a dead end: adopts what returning agents still run, marks jobs of lost agents
+ * UNKNOWN, retries attempts lost to infrastructure (never a tool's own failure) up to the service's
+ * retries, re-sends cancels until they land, and releases claims that never reached an agent.
+ */
+export class JobRecovery {
+  private link!: AgentLink;
+  private readonly orphanSince = new Map<string, number>();
+  private notBefore = 0;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly catalog: ServiceCatalog,
+    private readonly writes: WriteBatcher,
+    private readonly breakers: RunnerBreakers,
+    private readonly options: RecoveryOptions,
+    private readonly log: Logger,
+    private readonly wake: () => void,
+  ) {}
+
+  attach(link: AgentLink): void {
+    this.link = link;
+  }
+
+  /** Nothing is written off before agents had their chance to report after a restart. */
+  startAfter(at: number): void {
+    this.notBefore = at;
+  }
+
+  private holder(jobId: string, fencingToken: number): AgentInfo | undefined {
+    return this.link.list().find((a) => a.jobs.get(jobId)?.fencingToken === fencingToken);
+  }
+
+  async driveActive(now = Date.now()): Promise<void> {
+    const active = await this.store.listActive(ACTIVE_SCAN_LIMIT);
+    const seen = new Set<string>();
+    for (const job of active) {
+      seen.add(job.id);
+      const agent = this.holder(job.id, job.fencingToken);
+      if (agent) {
+        this.orphanSince.delete(job.id);
+        if (job.state === 'CANCELLING') this.sendCancel(agent, job.id, job.fencingToken);
+        continue;
+      }
+      if (job.state === 'ACCEPTED') {
+        if (job.leaseOwner === this.options.owner && (job.leaseExpiresAt?.getTime() ?? 0) > now)
+          continue;
+        // Claimed by a scheduler that stopped: it may have reached an agent that has not reported
+        // yet. UNKNOWN waits for that agent; after the grace time the attempt is written off.
+        await this.writes.transition({
+          id: job.id,
+          to: 'UNKNOWN',
+          fencingToken: job.fencingToken,
+          patch: { reason: 'claimed by a scheduler that stopped' },
+        });
+        this.orphanSince.set(job.id, Math.max(now, this.notBefore));
+        continue;
+      }
+      const since = this.orphanSince.get(job.id) ?? Math.max(now, this.notBefore);
+      this.orphanSince.set(job.id, since);
+      if (job.state === 'QUEUED' || job.state === 'RUNNING') {
+        await this.writes.transition({
+          id: job.id,
+          to: 'UNKNOWN',
+          fencingToken: job.fencingToken,
+          patch: { reason: 'no agent reports this job' },
+        });
+      } else if (now - since >= this.options.lostJobGraceMs) {
+        this.orphanSince.delete(job.id);
+        const why =
+          job.state === 'CANCELLING' ? 'cancelled; no agent holds it' : 'its agent did not return';
+        await this.retryOrGiveUp(job.id, job.fencingToken, why, 'INTERRUPTED');
+      }
+    }
+    for (const id of this.orphanSince.keys()) if (!seen.has(id)) this.orphanSince.delete(id);
+    this.forgetFinished(new Map(active.map((j) => [j.id, j.fencingToken])));
+  }
+
+  /** A slot held for a job the store has finished (a report raced an adoption) is freed. */
+  private forgetFinished(activeTokens: Map<string, number>): void {
+    for (const agent of this.link.list()) {
+      for (const [jobId, held] of agent.jobs) {
+        if (jobId.startsWith(TEST_RUN_PREFIX)) continue; // service tests never enter the store
+        if (agent.unacked.has(jobId) || activeTokens.get(jobId) === held.fencingToken) continue;
+        agent.jobs.delete(jobId);
+      }
+    }
+  }
+
+  private retriesFor(serviceId: string): number {
+    const own = this.catalog.get(serviceId)?.scheduling.retries;
+    return Math.min(this.options.maxRetries, own ?? this.options.retries);
+  }
+
+  /**
+   * An attempt was lost to infrastructure: PENDING again (a new claim, a new token) while retries
+   * remain; otherwise finished with `finalState` (ERROR when not given). A cancelled job just ends.
+   */
+  async retryOrGiveUp(
+    jobId: string,
+    fencingToken: number,
+    reason: string,
+    finalState: JobState = 'ERROR',
+  ): Promise<void> {
+    const job = await this.store.getJob(jobId);
+    if (!job || job.fencingToken !== fencingToken || isFinished(job.state)) return;
+    const cancelled = job.state === 'CANCELLING' || job.cancelRequested;
+    const retry = !cancelled && job.lostAttempts < this.retriesFor(job.service);
+    const to: JobState = cancelled ? 'INTERRUPTED' : retry ? 'PENDING' : finalState;
+    const note = cancelled
+      ? reason
+      : retry
+        ? `${reason}; retrying (lost attempt ${job.lostAttempts + 1})`
+        : `${reason}; no retries left`;
+    const done = await this.writes.transition({
+      id: jobId,
+      to,
+      fencingToken,
+      patch: { reason: note, lost: !cancelled },
+    });
+    if (done) this.log.warn({ jobId, attempt: job.attempt, to, reason: note }, 'attempt lost');
+    if (retry) this.wake();
+  }
+
+  /** The agent runs something the store has finished, cancelled or moved on from: stop it. */
+  async cancelIfGone(agent: AgentInfo, jobId: string, fencingToken: number): Promise<void> {
+    const job = await this.store.getJob(jobId);
+    if (!job || job.fencingToken !== fencingToken || isFinished(job.state)) {
+      agent.jobs.delete(jobId);
+      this.sendCancel(agent, jobId, fencingToken);
+    } else if (job.state === 'CANCELLING') {
+      this.sendCancel(agent, jobId, fencingToken);
+    }
+  }
+
+  private sendCancel(agent: AgentInfo, jobId: string, fencingToken: number): void {
+    this.link.send(agent, { v: PROTOCOL_VERSION, type: 'cancel', jobId, fencingToken });
+  }
+
+  /** A (re)joining agent lists what it holds: adopt what the store agrees with, stop the rest. */
+  onHello = (agent: AgentInfo, hello: Hello, previous: AgentInfo | undefined): void => {
+    if (previous?.bootId === hello.bootId) {
+      for (const [jobId, held] of previous.jobs)
+        if (agent.unacked.has(jobId)) agent.jobs.set(jobId, held);
+    }
+    void this.adopt(agent, hello).catch((error) =>
+      this.log.error({ err: error, agent: agent.name }, 'cannot adopt the jobs of an agent'),
+    );
+  };
+
+  private async adopt(agent: AgentInfo, hello: Hello): Promise<void> {
+    for (const running of hello.running) {
+      if (running.jobId.startsWith(TEST_RUN_PREFIX)) continue;
+      const job = await this.store.getJob(running.jobId);
+      if (job && job.fencingToken === running.fencingToken && isFinished(job.state)) continue;
+      if (!job || job.fencingToken !== running.fencingToken) {
+        this.sendCancel(agent, running.jobId, running.fencingToken);
+        continue;
+      }
+      agent.jobs.set(job.id, {
+        service: job.service,
+        runner: job.runner ?? 'default',
+        fencingToken: job.fencingToken,
+      });
+      if (job.state === 'CANCELLING') this.sendCancel(agent, job.id, job.fencingToken);
+      else if (job.state === 'UNKNOWN' || job.state === 'ACCEPTED') {
+        await this.writes.transition({
+          id: job.id,
+          to: running.externalId ? 'RUNNING' : 'QUEUED',
+          fencingToken: job.fencingToken,
+          patch: { externalId: running.externalId, reason: null },
+        });
+      }
+    }
+    if (hello.running.length)
+      this.log.info({ agent: agent.name, jobs: hello.running.length }, 'adopted running jobs');
+    this.wake();
+  }
+
+  /** Its jobs become UNKNOWN now; they are retried if the agent is not back within the grace time. */
+  onAgentLost = (agent: AgentInfo): void => {
+    const now = Date.now();
+    const runners = new Set<string>();
+    for (const [jobId, held] of agent.jobs) {
+      this.orphanSince.set(jobId, now);
+      runners.add(`${held.service}\n${held.runner}`);
+      void this.writes
+        .transition({
+          id: jobId,
+          to: 'UNKNOWN',
+          fencingToken: held.fencingToken,
+          patch: { reason: `agent ${agent.name} lost` },
+        })
+        .catch((error) => this.log.error({ err: error, jobId }, 'cannot mark a job UNKNOWN'));
+    }
+    for (const key of runners) {
+      const [service, runner] = key.split('\n');
+      this.breakers.failure(service, runner, `agent ${agent.name} lost`);
+    }
+    this.wake();
+  };
+}

@@ -1,0 +1,73 @@
+import type { BreakerSettings } from '../config/settings';
+import type { Logger } from '../lifecycle/logger';
+import type { JobStore } from '../store/job-store';
+import { CircuitBreaker } from './circuit-breaker';
+
+/** One circuit breaker per (service, runner); every change is logged and saved for service status. */
+export class RunnerBreakers {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly settings: BreakerSettings,
+    private readonly log: Logger,
+  ) {}
+
+  private get(service: string, runner: string): CircuitBreaker {
+    const key = `${service}/${runner}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(this.settings);
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  capacity(service: string, runner: string, now: number, wanted: number): number {
+    const breaker = this.breakers.get(`${service}/${runner}`);
+    if (!breaker) return wanted;
+    const before = breaker.snapshot().state;
+    const allowed = breaker.capacity(now, wanted);
+    if (breaker.snapshot().state !== before) this.changed(service, runner, breaker);
+    return allowed;
+  }
+
+  success(service: string, runner: string): void {
+    const breaker = this.breakers.get(`${service}/${runner}`);
+    if (breaker?.success()) this.changed(service, runner, breaker);
+  }
+
+  failure(service: string, runner: string, reason: string): void {
+    const breaker = this.get(service, runner);
+    const opened = breaker.failure(reason, Date.now());
+    if (opened || breaker.snapshot().consecutiveFailures === 1)
+      this.changed(service, runner, breaker);
+  }
+
+  private changed(service: string, runner: string, breaker: CircuitBreaker): void {
+    const snap = breaker.snapshot();
+    const level = snap.state === 'closed' ? 'info' : 'warn';
+    this.log[level](
+      {
+        service,
+        runner,
+        breaker: snap.state,
+        failures: snap.consecutiveFailures,
+        retryAt: snap.retryAt === null ? null : new Date(snap.retryAt).toISOString(),
+        lastError: snap.lastError,
+      },
+      `runner circuit breaker ${snap.state}`,
+    );
+    void this.store
+      .saveRunnerHealth({
+        service,
+        runner,
+        state: snap.state,
+        consecutiveFailures: snap.consecutiveFailures,
+        retryAt: snap.retryAt === null ? null : new Date(snap.retryAt),
+        lastError: snap.lastError,
+        updatedAt: new Date(),
+      })
+      .catch((error) => this.log.warn({ err: error }, 'cannot save runner health'));
+  }
+}

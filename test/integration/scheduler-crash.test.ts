@@ -1,0 +1,150 @@
+import { isFinished } from '../../src/jobs';
+import type { DamsonChild } from '../helpers/scheduler-harness';
+import { SchedulerHarness } from '../helpers/scheduler-harness';
+import { waitFor } from '../helpers/wait-for';
+
+/**
+ * kill -9 the scheduler, the local agent and the server at random moments, CYCLES times each, while
+ * clients submit jobs that append their id to a ledger; the scheduler and the agent also run with
+ * named failpoints (between claim, dispatch, acknowledgement, spawn and report) that make them kill
+ * themselves at random. Afterwards: every job in the store (every accepted one among them) is
+ * finished, none ran more often than 1 + its recorded lost attempts, none is stuck.
+ */
+const CYCLES = Number(process.env.DAMSON_CRASH_CYCLES ?? 50);
+const FAILPOINTS = {
+  scheduler:
+    'scheduler-after-claim:0.01,scheduler-after-dispatch:0.01,scheduler-after-ack:0.01,scheduler-before-record:0.01',
+  agent: 'agent-after-spawn:0.01,agent-before-report:0.005',
+};
+
+const READY: Record<string, RegExp> = {
+  scheduler: /scheduler running/,
+  agent: /agent running/,
+  server: /server listening/,
+};
+
+jest.setTimeout(15 * 60_000);
+
+type Role = 'scheduler' | 'agent' | 'server';
+
+let h: SchedulerHarness;
+
+afterAll(async () => {
+  await h?.close();
+});
+
+it(`loses no job and runs none twice across ${CYCLES} kill -9 of each process`, async () => {
+  h = await SchedulerHarness.create({
+    'log.level': 'info',
+    'local-agent.slots': 8,
+    'scheduler.retries': 3,
+    'scheduler.max-retries': 3,
+    'scheduler.lost-job-grace': 2000,
+  });
+  const procs = new Map<Role, DamsonChild>();
+  const failpointHits = new Map<string, number>();
+  let running = true;
+  const launch = (role: Role): void => {
+    const child =
+      role === 'server'
+        ? h.start(['server'])
+        : role === 'scheduler'
+          ? h.scheduler({ DAMSON_FAILPOINT: FAILPOINTS.scheduler })
+          : h.agent([], { DAMSON_FAILPOINT: FAILPOINTS.agent });
+    procs.set(role, child);
+    // A failpoint (or anything else) killed it: count, and bring it back as a supervisor would.
+    void child.exited.then(() => {
+      for (const m of child.output().matchAll(/failpoint (\S+): SIGKILL/g))
+        failpointHits.set(m[1], (failpointHits.get(m[1]) ?? 0) + 1);
+      h.children.delete(child);
+      if (running && procs.get(role) === child) launch(role);
+    });
+  };
+  for (const role of ['scheduler', 'agent', 'server'] as Role[]) launch(role);
+
+  const accepted = new Set<string>();
+  let refused = 0;
+  const submitLane = async (): Promise<void> => {
+    while (running) {
+      const form = new FormData();
+      form.append('seconds', String(Math.random() < 0.5 ? 0 : 0.2));
+      try {
+        const res = await fetch(`${h.home.baseUrl}/api/services/ledger/jobs`, {
+          method: 'POST',
+          body: form,
+          signal: AbortSignal.timeout(3000),
+        });
+        if (res.status === 202) accepted.add(((await res.json()) as { id: string }).id);
+        else refused++;
+      } catch {
+        refused++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const lanes = [1, 2, 3, 4].map(() => submitLane());
+
+  const kills: Record<Role, number> = { scheduler: 0, agent: 0, server: 0 };
+  const roles: Role[] = ['scheduler', 'agent', 'server'];
+  // Each cycle kills all three, each at its own random moment, then waits until all work again.
+  const cycle = async (role: Role): Promise<void> => {
+    await new Promise((r) => setTimeout(r, Math.random() * 400));
+    const victim = procs.get(role)!;
+    procs.delete(role);
+    await victim.kill('SIGKILL');
+    kills[role]++;
+    launch(role);
+    await waitFor(
+      async () => {
+        const child = procs.get(role);
+        return child && READY[role].test(child.output()) ? true : undefined;
+      },
+      `${role} to be ready`,
+      20_000,
+      20,
+    );
+  };
+  for (let i = 0; i < CYCLES; i++) await Promise.all(roles.map(cycle));
+  running = false;
+  await Promise.all(lanes);
+  // Calm restarts: no more failpoints, so the system can settle.
+  for (const role of ['scheduler', 'agent'] as Role[]) {
+    const child = procs.get(role)!;
+    procs.delete(role);
+    await child.kill('SIGKILL');
+    procs.set(role, role === 'scheduler' ? h.scheduler() : h.agent());
+  }
+
+  const unfinished = async () =>
+    (await h.store.listJobs({ limit: 100_000 })).jobs.filter((j) => !isFinished(j.state));
+  await waitFor(
+    async () => ((await unfinished()).length === 0 ? true : undefined),
+    'all jobs to finish',
+    90_000,
+    200,
+  ).catch(async (error) => {
+    throw new Error(`${String(error)}: ${JSON.stringify((await unfinished()).slice(0, 5))}`);
+  });
+  const { jobs } = await h.store.listJobs({ limit: 100_000 });
+  const runs = new Map<string, number>();
+  for (const id of h.ledger()) runs.set(id, (runs.get(id) ?? 0) + 1);
+  const twice = jobs.filter((j) => (runs.get(j.id) ?? 0) > 1 + j.lostAttempts);
+  const states: Record<string, number> = {};
+  for (const j of jobs) states[j.state] = (states[j.state] ?? 0) + 1;
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const lostAccepted = [...accepted].filter((id) => !byId.has(id));
+  process.stdout.write(
+    `crash test: kills ${JSON.stringify(kills)}, failpoints ${JSON.stringify(Object.fromEntries(failpointHits))}, ` +
+      `${accepted.size} accepted (${refused} submissions refused or cut), ${jobs.length} jobs: ${JSON.stringify(states)}, ` +
+      `re-runs after a recorded loss: ${[...runs.values()].filter((n) => n > 1).length}\n`,
+  );
+  expect(kills).toEqual({ scheduler: CYCLES, agent: CYCLES, server: CYCLES });
+  expect(accepted.size).toBeGreaterThan(CYCLES);
+  expect(lostAccepted).toEqual([]);
+  expect(twice.map((j) => ({ id: j.id, runs: runs.get(j.id), lost: j.lostAttempts }))).toEqual([]);
+  // Every run in the ledger belongs to a stored job.
+  expect([...runs.keys()].filter((id) => !byId.has(id))).toEqual([]);
+  // A job that never ran must have a recorded reason for ending.
+  for (const j of jobs.filter((j) => j.state !== 'COMPLETED')) expect(j.reason).toBeTruthy();
+});

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Dealer } from 'zeromq';
+import { SchedulerHarness } from '../helpers/scheduler-harness';
+import { waitFor } from '../helpers/wait-for';
+
+jest.setTimeout(40_000);
+
+let h: SchedulerHarness;
+let agentsAddress: string;
+
+beforeAll(async () => {
+  h = await SchedulerHarness.create({ 'log.level': 'info' });
+  const settings = readFileSync(path.join(h.home.home, 'settings.yaml'), 'utf8');
+  agentsAddress = JSON.parse(/local-queue\.host: (.*)/.exec(settings)![1]);
+  h.scheduler();
+});
+
+const sockets: Dealer[] = [];
+
+afterAll(async () => {
+  for (const socket of sockets) if (!socket.closed) socket.close();
+  await h?.close();
+});
+
+/** A hand-driven agent: the test plays the agent's side of the protocol. */
+async function fakeAgent(name: string, slots = 1) {
+  const socket = new Dealer({ linger: 0 });
+  socket.connect(agentsAddress);
+  const received: Record<string, unknown>[] = [];
+  void (async () => {
+    try {
+      for await (const [frame] of socket) received.push(JSON.parse(frame.toString()));
+    } catch {
+      // closed
+    }
+  })();
+  const send = (message: unknown) => socket.send(JSON.stringify(message));
+  await send({
+    v: 2,
+    type: 'hello',
+    agent: name,
+    bootId: 'b1',
+    kinds: ['local'],
+    slots,
+    running: [],
+  });
+  await waitFor(
+    async () => (received.some((m) => m.type === 'welcome') ? true : undefined),
+    'welcome',
+  );
+  return { socket, received, send };
+}
+
+describe('the scheduler side of the agent protocol', () => {
+  it('drops malformed and oversized messages, logs them, and keeps serving', async () => {
+    const agent = await fakeAgent('rude', 0);
+    sockets.push(agent.socket);
+    await agent.socket.send('not json');
+    await agent.socket.send(JSON.stringify({ v: 99, type: 'hello' }));
+    await agent.socket.send(JSON.stringify({ v: 2, type: 'event', jobId: 7 }));
+    await agent.socket.send(JSON.stringify({ v: 2, type: 'launch-missiles' }));
+    await waitFor(
+      async () =>
+        (
+          h.children
+            .values()
+            .next()
+            .value!.output()
+            .match(/dropped a malformed/g) ?? []
+        ).length >= 4
+          ? true
+          : undefined,
+      'four drops in the log',
+    );
+    const big = new Dealer({ linger: 0 });
+    sockets.push(big);
+    big.connect(agentsAddress);
+    await big.send(Buffer.alloc(2 * 1024 * 1024, 'x'));
+    big.close();
+    // Still alive and still answering.
+    await agent.send({ v: 2, type: 'heartbeat' });
+    await waitFor(
+      async () => (agent.received.some((m) => m.type === 'heartbeat') ? true : undefined),
+      'a heartbeat',
+    );
+    const scheduler = h.children.values().next().value!;
+    expect(scheduler.child.exitCode).toBeNull();
+    agent.socket.close();
+  });
+
+  it('resends a dispatch until it is acknowledged, and records the acked reports', async () => {
+    const agent = await fakeAgent('slow-acker');
+    sockets.push(agent.socket);
+    const job = await h.submit('ledger');
+    const dispatches = () => agent.received.filter((m) => m.type === 'dispatch');
+    await waitFor(
+      async () => (dispatches().length >= 2 ? true : undefined),
+      'a resent dispatch',
+      5000,
+    );
+    const spec = dispatches()[0].job as { jobId: string; fencingToken: number };
+    expect(spec.jobId).toBe(job.id);
+    expect(dispatches()[1].job).toEqual(dispatches()[0].job);
+    await agent.send({
+      v: 2,
+      type: 'dispatch-ack',
+      jobId: job.id,
+      fencingToken: spec.fencingToken,
+      accepted: true,
+    });
+    await h.waitForState(job.id, ['QUEUED']);
+    await agent.send({
+      v: 2,
+      type: 'event',
+      seq: 1,
+      jobId: job.id,
+      fencingToken: spec.fencingToken,
+      state: 'RUNNING',
+      externalId: '42',
+    });
+    await agent.send({
+      v: 2,
+      type: 'event',
+      seq: 2,
+      jobId: job.id,
+      fencingToken: spec.fencingToken,
+      state: 'COMPLETED',
+      exitCode: 0,
+    });
+    const done = await h.waitForState(job.id, ['COMPLETED']);
+    expect(done.externalId).toBe('42');
+    const acks = () => agent.received.filter((m) => m.type === 'event-ack').map((m) => m.seq);
+    await waitFor(async () => (acks().length >= 2 ? true : undefined), 'event acks');
+    expect(acks()).toEqual([1, 2]);
+    // A report with a stale fencing token is refused (and still acknowledged).
+    await agent.send({
+      v: 2,
+      type: 'event',
+      seq: 3,
+      jobId: job.id,
+      fencingToken: spec.fencingToken - 1,
+      state: 'FAILED',
+    });
+    await waitFor(async () => (acks().includes(3) ? true : undefined), 'the stale ack');
+    expect((await h.store.getJob(job.id))!.state).toBe('COMPLETED');
+    agent.socket.close();
+  });
+
+  it('asks an unknown peer to introduce itself', async () => {
+    const socket = new Dealer({ linger: 0 });
+    sockets.push(socket);
+    socket.connect(agentsAddress);
+    await socket.send(JSON.stringify({ v: 2, type: 'heartbeat' }));
+    const [frame] = await socket.receive();
+    expect(JSON.parse(frame.toString())).toEqual({ v: 2, type: 'introduce' });
+    socket.close();
+  });
+});
