@@ -22,3 +22,7 @@ export function failpoint(name: string): void {
     process.kill(process.pid, 'SIGKILL');
   }
 }
+
+export function isArmed(name: string): boolean {
+  return points.has(name);
+}

@@ -69,5 +69,21 @@ export class RunnerBreakers {
         updatedAt: new Date(),
       })
       .catch((error) => this.log.warn({ err: error }, 'cannot save runner health'));
+    if (snap.state === 'closed' && snap.consecutiveFailures > 0) return;
+    // The service status shows the breaker too: the latest observation per runner wins.
+    const retry =
+      snap.retryAt === null ? '' : `; next probe at ${new Date(snap.retryAt).toISOString()}`;
+    void this.store
+      .recordServiceStatus({
+        service,
+        runner,
+        status: snap.state === 'open' ? 'DOWN' : snap.state === 'half-open' ? 'WARNING' : 'OK',
+        message:
+          snap.state === 'closed'
+            ? ''
+            : `circuit breaker ${snap.state} after infrastructure failures (last: ${snap.lastError})${retry}`,
+        recordedAt: new Date(),
+      })
+      .catch((error) => this.log.warn({ err: error }, 'cannot record the service status'));
   }
 }

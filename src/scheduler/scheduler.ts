@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BreakerSettings } from '../config/settings';
 import { isFinished, type Job } from '../jobs';
-import { failpoint } from '../lifecycle/failpoint';
+import { failpoint, isArmed } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import { buildCommand, type HostEnvironment } from '../services/command/build-command';
 import type { RunnerSpec, Service } from '../services/service';
@@ -252,7 +252,10 @@ export class Scheduler {
       links: command.links,
       timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : null,
     };
-    void this.link.dispatch(agent, spec).then(() => failpoint('scheduler-after-dispatch'));
+    const sent = this.link.dispatch(agent, spec);
+    // Armed only in crash tests: dies once the message has had a moment to leave the process.
+    if (isArmed('scheduler-after-dispatch'))
+      void sent.then(() => setTimeout(() => failpoint('scheduler-after-dispatch'), 20));
   }
 
   private pickAgent(kind: string): AgentInfo | undefined {

@@ -47,6 +47,9 @@ describe('infrastructure failures: retries with a cap, and a circuit breaker per
     }, 'the breaker to open');
     expect(open.consecutiveFailures).toBe(3);
     expect(open.retryAt!.getTime()).toBeGreaterThan(Date.now());
+    const status = (await h.store.currentServiceStatuses()).find((r) => r.service === 'ledger');
+    expect(status).toMatchObject({ runner: 'default', status: 'DOWN' });
+    expect(status!.message).toMatch(/circuit breaker open/);
     const good = await h.submit('ledger');
     await new Promise((r) => setTimeout(r, 500));
     expect((await h.store.getJob(good.id))!.state).toBe('PENDING');

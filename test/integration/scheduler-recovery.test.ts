@@ -72,7 +72,8 @@ describe('restarts lose no job and run none twice', () => {
     const job = await h.submit('ledger', { seconds: 0.3 });
     await waitFor(async () => (h.ledger().includes(job.id) ? true : undefined), 'the run');
     h.scheduler();
-    await h.waitForState(job.id, ['COMPLETED']);
+    const done = await h.waitForState(job.id, ['COMPLETED']);
+    expect(done.lostAttempts).toBe(0);
     expect(count(h.ledger(), job.id)).toBe(1);
   });
 });
