@@ -20,6 +20,8 @@ import {
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const LANES = 16;
+/** How the throughput clients follow their jobs: 0 long-polls, otherwise polls every N ms. */
+const THROUGHPUT_POLL_MS = Number(process.env.BENCH_POLL_MS ?? 0);
 
 const SERVICE = `slivka-version: '0.8.3'
 name: noop
@@ -109,13 +111,19 @@ interface Submitted {
   id: string;
 }
 
+/** pollMs 0: long-poll (`?wait=&status=`), the server tells the client of each change. */
 async function runJob(baseUrl: string, pollMs: number): Promise<number> {
   const t0 = performance.now();
   const res = await fetch(`${baseUrl}/api/services/noop/jobs`, { method: 'POST', body: form() });
   const { id } = (await res.json()) as Submitted;
   if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
+  let last = 'PENDING';
   for (;;) {
-    const job = (await (await fetch(`${baseUrl}/api/jobs/${id}`)).json()) as { status: string };
+    const query = pollMs === 0 ? `?wait=30&status=${last}` : '';
+    const job = (await (await fetch(`${baseUrl}/api/jobs/${id}${query}`)).json()) as {
+      status: string;
+    };
+    last = job.status;
     if (job.status === 'COMPLETED') return performance.now() - t0;
     if (['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'].includes(job.status))
       throw new Error(`job ${id} ended ${job.status}`);
@@ -124,7 +132,10 @@ async function runJob(baseUrl: string, pollMs: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const home = await makeHome({ noop: SERVICE }, { 'local-agent.slots': 8 });
+  const home = await makeHome(
+    { noop: SERVICE },
+    { 'local-agent.slots': 8, 'api.watch-interval': 20 },
+  );
   const multer = await multerBaseline(home.home);
   const spawn8 = await spawnBaseline(home.home);
   const procs = [
@@ -151,7 +162,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < repetitions; i++) {
       rates.push(
         await closedLoop(LANES, SECONDS / repetitions, () =>
-          runJob(home.baseUrl, 10).then(() => undefined),
+          runJob(home.baseUrl, THROUGHPUT_POLL_MS).then(() => undefined),
         ),
       );
     }
@@ -163,6 +174,7 @@ async function main(): Promise<void> {
       baselines: { multerPostsPerSecond: Math.round(multer), spawn8PerSecond: Math.round(spawn8) },
       throughput: {
         lanes: LANES,
+        follow: THROUGHPUT_POLL_MS === 0 ? 'long-poll' : `poll every ${THROUGHPUT_POLL_MS} ms`,
         jobsPerSecond: Math.round(e2e),
         runs: rates.map(Math.round),
         ratioToMinBaseline: Number((e2e / bound).toFixed(3)),
