@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -125,4 +125,9 @@ export const median = (xs: number[]): number =>
 
 export function progress(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/** Bench homes live in /dev/shm: each is removed when its run ends. */
+export function removeHome(home: BenchHome): void {
+  rmSync(home.home, { recursive: true, force: true });
 }

@@ -6,6 +6,7 @@ import {
   makeHome,
   median,
   percentile,
+  removeHome,
   report,
   ROOT,
   startDamson,
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
     });
   } finally {
     for (const p of procs) await p.stop();
+    removeHome(home);
   }
   process.exit(0);
 }

@@ -7,7 +7,16 @@ import { AgentHost } from '../src/runners/agent-host';
 import type { Executor, ReportEvent } from '../src/runners/executor';
 import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
 import type { DispatchSpec, RunningJob } from '../src/transport/protocol';
-import { cpuMs, makeHome, median, progress, report, startDamson, until } from './bench-lib';
+import {
+  cpuMs,
+  makeHome,
+  median,
+  progress,
+  removeHome,
+  report,
+  startDamson,
+  until,
+} from './bench-lib';
 
 /**
  * C2 #5, scheduler dispatch: N jobs wait PENDING; a real scheduler process drains them through an
@@ -163,6 +172,7 @@ async function runOnce(): Promise<{ jobsPerSecond: number; schedulerCpuMsPerJob:
     await host.stop();
     await scheduler.stop();
     await store.close();
+    removeHome(home);
   }
 }
 
@@ -179,6 +189,7 @@ async function main(): Promise<void> {
     progress(`run ${i + 1}: ${Math.round(runs[i].jobsPerSecond)} jobs/s`);
   }
   const rates = runs.map((r) => r.jobsPerSecond);
+  removeHome(home);
   report('scheduler-dispatch', {
     jobs: JOBS,
     baselines: {
