@@ -11,6 +11,7 @@ import { notFound } from './http-error';
 import { readSubmission, SERVER_LIMIT_NAMES, type UploadLimits } from './read-submission';
 import type { LimitNames } from './parse-multipart';
 import { jobResource } from './resources';
+import { schedulingOptions } from './scheduling-options';
 
 function newUploads(values: CleanValues): FileValue[] {
   return Object.values(values)
@@ -77,6 +78,7 @@ export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
+    const scheduling = schedulingOptions(req);
     // Files are written under their final upload id: no rename once the form is valid.
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
@@ -107,6 +109,8 @@ export function submitJob(ctx: AppContext) {
         inputs,
         parameters,
         workDir: jobDirectoryRelative(id),
+        priority: scheduling.priority,
+        notBefore: scheduling.notBefore,
       });
       ctx.wake();
       const body = jobResource(apiBase(req, ctx.settings), job);

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { ApiClient, FINISHED } from '../helpers/api-client';
+import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
+import { startDamson, type RunningDamson } from '../helpers/damson-process';
+import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
+
+jest.setTimeout(60_000);
+
+let home: DamsonHome;
+let damson: RunningDamson;
+let api: ApiClient;
+
+beforeAll(async () => {
+  home = await makeDamsonHome();
+  damson = await startDamson(home);
+  api = new ApiClient(home.baseUrl);
+});
+
+afterAll(async () => {
+  await damson?.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('scheduling hints on submission', () => {
+  it('keeps a job with not-before PENDING until its time, then runs it', async () => {
+    const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?not-before=1.5', {
+      method: 'POST',
+      body: new URLSearchParams([['seconds', '0']]),
+    });
+    expect(submitted.status).toBe(202);
+    const due = Date.now() + 1500;
+    await sleep(900);
+    expect((await api.job(submitted.body.id)).status).toBe('PENDING');
+    const done = await api.waitForState(submitted.body.id, FINISHED);
+    expect(done.status).toBe('COMPLETED');
+    expect(Date.now()).toBeGreaterThanOrEqual(due - 100);
+  });
+
+  it('stores the priority with the job', async () => {
+    const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?priority=7', {
+      method: 'POST',
+      body: new URLSearchParams([['seconds', '0']]),
+    });
+    expect(submitted.status).toBe(202);
+    const store = new SqliteJobStore(path.join(home.home, 'data/damson.sqlite'));
+    try {
+      expect((await store.getJob(submitted.body.id))!.priority).toBe(7);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.each([
+    ['priority=high', 'priority'],
+    ['priority=5000', 'priority'],
+    ['not-before=tomorrow', 'not-before'],
+    ['not-before=99999999999', 'not-before'],
+  ])('refuses %s with a 400 naming the parameter and creates no job', async (query, name) => {
+    const before = (await api.json<{ jobs: unknown[] }>('/api/jobs?limit=500')).body.jobs.length;
+    const res = await api.json<{ error: { code: string; message: string; parameter: string } }>(
+      `/api/services/sleep/jobs?${query}`,
+      { method: 'POST', body: new URLSearchParams([['seconds', '0']]) },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(`'${name}'`);
+    expect(res.body.error.parameter).toBe(name);
+    expect((await api.json<{ jobs: unknown[] }>('/api/jobs?limit=500')).body.jobs.length).toBe(
+      before,
+    );
+  });
+});
