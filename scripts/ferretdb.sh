@@ -10,6 +10,8 @@
 #   scripts/ferretdb.sh status         exit 0 when running (prints pid and URL)
 #
 # Files: $DAMSON_RUN/ferretdb.{pid,url,log,state}  (DAMSON_RUN defaults to /tmp/damson-run)
+# DAMSON_FERRETDB_STATE=DIR: keep the data in DIR (created if absent) instead of a fresh state dir;
+# `stop` leaves DIR in place, so a restart with the same DIR and port finds the same data.
 #
 # Why not a bare `go install ...@v1.24.2`: that builds with FerretDB as the main module but
 # without the generated build/version/version.txt, and the binary panics at start-up
@@ -121,7 +123,12 @@ cmd_start() {
   installed_ok || cmd_install
   cmd_stop 2>/dev/null # clear leftovers (stale pidfile, old state dir) of an instance that died
   local state attempts port url
-  state="$(mktemp -d "$DAMSON_RUN/ferretdb-state.XXXXXX")"
+  if [[ -n "${DAMSON_FERRETDB_STATE:-}" ]]; then
+    state="$DAMSON_FERRETDB_STATE"
+    mkdir -p "$state"
+  else
+    state="$(mktemp -d "$DAMSON_RUN/ferretdb-state.XXXXXX")"
+  fi
   printf '%s\n' "$state" >"$STATEFILE"
   attempts=1
   [[ -z "$want_port" ]] && attempts=5

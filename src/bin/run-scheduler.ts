@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { loadSettings } from '../config/load-settings';
-import { createLogger } from '../lifecycle/logger';
+import { StoreUnavailableError } from '../errors';
+import type { Settings } from '../config/settings';
+import { createLogger, type Logger } from '../lifecycle/logger';
+import type { JobStore } from '../store/job-store';
 import { runShutdown } from '../lifecycle/shutdown';
 import { AgentLink } from '../scheduler/agent-link';
+import { RetentionSweeper } from '../scheduler/retention-sweeper';
 import { Scheduler } from '../scheduler/scheduler';
 import { runnerKind } from '../scheduler/runner-kind';
 import { ServiceMonitor } from '../services/health/service-monitor';
@@ -57,6 +61,8 @@ export async function runScheduler(): Promise<void> {
   );
   scheduler.attach(link);
   const wake = new WakeListener(settings.scheduler.wakeAddress);
+  // Started while the store is down (MongoDB restarting), the scheduler waits instead of exiting.
+  await whenStoreAnswers(() => store.ping(), settings.scheduler.pollIntervalMs, log);
   await link.start();
   await wake.start(() => scheduler.wake());
   scheduler.start();
@@ -77,6 +83,8 @@ export async function runScheduler(): Promise<void> {
     () => monitor.start(),
     3 * settings.scheduler.heartbeatIntervalMs,
   );
+  const sweeper = retentionSweeper(settings, store, log);
+  sweeper?.start();
   log.info(
     { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
@@ -93,6 +101,7 @@ export async function runScheduler(): Promise<void> {
           },
         },
         { name: 'stop scheduling', run: () => scheduler.stop() },
+        { name: 'stop retention', run: () => sweeper?.stop() },
         { name: 'stop watching', run: stopWatching },
         { name: 'close agent link', run: () => link.stop() },
         { name: 'stop key checks', run: stopZap },
@@ -100,5 +109,42 @@ export async function runScheduler(): Promise<void> {
       ],
       log,
     ),
+  );
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+/** A scheduler started while the store is down waits for it instead of exiting. */
+async function whenStoreAnswers(
+  step: () => Promise<void>,
+  retryMs: number,
+  log: Logger,
+): Promise<void> {
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      log.warn({ retryMs }, 'the job store is unavailable; waiting for it');
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+  }
+}
+
+function retentionSweeper(
+  settings: Settings,
+  store: JobStore,
+  log: Logger,
+): RetentionSweeper | null {
+  const days = settings.retention.finishedJobDays;
+  if (days === null) return null;
+  return new RetentionSweeper(
+    store,
+    {
+      retentionMs: days * DAY_MS,
+      sweepIntervalMs: settings.retention.sweepIntervalMs,
+      jobsDirectory: settings.directories.jobs,
+    },
+    log,
   );
 }

@@ -175,6 +175,10 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
       outputQuotaBytes: int('local-agent.output-quota', 1024 * 1024 * 1024),
     },
     store: storeSettings(flat, home, directories.data),
+    retention: {
+      finishedJobDays: (flat['store.retention-days'] as number | undefined) ?? null,
+      sweepIntervalMs: int('store.retention-sweep-interval', 3_600_000),
+    },
     logLevel: str('log.level', 'info'),
     api: buildApiSettings(flat),
   };

@@ -47,6 +47,8 @@ export const settingsSchema = {
     'mongodb.username': { type: 'string' },
     'mongodb.password': { type: 'string' },
     'mongodb.database': { type: 'string' },
+    'store.retention-days': { type: 'number', exclusiveMinimum: 0 },
+    'store.retention-sweep-interval': { type: 'integer', minimum: 1000 },
     'log.level': { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     ...apiSettingsProperties,
   },

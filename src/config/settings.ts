@@ -59,6 +59,11 @@ export interface Settings {
     outputQuotaBytes: number;
   };
   store: StoreSettings;
+  retention: {
+    /** Finished jobs are deleted with their files after this many days; null keeps them. */
+    finishedJobDays: number | null;
+    sweepIntervalMs: number;
+  };
   logLevel: string;
   /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */
   api: ApiSettings;

@@ -47,6 +47,7 @@ const UNROUTABLE_BATCH = 64;
  * is the truth; nothing here survives a restart, and nothing needs to.
  */
 export class Scheduler {
+  private readonly recording = new Map<string, Promise<void>>();
   private tickTimer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
@@ -284,9 +285,18 @@ export class Scheduler {
 
   /** Handles one message from an agent; every report is acknowledged once recorded or refused. */
   onAgentMessage = (agent: AgentInfo, message: AgentMessage): void => {
-    void this.handle(agent, message).catch((error) =>
-      this.log.error({ err: error, type: message.type }, 'failed to record an agent message'),
-    );
+    // One job's messages are recorded in arrival order: with an asynchronous store (MongoDB), a
+    // resent RUNNING and COMPLETED would otherwise race and the later one could be refused.
+    const key = 'jobId' in message ? message.jobId : '';
+    const next = (this.recording.get(key) ?? Promise.resolve())
+      .then(() => this.handle(agent, message))
+      .catch((error: unknown) =>
+        this.log.error({ err: error, type: message.type }, 'failed to record an agent message'),
+      );
+    this.recording.set(key, next);
+    void next.then(() => {
+      if (this.recording.get(key) === next) this.recording.delete(key);
+    });
   };
 
   private async handle(agent: AgentInfo, message: AgentMessage): Promise<void> {

@@ -137,6 +137,11 @@ export interface JobStore {
   /** Upserts by (service, runner). */
   saveRunnerHealth(health: RunnerHealth): Promise<void>;
   listRunnerHealth(service?: string): Promise<RunnerHealth[]>;
+  /**
+   * Retention: deletes up to `limit` finished jobs completed before `cutoff`, oldest first, and
+   * returns them so the caller can remove their work directories.
+   */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]>;
   /** Cheap liveness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -28,6 +28,7 @@ CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
 CREATE INDEX IF NOT EXISTS jobs_pending_by_service ON jobs (state, service, not_before);
 CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submitted_at);
+CREATE INDEX IF NOT EXISTS jobs_by_completion ON jobs (completed_at) WHERE completed_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY,
   path TEXT NOT NULL,

@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { isFinished, statesAllowing, type Job, type JobState, type NewJob } from '../../jobs';
+import {
+  FINISHED_STATES,
+  isFinished,
+  statesAllowing,
+  type Job,
+  type JobState,
+  type NewJob,
+} from '../../jobs';
 import type {
   CancelOutcome,
   JobFilter,
@@ -398,6 +405,18 @@ export class SqliteJobStore implements JobStore {
       lastError: r.last_error,
       updatedAt: new Date(r.updated_at),
     }));
+  }
+
+  async deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]> {
+    const finished = [...FINISHED_STATES];
+    const rows = this.db
+      .prepare(
+        `DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE completed_at < ?
+           AND state IN (${placeholders(finished.length)}) ORDER BY completed_at LIMIT ?)
+         RETURNING *`,
+      )
+      .all(cutoff.getTime(), ...finished, limit) as JobRow[];
+    return rows.map(rowToJob);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,56 @@
+import { MongoServerError, type Collection } from 'mongodb';
+
+/** A PENDING job waiting to be claimed: a copy of what the claim order needs. */
+export interface QueueEntry {
+  _id: string;
+  priority: number;
+  notBefore: Date | null;
+  /** The job's version when it became PENDING: 0 for a new job, which needs no re-read. */
+  version: number;
+  queuedAt: Date;
+}
+
+/**
+ * The claim queue: one small document per PENDING job, in insertion order. The scheduler reads
+ * the head with an unfiltered, limited find, which every server answers without scanning the jobs
+ * (FerretDB 1.x uses no secondary index, so a filtered find on jobs reads them all). An entry is
+ * only a hint: the claim itself is a guarded write that re-checks the job is still PENDING.
+ */
+export class ClaimQueue {
+  constructor(private readonly entries: Collection<QueueEntry>) {}
+
+  /** Adds the job before it becomes PENDING, so a PENDING job is never missing from the queue. */
+  async add(entry: QueueEntry): Promise<void> {
+    try {
+      await this.entries.insertOne(entry);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+    }
+  }
+
+  /** Up to `size` waiting jobs, oldest first. */
+  head(size: number): Promise<QueueEntry[]> {
+    return this.entries.find({}).limit(size).toArray();
+  }
+
+  async remove(jobId: string): Promise<void> {
+    await this.entries.deleteOne({ _id: jobId });
+  }
+}
+
+/** The due entries of a window, highest priority first, in queue order within a priority. */
+export function dueInClaimOrder(window: QueueEntry[], nowMs: number): QueueEntry[] {
+  return window
+    .filter((entry) => entry.notBefore === null || entry.notBefore.getTime() <= nowMs)
+    .sort((a, b) => b.priority - a.priority);
+}
+
+/** Shuffles the jobs of equal priority from `from` on, so rival claimers try different ones. */
+export function shuffleTail(items: QueueEntry[], from: number): void {
+  let end = from;
+  while (end < items.length && items[end].priority === items[from].priority) end++;
+  for (let i = end - 1; i > from; i--) {
+    const j = from + Math.floor(Math.random() * (i - from + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+}

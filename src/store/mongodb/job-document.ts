@@ -1,0 +1,118 @@
+import type { ObjectId } from 'mongodb';
+import type { Job, JobInputs, JobState, NewJob } from '../../jobs';
+import type { Upload } from '../job-store';
+
+/**
+ * A job as stored in the `jobs` collection. Every field exists from the insert on, so a filter on
+ * one of them never misses a document that simply lacks it.
+ */
+export interface JobDocument {
+  _id: string;
+  service: string;
+  inputs: JobInputs;
+  parameters: JobInputs;
+  state: JobState;
+  submittedAt: Date;
+  /** `YYYY-MM` (UTC) of the submission: usage statistics group on it without date operators. */
+  month: string;
+  /** Breaks ties between jobs submitted in the same millisecond, in submission order. */
+  order: ObjectId;
+  completedAt: Date | null;
+  runner: string | null;
+  workDir: string;
+  externalId: string | null;
+  attempt: number;
+  fencingToken: number;
+  leaseOwner: string | null;
+  /** When the lease was last taken or renewed, by the database's clock. */
+  leasedAt: Date | null;
+  leaseMs: number | null;
+  cancelRequested: boolean;
+  exitCode: number | null;
+  reason: string | null;
+  priority: number;
+  notBefore: Date | null;
+  serviceRevision: string | null;
+  /** Bumped by every write after the insert; see JobWriter. */
+  version: number;
+}
+
+export interface UploadDocument {
+  _id: string;
+  path: string;
+  mediaType: string | null;
+  title: string | null;
+  createdAt: Date;
+}
+
+/** One refused stale write; counted, never updated in place (an $inc is not atomic on FerretDB). */
+export interface StaleWriteDocument {
+  jobId: string;
+  fencingToken: number;
+  at: Date;
+}
+
+export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId): JobDocument {
+  return {
+    _id: job.id,
+    service: job.service,
+    inputs: job.inputs,
+    parameters: job.parameters,
+    state: 'PENDING',
+    submittedAt,
+    month: submittedAt.toISOString().slice(0, 7),
+    order,
+    completedAt: null,
+    runner: null,
+    workDir: job.workDir,
+    externalId: null,
+    attempt: 0,
+    fencingToken: 0,
+    leaseOwner: null,
+    leasedAt: null,
+    leaseMs: null,
+    cancelRequested: false,
+    exitCode: null,
+    reason: null,
+    priority: job.priority ?? 0,
+    notBefore: job.notBefore ?? null,
+    serviceRevision: job.serviceRevision ?? null,
+    version: 0,
+  };
+}
+
+export function documentToJob(doc: JobDocument): Job {
+  return {
+    id: doc._id,
+    service: doc.service,
+    inputs: doc.inputs,
+    parameters: doc.parameters,
+    state: doc.state,
+    submittedAt: doc.submittedAt,
+    completedAt: doc.completedAt,
+    runner: doc.runner,
+    workDir: doc.workDir,
+    externalId: doc.externalId,
+    attempt: doc.attempt,
+    fencingToken: doc.fencingToken,
+    leaseOwner: doc.leaseOwner,
+    leaseExpiresAt:
+      doc.leasedAt && doc.leaseMs !== null ? new Date(doc.leasedAt.getTime() + doc.leaseMs) : null,
+    cancelRequested: doc.cancelRequested,
+    exitCode: doc.exitCode,
+    reason: doc.reason,
+    priority: doc.priority,
+    notBefore: doc.notBefore,
+    serviceRevision: doc.serviceRevision ?? null,
+  };
+}
+
+export function documentToUpload(doc: UploadDocument): Upload {
+  return {
+    id: doc._id,
+    path: doc.path,
+    mediaType: doc.mediaType,
+    title: doc.title,
+    createdAt: doc.createdAt,
+  };
+}

@@ -1,0 +1,39 @@
+import type { UpdateFilter } from 'mongodb';
+import { isFinished, type JobState } from '../../jobs';
+import type { TransitionPatch } from '../job-store';
+import type { JobDocument } from './job-document';
+
+/** The update operators of each kind of job write; JobWriter decides whether they apply. */
+export const RELEASE_LEASE = { leaseOwner: null, leasedAt: null, leaseMs: null };
+
+/** A claim: owner and lease (from the database's clock), a fresh fencing token, one more attempt. */
+export function claimUpdate(owner: string, leaseMs: number): UpdateFilter<JobDocument> {
+  return {
+    $set: { state: 'ACCEPTED', leaseOwner: owner, leaseMs },
+    $inc: { fencingToken: 1, attempt: 1 },
+    $currentDate: { leasedAt: true },
+  };
+}
+
+/** A cancellation: PENDING and ACCEPTED jobs are deleted at once, running ones asked to stop. */
+export function cancelUpdate(current: JobDocument): UpdateFilter<JobDocument> | null {
+  if (isFinished(current.state)) return null;
+  if (current.state === 'PENDING' || current.state === 'ACCEPTED') {
+    return {
+      $set: { state: 'DELETED', completedAt: new Date(), cancelRequested: true, ...RELEASE_LEASE },
+    };
+  }
+  return { $set: { state: 'CANCELLING', cancelRequested: true } };
+}
+
+/** The update of a transition: the new state, the patch, and the lease kept or released. */
+export function transitionUpdate(to: JobState, patch: TransitionPatch): UpdateFilter<JobDocument> {
+  const set: Partial<JobDocument> = { state: to };
+  if (patch.runner !== undefined) set.runner = patch.runner;
+  if (patch.externalId !== undefined) set.externalId = patch.externalId;
+  if (patch.exitCode !== undefined) set.exitCode = patch.exitCode;
+  if (patch.reason !== undefined) set.reason = patch.reason;
+  if (isFinished(to)) return { $set: { ...set, completedAt: new Date(), ...RELEASE_LEASE } };
+  if (patch.leaseMs === undefined) return { $set: set };
+  return { $set: { ...set, leaseMs: patch.leaseMs }, $currentDate: { leasedAt: true } };
+}

@@ -1,0 +1,337 @@
+import { MongoClient, ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { isFinished, statesAllowing, type Job, type JobState, type NewJob } from '../../jobs';
+import type {
+  CancelOutcome,
+  JobFilter,
+  JobPage,
+  JobStore,
+  ServiceRevision,
+  ServiceStatusRecord,
+  TransitionPatch,
+  Upload,
+  UsageRow,
+} from '../job-store';
+import { decodeCursor, encodeCursor, olderThan } from './cursor';
+import { JOB_INDEXES, UPLOAD_INDEXES } from './indexes';
+import {
+  documentToJob,
+  documentToUpload,
+  newJobDocument,
+  type JobDocument,
+  type StaleWriteDocument,
+  type UploadDocument,
+} from './job-document';
+import { ClaimQueue, dueInClaimOrder, shuffleTail, type QueueEntry } from './claim-queue';
+import { claimUpdate, cancelUpdate, transitionUpdate } from './job-updates';
+import { JobWriter, type WriteTicket } from './job-writer';
+import { ServiceRecords } from './service-records';
+import { translateError } from './store-errors';
+
+const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
+/** How many queue entries a claim looks at per job it wants, so rivals spread out. */
+const CLAIM_WINDOW_FACTOR = 4;
+const FRESH_CLAIM_MS = 30_000;
+/** An unreachable server fails a request within this time, so clients get a quick 503. */
+const SERVER_SELECTION_TIMEOUT_MS = 2000;
+
+export interface MongoStoreOptions {
+  url: string;
+  database: string;
+}
+
+/**
+ * The shared store: MongoDB (or any server speaking its wire protocol, e.g. FerretDB). Every state
+ * change is one conditional write on one document, so it needs neither transactions nor change
+ * streams. Lease times come from the database's clock ($currentDate); a fresh fencing token is an
+ * $inc in the same write.
+ */
+export class MongoJobStore implements JobStore {
+  private client!: MongoClient;
+  private db!: Db;
+  private jobs!: Collection<JobDocument>;
+  private uploads!: Collection<UploadDocument>;
+  private staleWrites!: Collection<StaleWriteDocument>;
+  private queue!: ClaimQueue;
+  private writer!: JobWriter;
+  private services!: ServiceRecords;
+  private setup: Promise<void> | null = null;
+
+  constructor(private readonly options: MongoStoreOptions) {
+    this.open();
+  }
+
+  /** A fresh client and the collections bound to it. */
+  private open(): void {
+    try {
+      this.client = new MongoClient(this.options.url, {
+        serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+        connectTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+        appName: 'damson',
+      });
+    } catch (error) {
+      throw translateError(error);
+    }
+    this.db = this.client.db(this.options.database);
+    this.jobs = this.db.collection<JobDocument>('jobs');
+    this.uploads = this.db.collection<UploadDocument>('uploads');
+    this.staleWrites = this.db.collection<StaleWriteDocument>('stale_writes');
+    this.queue = new ClaimQueue(this.db.collection<QueueEntry>('claim_queue'));
+    this.services = new ServiceRecords(this.db);
+    this.writer = new JobWriter(this.jobs, this.db.collection<WriteTicket>('job_writes'));
+  }
+
+  /**
+   * Connects and creates the indexes once; a failure (server down) is retried by the next
+   * operation. A client whose first connection failed stays closed for good, so it is replaced;
+   * once connected, the driver itself rides out later outages.
+   */
+  private ready(): Promise<void> {
+    this.setup ??= (async () => {
+      try {
+        await this.client.connect();
+      } catch (error) {
+        await this.client.close().catch(() => undefined);
+        this.open();
+        throw error;
+      }
+      // One index per call: FerretDB 1.24 drops the connection when a multi-index createIndexes
+      // names an index that already exists, while a single one is an idempotent no-op.
+      for (const { key, ...options } of JOB_INDEXES) await this.jobs.createIndex(key, options);
+      for (const { key, ...options } of UPLOAD_INDEXES)
+        await this.uploads.createIndex(key, options);
+    })().catch((error: unknown) => {
+      this.setup = null;
+      throw error;
+    });
+    return this.setup;
+  }
+
+  /** Runs one store operation with driver errors translated (503 when the server is away). */
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      await this.ready();
+      return await operation();
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  insertJob(job: NewJob): Promise<Job> {
+    return this.run(async () => {
+      const doc = newJobDocument(job, new Date(), new ObjectId());
+      await this.queue.add({
+        _id: doc._id,
+        priority: doc.priority,
+        notBefore: doc.notBefore,
+        version: 0,
+        queuedAt: new Date(),
+      });
+      await this.jobs.insertOne(doc);
+      return documentToJob(doc);
+    });
+  }
+
+  getJob(id: string): Promise<Job | null> {
+    return this.run(async () => {
+      const doc = await this.jobs.findOne({ _id: id });
+      return doc ? documentToJob(doc) : null;
+    });
+  }
+
+  listJobs(filter: JobFilter): Promise<JobPage> {
+    return this.run(async () => {
+      const query: Filter<JobDocument>[] = [];
+      if (filter.service) query.push({ service: filter.service });
+      if (filter.states?.length) query.push({ state: { $in: filter.states } });
+      if (filter.submittedSince) query.push({ submittedAt: { $gte: filter.submittedSince } });
+      if (filter.cursor) {
+        const after = decodeCursor(filter.cursor);
+        // A cursor this store never issued points past the end, as in the SQLite store.
+        if (!after) return { jobs: [], nextCursor: null };
+        query.push(olderThan(after));
+      }
+      const docs = await this.jobs
+        .find(query.length ? { $and: query } : {})
+        .sort({ submittedAt: -1, order: -1 })
+        .limit(filter.limit + 1)
+        .toArray();
+      const page = docs.slice(0, filter.limit);
+      const last = page[page.length - 1];
+      return {
+        jobs: page.map(documentToJob),
+        nextCursor: docs.length > filter.limit && last ? encodeCursor(last) : null,
+      };
+    });
+  }
+
+  claimPending(owner: string, leaseMs: number, limit: number): Promise<Job[]> {
+    return this.run(async () => {
+      const claimed: Job[] = [];
+      const window = await this.queue.head(limit * CLAIM_WINDOW_FACTOR + 8);
+      const due = dueInClaimOrder(window, Date.now());
+      for (let i = 0; i < due.length && claimed.length < limit; i++) {
+        const job = await this.claimOne(due[i], owner, leaseMs);
+        if (job) claimed.push(job);
+        // Lost to a rival claimer: stop walking in its footsteps.
+        else if (i === 0 || claimed.length === 0) shuffleTail(due, i + 1);
+      }
+      return claimed;
+    });
+  }
+
+  /**
+   * The claim: a guarded write that only a PENDING job accepts. It sets owner and lease (timed
+   * by the database's clock), a fresh fencing token and the attempt count in one update.
+   */
+  private async claimOne(entry: QueueEntry, owner: string, leaseMs: number): Promise<Job | null> {
+    const update = claimUpdate(owner, leaseMs);
+    // A fresh entry left for long means its claimer died mid-claim: take the careful path.
+    if (entry.version === 0 && Date.now() - entry.queuedAt.getTime() < FRESH_CLAIM_MS) {
+      const doc = await this.writer.writeFresh(entry._id, update);
+      if (doc) await this.queue.remove(entry._id);
+      return doc ? documentToJob(doc) : null;
+    }
+    const { doc, applied } = await this.writer.write(entry._id, (current) =>
+      current.state === 'PENDING' ? update : null,
+    );
+    // Claimed by us, claimed or cancelled by someone else, or gone: no longer waiting either way.
+    if (applied || doc?.state !== 'PENDING') await this.queue.remove(entry._id);
+    return applied && doc ? documentToJob(doc) : null;
+  }
+
+  listActive(limit: number): Promise<Job[]> {
+    return this.run(async () => {
+      const docs = await this.jobs
+        .find({ state: { $in: ACTIVE } })
+        .sort({ submittedAt: 1, order: 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map(documentToJob);
+    });
+  }
+
+  transition(
+    id: string,
+    to: JobState,
+    fencingToken: number | null,
+    patch: TransitionPatch = {},
+  ): Promise<Job | null> {
+    return this.run(async () => {
+      const from = isFinished(to) ? statesAllowing(to) : [...statesAllowing(to), to];
+      // Back to PENDING means claimable again: queue it before the job says so.
+      if (to === 'PENDING') {
+        const job = await this.jobs.findOne({ _id: id });
+        if (!job) return null;
+        await this.queue.add({
+          _id: id,
+          priority: job.priority,
+          notBefore: job.notBefore,
+          version: job.version + 1,
+          queuedAt: new Date(),
+        });
+      }
+      const { doc, applied } = await this.writer.write(id, (current) =>
+        from.includes(current.state) &&
+        (fencingToken === null || current.fencingToken === fencingToken)
+          ? transitionUpdate(to, patch)
+          : null,
+      );
+      if (applied && doc) return documentToJob(doc);
+      if (doc && fencingToken !== null && doc.fencingToken !== fencingToken) {
+        await this.staleWrites.insertOne({ jobId: id, fencingToken, at: new Date() });
+      }
+      return null;
+    });
+  }
+
+  requestCancel(id: string): Promise<CancelOutcome> {
+    return this.run(async () => {
+      const { doc, applied } = await this.writer.write(id, cancelUpdate);
+      if (!doc) return { kind: 'not_found' };
+      const job = documentToJob(doc);
+      if (!applied) return { kind: 'finished', job };
+      if (job.state === 'DELETED') await this.queue.remove(id);
+      return job.state === 'DELETED' ? { kind: 'deleted', job } : { kind: 'cancelling', job };
+    });
+  }
+
+  staleWriteCount(): Promise<number> {
+    return this.run(async () => {
+      return this.staleWrites.countDocuments({});
+    });
+  }
+
+  insertUpload(upload: Upload): Promise<void> {
+    return this.run(async () => {
+      await this.uploads.insertOne({
+        _id: upload.id,
+        path: upload.path,
+        mediaType: upload.mediaType,
+        title: upload.title,
+        createdAt: upload.createdAt,
+      });
+    });
+  }
+
+  getUpload(id: string): Promise<Upload | null> {
+    return this.run(async () => {
+      const doc = await this.uploads.findOne({ _id: id });
+      return doc ? documentToUpload(doc) : null;
+    });
+  }
+
+  usageStats(): Promise<UsageRow[]> {
+    return this.run(async () => {
+      const groups = await this.jobs
+        .aggregate<{ _id: { month: string; service: string }; count: number }>([
+          { $group: { _id: { month: '$month', service: '$service' }, count: { $sum: 1 } } },
+        ])
+        .toArray();
+      return groups
+        .map((g) => ({ month: g._id.month, service: g._id.service, count: g.count }))
+        .sort((a, b) => a.month.localeCompare(b.month) || a.service.localeCompare(b.service));
+    });
+  }
+
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]> {
+    return this.run(async () => {
+      const docs = await this.jobs
+        .find({ completedAt: { $ne: null, $lt: cutoff } })
+        .sort({ completedAt: 1 })
+        .limit(limit)
+        .toArray();
+      const finished = docs.filter((doc) => isFinished(doc.state));
+      if (finished.length === 0) return [];
+      // Finished jobs never change again, so what was read is what gets deleted.
+      await this.jobs.deleteMany({ _id: { $in: finished.map((doc) => doc._id) } });
+      await this.writer.forget(finished);
+      return finished.map(documentToJob);
+    });
+  }
+
+  saveServiceRevision(revision: ServiceRevision): Promise<void> {
+    return this.run(() => this.services.saveRevision(revision));
+  }
+
+  getServiceRevision(service: string, revision: string): Promise<ServiceRevision | null> {
+    return this.run(() => this.services.getRevision(service, revision));
+  }
+
+  recordServiceStatus(record: ServiceStatusRecord): Promise<void> {
+    return this.run(() => this.services.recordStatus(record));
+  }
+
+  currentServiceStatuses(): Promise<ServiceStatusRecord[]> {
+    return this.run(() => this.services.currentStatuses());
+  }
+
+  ping(): Promise<void> {
+    return this.run(async () => {
+      await this.db.command({ ping: 1 });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

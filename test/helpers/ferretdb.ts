@@ -1,0 +1,79 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './damson-home';
+
+const run = promisify(execFile);
+const SCRIPT = path.join(REPO_ROOT, 'scripts/ferretdb.sh');
+const CACHE = process.env.DAMSON_CACHE || path.join(homedir(), '.cache/damson');
+
+export const MONGO_SKIP_MESSAGE =
+  'MongoDB store tests SKIPPED: no MongoDB-wire server. Set MONGODB_URL=mongodb://host:port/ to ' +
+  'use one, or install Go so scripts/ferretdb.sh can build FerretDB (CI always runs them).';
+
+/**
+ * Whether the MongoDB suites can run here: MONGODB_URL, a cached FerretDB build, or Go to build
+ * one. In CI the answer is always yes, so a missing server fails the suite instead of skipping it.
+ */
+export function mongoAvailable(): boolean {
+  if (process.env.CI === 'true' || process.env.MONGODB_URL) return true;
+  if (existsSync(path.join(CACHE, 'bin/ferretdb'))) return true;
+  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** `describe` when a MongoDB-wire server can be had, else a skip with a message saying why. */
+export function describeWithMongo(): jest.Describe {
+  if (mongoAvailable()) return describe;
+  process.stderr.write(`\n${MONGO_SKIP_MESSAGE}\n\n`);
+  return describe.skip;
+}
+
+export interface MongoServer {
+  url: string;
+  /** Stops the server; with a kept state directory the data survives for `start()`. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (only for servers this helper started). */
+  start(): Promise<void>;
+  /** Stops it and removes everything it wrote. */
+  dispose(): Promise<void>;
+}
+
+export interface FerretDbOptions {
+  /** Keep the data in this directory across stop/start (default: a fresh one per start). */
+  keepState?: boolean;
+}
+
+/**
+ * MONGODB_URL when set, else a private FerretDB (scripts/ferretdb.sh) with its own run directory,
+ * so suites in parallel jest workers never share an instance or a pidfile.
+ */
+export async function startMongoServer(options: FerretDbOptions = {}): Promise<MongoServer> {
+  const external = process.env.MONGODB_URL;
+  if (external) {
+    const noop = async (): Promise<void> => undefined;
+    return { url: external, stop: noop, start: noop, dispose: noop };
+  }
+  const runDir = mkdtempSync(path.join(tmpdir(), 'damson-ferretdb-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, DAMSON_RUN: runDir };
+  if (options.keepState) env.DAMSON_FERRETDB_STATE = path.join(runDir, 'data');
+  const script = async (...args: string[]): Promise<string> =>
+    (await run(SCRIPT, args, { env, timeout: 600_000 })).stdout.trim();
+  const url = await script('start');
+  const port = new URL(url).port;
+  return {
+    url,
+    stop: async () => void (await script('stop')),
+    start: async () => void (await script('start', port)),
+    dispose: async () => {
+      await script('stop');
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database name, so tests never see each other's data. */
+export function uniqueDatabaseName(prefix = 'damson_test'): string {
+  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+}
