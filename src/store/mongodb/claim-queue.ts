@@ -1,8 +1,10 @@
 import { MongoServerError, type Collection } from 'mongodb';
+import type { PendingSummary } from '../job-store';
 
 /** A PENDING job waiting to be claimed: a copy of what the claim order needs. */
 export interface QueueEntry {
   _id: string;
+  service: string;
   priority: number;
   notBefore: Date | null;
   /** The job's version when it became PENDING: 0 for a new job, which needs no re-read. */
@@ -28,9 +30,23 @@ export class ClaimQueue {
     }
   }
 
-  /** Up to `size` waiting jobs, oldest first. */
-  head(size: number): Promise<QueueEntry[]> {
-    return this.entries.find({}).limit(size).toArray();
+  /** Up to `size` waiting jobs (of one service when given), oldest first. */
+  head(size: number, service?: string): Promise<QueueEntry[]> {
+    return this.entries
+      .find(service === undefined ? {} : { service })
+      .limit(size)
+      .toArray();
+  }
+
+  /**
+   * What is waiting, per service. Read from the queue, which holds only PENDING jobs (and, for a
+   * moment, a job whose claim has not yet removed its entry), never from the whole jobs history.
+   */
+  async summary(nowMs: number): Promise<PendingSummary> {
+    const entries = await this.entries
+      .find({}, { projection: { service: 1, notBefore: 1 } })
+      .toArray();
+    return summarise(entries, nowMs);
   }
 
   async remove(jobId: string): Promise<void> {
@@ -53,4 +69,27 @@ export function shuffleTail(items: QueueEntry[], from: number): void {
     const j = from + Math.floor(Math.random() * (i - from + 1));
     [items[i], items[j]] = [items[j], items[i]];
   }
+}
+
+/** Due entries counted per service (sorted by name), and the earliest not-before still ahead. */
+export function summarise(
+  entries: Pick<QueueEntry, 'service' | 'notBefore'>[],
+  nowMs: number,
+): PendingSummary {
+  const due = new Map<string, number>();
+  let next: number | null = null;
+  for (const { service, notBefore } of entries) {
+    const at = notBefore?.getTime() ?? null;
+    if (at !== null && at > nowMs) {
+      if (next === null || at < next) next = at;
+      continue;
+    }
+    due.set(service, (due.get(service) ?? 0) + 1);
+  }
+  return {
+    services: [...due]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([service, count]) => ({ service, due: count })),
+    nextDueAt: next === null ? null : new Date(next),
+  };
 }

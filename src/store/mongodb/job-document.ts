@@ -22,6 +22,8 @@ export interface JobDocument {
   workDir: string;
   externalId: string | null;
   attempt: number;
+  /** Attempts written off as lost to infrastructure; absent in documents written before it. */
+  lostAttempts?: number;
   fencingToken: number;
   leaseOwner: string | null;
   /** When the lease was last taken or renewed, by the database's clock. */
@@ -67,6 +69,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     workDir: job.workDir,
     externalId: null,
     attempt: 0,
+    lostAttempts: 0,
     fencingToken: 0,
     leaseOwner: null,
     leasedAt: null,
@@ -94,6 +97,7 @@ export function documentToJob(doc: JobDocument): Job {
     workDir: doc.workDir,
     externalId: doc.externalId,
     attempt: doc.attempt,
+    lostAttempts: doc.lostAttempts ?? 0,
     fencingToken: doc.fencingToken,
     leaseOwner: doc.leaseOwner,
     leaseExpiresAt:

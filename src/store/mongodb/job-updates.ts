@@ -33,7 +33,17 @@ export function transitionUpdate(to: JobState, patch: TransitionPatch): UpdateFi
   if (patch.externalId !== undefined) set.externalId = patch.externalId;
   if (patch.exitCode !== undefined) set.exitCode = patch.exitCode;
   if (patch.reason !== undefined) set.reason = patch.reason;
-  if (isFinished(to)) return { $set: { ...set, completedAt: new Date(), ...RELEASE_LEASE } };
-  if (patch.leaseMs === undefined) return { $set: set };
-  return { $set: { ...set, leaseMs: patch.leaseMs }, $currentDate: { leasedAt: true } };
+  // A lost attempt is counted in the same write (exclusive through its version ticket).
+  const counted: UpdateFilter<JobDocument> = patch.lost ? { $inc: { lostAttempts: 1 } } : {};
+  if (isFinished(to)) {
+    return { ...counted, $set: { ...set, completedAt: new Date(), ...RELEASE_LEASE } };
+  }
+  // Back to PENDING: claimable again by anyone, so no one holds it.
+  if (to === 'PENDING') return { ...counted, $set: { ...set, ...RELEASE_LEASE } };
+  if (patch.leaseMs === undefined) return { ...counted, $set: set };
+  return {
+    ...counted,
+    $set: { ...set, leaseMs: patch.leaseMs },
+    $currentDate: { leasedAt: true },
+  };
 }

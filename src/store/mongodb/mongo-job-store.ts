@@ -5,9 +5,12 @@ import type {
   JobFilter,
   JobPage,
   JobStore,
+  PendingSummary,
+  RunnerHealth,
   ServiceRevision,
   ServiceStatusRecord,
   TransitionPatch,
+  TransitionRequest,
   Upload,
   UsageRow,
 } from '../job-store';
@@ -121,6 +124,7 @@ export class MongoJobStore implements JobStore {
       const doc = newJobDocument(job, new Date(), new ObjectId());
       await this.queue.add({
         _id: doc._id,
+        service: doc.service,
         priority: doc.priority,
         notBefore: doc.notBefore,
         version: 0,
@@ -164,10 +168,10 @@ export class MongoJobStore implements JobStore {
     });
   }
 
-  claimPending(owner: string, leaseMs: number, limit: number): Promise<Job[]> {
+  claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]> {
     return this.run(async () => {
       const claimed: Job[] = [];
-      const window = await this.queue.head(limit * CLAIM_WINDOW_FACTOR + 8);
+      const window = await this.queue.head(limit * CLAIM_WINDOW_FACTOR + 8, service);
       const due = dueInClaimOrder(window, Date.now());
       for (let i = 0; i < due.length && claimed.length < limit; i++) {
         const job = await this.claimOne(due[i], owner, leaseMs);
@@ -199,6 +203,10 @@ export class MongoJobStore implements JobStore {
     return applied && doc ? documentToJob(doc) : null;
   }
 
+  pendingSummary(): Promise<PendingSummary> {
+    return this.run(() => this.queue.summary(Date.now()));
+  }
+
   listActive(limit: number): Promise<Job[]> {
     return this.run(async () => {
       const docs = await this.jobs
@@ -224,6 +232,7 @@ export class MongoJobStore implements JobStore {
         if (!job) return null;
         await this.queue.add({
           _id: id,
+          service: job.service,
           priority: job.priority,
           notBefore: job.notBefore,
           version: job.version + 1,
@@ -242,6 +251,25 @@ export class MongoJobStore implements JobStore {
       }
       return null;
     });
+  }
+
+  /**
+   * Without transactions (FerretDB 1.x has none) a batch is not atomic: each change is its own
+   * guarded write. One job's changes run in order; different jobs' run side by side.
+   */
+  async transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]> {
+    const results: (Job | null)[] = new Array<Job | null>(changes.length).fill(null);
+    const byJob = new Map<string, number[]>();
+    changes.forEach((change, i) => byJob.set(change.id, [...(byJob.get(change.id) ?? []), i]));
+    await Promise.all(
+      [...byJob.values()].map(async (indexes) => {
+        for (const i of indexes) {
+          const { id, to, fencingToken, patch } = changes[i];
+          results[i] = await this.transition(id, to, fencingToken, patch);
+        }
+      }),
+    );
+    return results;
   }
 
   requestCancel(id: string): Promise<CancelOutcome> {
@@ -323,6 +351,14 @@ export class MongoJobStore implements JobStore {
 
   currentServiceStatuses(): Promise<ServiceStatusRecord[]> {
     return this.run(() => this.services.currentStatuses());
+  }
+
+  saveRunnerHealth(health: RunnerHealth): Promise<void> {
+    return this.run(() => this.services.saveRunnerHealth(health));
+  }
+
+  listRunnerHealth(service?: string): Promise<RunnerHealth[]> {
+    return this.run(() => this.services.listRunnerHealth(service));
   }
 
   ping(): Promise<void> {

@@ -1,5 +1,10 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
-import type { ServiceHealth, ServiceRevision, ServiceStatusRecord } from '../job-store';
+import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import type {
+  RunnerHealth,
+  ServiceHealth,
+  ServiceRevision,
+  ServiceStatusRecord,
+} from '../job-store';
 
 interface RevisionDocument extends ServiceRevision {
   _id: string;
@@ -11,19 +16,45 @@ interface StatusDocument extends ServiceStatusRecord {
   status: ServiceHealth;
 }
 
+interface RunnerHealthDocument extends RunnerHealth {
+  _id: string;
+}
+
 /** An unambiguous string _id for a pair (FerretDB looks documents up fast only by string _id). */
 const pairId = (a: string, b: string): string => JSON.stringify([a, b]);
 const isDuplicate = (error: unknown): boolean =>
   error instanceof MongoServerError && error.code === 11000;
+/** By code point, as SQLite's ORDER BY sorts text. */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Service definitions jobs refer to, and the latest health-test outcome per service and runner. */
+/** A replace by _id is one write; two first records at once collide on _id, then replace. */
+async function upsertById<T extends { _id: string }>(
+  collection: Collection<T>,
+  doc: T,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await collection.replaceOne({ _id: doc._id } as Filter<T>, doc, { upsert: true });
+      return;
+    } catch (error) {
+      if (!isDuplicate(error) || attempt > 2) throw error;
+    }
+  }
+}
+
+/**
+ * Service definitions jobs refer to, the latest health-test outcome per service and runner, and
+ * each runner's circuit breaker as the scheduler last saved it.
+ */
 export class ServiceRecords {
   private readonly revisions: Collection<RevisionDocument>;
   private readonly statuses: Collection<StatusDocument>;
+  private readonly health: Collection<RunnerHealthDocument>;
 
   constructor(db: Db) {
     this.revisions = db.collection<RevisionDocument>('service_revisions');
     this.statuses = db.collection<StatusDocument>('service_status');
+    this.health = db.collection<RunnerHealthDocument>('runner_health');
   }
 
   /** The first save of a revision wins: a revision names one definition forever. */
@@ -46,18 +77,27 @@ export class ServiceRecords {
       : null;
   }
 
-  async recordStatus(record: ServiceStatusRecord): Promise<void> {
-    const _id = pairId(record.service, record.runner);
-    const doc = { _id, ...record };
-    // A replace by _id is one write; two first records at once collide on _id, then replace.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.statuses.replaceOne({ _id }, doc, { upsert: true });
-        return;
-      } catch (error) {
-        if (!isDuplicate(error) || attempt > 2) throw error;
-      }
-    }
+  recordStatus(record: ServiceStatusRecord): Promise<void> {
+    return upsertById(this.statuses, { _id: pairId(record.service, record.runner), ...record });
+  }
+
+  saveRunnerHealth(health: RunnerHealth): Promise<void> {
+    return upsertById(this.health, { _id: pairId(health.service, health.runner), ...health });
+  }
+
+  async listRunnerHealth(service?: string): Promise<RunnerHealth[]> {
+    const docs = await this.health.find(service === undefined ? {} : { service }).toArray();
+    return docs
+      .map(({ service, runner, state, consecutiveFailures, retryAt, lastError, updatedAt }) => ({
+        service,
+        runner,
+        state,
+        consecutiveFailures,
+        retryAt,
+        lastError,
+        updatedAt,
+      }))
+      .sort((a, b) => compare(a.service, b.service) || compare(a.runner, b.runner));
   }
 
   async currentStatuses(): Promise<ServiceStatusRecord[]> {
