@@ -65,6 +65,15 @@ export function jobStoreSchedulingContract(name: string, makeStore: () => Promis
       expect((await store.claimPending('me', 10_000, 5, 'y')).map((j) => j.id)).toEqual([y.id]);
     });
 
+    it('finds a due job queued behind many delayed ones', async () => {
+      const later = new Date(Date.now() + 60_000);
+      for (let i = 0; i < 30; i++) await add('s', { notBefore: later });
+      const due = await add();
+      expect((await store.pendingSummary()).services).toEqual([{ service: 's', due: 1 }]);
+      expect((await store.claimPending('me', 10_000, 1)).map((j) => j.id)).toEqual([due.id]);
+      expect((await store.claimPending('me', 10_000, 1, 's')).map((j) => j.id)).toEqual([]);
+    });
+
     it('refuses a write with a stale token, and counts it', async () => {
       await add();
       const [first] = await store.claimPending('me', 10_000, 1);

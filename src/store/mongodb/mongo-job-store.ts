@@ -33,6 +33,8 @@ import { translateError } from './store-errors';
 const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
 /** How many queue entries a claim looks at per job it wants, so rivals spread out. */
 const CLAIM_WINDOW_FACTOR = 4;
+/** The widest head a claim reads while looking past delayed jobs. */
+const MAX_CLAIM_WINDOW = 4096;
 const FRESH_CLAIM_MS = 30_000;
 /** An unreachable server fails a request within this time, so clients get a quick 503. */
 const SERVER_SELECTION_TIMEOUT_MS = 2000;
@@ -171,8 +173,7 @@ export class MongoJobStore implements JobStore {
   claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]> {
     return this.run(async () => {
       const claimed: Job[] = [];
-      const window = await this.queue.head(limit * CLAIM_WINDOW_FACTOR + 8, service);
-      const due = dueInClaimOrder(window, Date.now());
+      const due = await this.dueWindow(limit, service);
       for (let i = 0; i < due.length && claimed.length < limit; i++) {
         const job = await this.claimOne(due[i], owner, leaseMs);
         if (job) claimed.push(job);
@@ -181,6 +182,18 @@ export class MongoJobStore implements JobStore {
       }
       return claimed;
     });
+  }
+
+  /**
+   * The due entries at the head of the queue, in claim order. Delayed (not-before) jobs at the head
+   * must not hide due ones behind them, so a window short of due jobs is widened.
+   */
+  private async dueWindow(limit: number, service?: string): Promise<QueueEntry[]> {
+    for (let size = limit * CLAIM_WINDOW_FACTOR + 8; ; size *= 4) {
+      const window = await this.queue.head(size, service);
+      const due = dueInClaimOrder(window, Date.now());
+      if (due.length >= limit || window.length < size || size >= MAX_CLAIM_WINDOW) return due;
+    }
   }
 
   /**
