@@ -24,18 +24,14 @@ import {
   type StaleWriteDocument,
   type UploadDocument,
 } from './job-document';
-import { ClaimQueue, dueInClaimOrder, shuffleTail, type QueueEntry } from './claim-queue';
-import { claimUpdate, cancelUpdate, transitionUpdate } from './job-updates';
+import { ClaimQueue, type QueueEntry } from './claim-queue';
+import { JobClaims } from './job-claims';
+import { cancelUpdate, transitionUpdate } from './job-updates';
 import { JobWriter, type WriteTicket } from './job-writer';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 
 const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
-/** How many queue entries a claim looks at per job it wants, so rivals spread out. */
-const CLAIM_WINDOW_FACTOR = 4;
-/** The widest head a claim reads while looking past delayed jobs. */
-const MAX_CLAIM_WINDOW = 4096;
-const FRESH_CLAIM_MS = 30_000;
 /** An unreachable server fails a request within this time, so clients get a quick 503. */
 const SERVER_SELECTION_TIMEOUT_MS = 2000;
 
@@ -59,6 +55,7 @@ export class MongoJobStore implements JobStore {
   private queue!: ClaimQueue;
   private writer!: JobWriter;
   private services!: ServiceRecords;
+  private claims!: JobClaims;
   private setup: Promise<void> | null = null;
 
   constructor(private readonly options: MongoStoreOptions) {
@@ -83,6 +80,7 @@ export class MongoJobStore implements JobStore {
     this.queue = new ClaimQueue(this.db.collection<QueueEntry>('claim_queue'));
     this.services = new ServiceRecords(this.db);
     this.writer = new JobWriter(this.jobs, this.db.collection<WriteTicket>('job_writes'));
+    this.claims = new JobClaims(this.queue, this.writer);
   }
 
   /**
@@ -171,49 +169,7 @@ export class MongoJobStore implements JobStore {
   }
 
   claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]> {
-    return this.run(async () => {
-      const claimed: Job[] = [];
-      const due = await this.dueWindow(limit, service);
-      for (let i = 0; i < due.length && claimed.length < limit; i++) {
-        const job = await this.claimOne(due[i], owner, leaseMs);
-        if (job) claimed.push(job);
-        // Lost to a rival claimer: stop walking in its footsteps.
-        else if (i === 0 || claimed.length === 0) shuffleTail(due, i + 1);
-      }
-      return claimed;
-    });
-  }
-
-  /**
-   * The due entries at the head of the queue, in claim order. Delayed (not-before) jobs at the head
-   * must not hide due ones behind them, so a window short of due jobs is widened.
-   */
-  private async dueWindow(limit: number, service?: string): Promise<QueueEntry[]> {
-    for (let size = limit * CLAIM_WINDOW_FACTOR + 8; ; size *= 4) {
-      const window = await this.queue.head(size, service);
-      const due = dueInClaimOrder(window, Date.now());
-      if (due.length >= limit || window.length < size || size >= MAX_CLAIM_WINDOW) return due;
-    }
-  }
-
-  /**
-   * The claim: a guarded write that only a PENDING job accepts. It sets owner and lease (timed
-   * by the database's clock), a fresh fencing token and the attempt count in one update.
-   */
-  private async claimOne(entry: QueueEntry, owner: string, leaseMs: number): Promise<Job | null> {
-    const update = claimUpdate(owner, leaseMs);
-    // A fresh entry left for long means its claimer died mid-claim: take the careful path.
-    if (entry.version === 0 && Date.now() - entry.queuedAt.getTime() < FRESH_CLAIM_MS) {
-      const doc = await this.writer.writeFresh(entry._id, update);
-      if (doc) await this.queue.remove(entry._id);
-      return doc ? documentToJob(doc) : null;
-    }
-    const { doc, applied } = await this.writer.write(entry._id, (current) =>
-      current.state === 'PENDING' ? update : null,
-    );
-    // Claimed by us, claimed or cancelled by someone else, or gone: no longer waiting either way.
-    if (applied || doc?.state !== 'PENDING') await this.queue.remove(entry._id);
-    return applied && doc ? documentToJob(doc) : null;
+    return this.run(() => this.claims.claim(owner, leaseMs, limit, service));
   }
 
   pendingSummary(): Promise<PendingSummary> {
