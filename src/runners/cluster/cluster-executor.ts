@@ -1,0 +1,312 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { JobState } from '../../jobs';
+import type { Logger } from '../../lifecycle/logger';
+import type { DispatchSpec, RunningJob } from '../../transport/protocol';
+import type { Executor, ReportEvent } from '../executor';
+import { prepareJobDirectory } from '../prepare-job-directory';
+import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
+import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
+import { withBackoff, type BackoffOptions } from './engine-tool';
+import { readJobRecords } from './job-records';
+import { attemptFiles, engineJobName, renderJobScript } from './job-script';
+import { jobVerdict } from './job-verdict';
+import { runnerArgs } from './runner-args';
+import { ToolHealth, type ToolFailureHook } from './tool-health';
+
+export interface ClusterExecutorOptions {
+  slots: number;
+  journalFile: string;
+  pollIntervalMs: number;
+  /** How long a job the engine shows ended may take to show its exit record. */
+  recordGraceMs?: number;
+  /** How long a job may be missing from the engine (and its accounting) before it is given up. */
+  vanishGraceMs?: number;
+  submitBackoff?: BackoffOptions;
+  /** Called on every failed engine call: feeds the runner's circuit breaker. */
+  onToolFailure?: ToolFailureHook;
+}
+
+interface ClusterJob extends ClusterJournalEntry {
+  submitting: Promise<void> | null;
+  lastState: JobState | null;
+  ended: boolean;
+  cancelSent: boolean;
+  endedSince: number | null;
+  vanishedSince: number | null;
+}
+
+const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
+
+/**
+ * Runs jobs on a cluster engine: a job script per attempt, one submit call per job, one status call
+ * per poll for all jobs, the job's exit record as the final word. Engine jobs outlive the agent;
+ * a restarted agent finds its attempts again through its journal, the engine and the records.
+ */
+export class ClusterExecutor implements Executor {
+  readonly kinds: string[];
+  readonly slots: number;
+  readonly health: ToolHealth;
+  private readonly jobs = new Map<string, ClusterJob>();
+  private report: ReportEvent = () => undefined;
+  private journal: ClusterJournal | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private skipPolls = 0;
+
+  constructor(
+    private readonly engine: ClusterEngine,
+    private readonly options: ClusterExecutorOptions,
+    private readonly log: Logger,
+  ) {
+    this.kinds = [engine.kind];
+    this.slots = options.slots;
+    this.health = new ToolHealth(engine.kind, log, options.onToolFailure);
+  }
+
+  async open(report: ReportEvent): Promise<void> {
+    this.report = report;
+    this.journal = ClusterJournal.open(this.options.journalFile);
+    for (const entry of this.journal.outstanding) {
+      this.jobs.set(key(entry.jobId, entry.fencingToken), this.held(entry, 'QUEUED'));
+      this.log.info({ jobId: entry.jobId, engineId: entry.engineId }, 'recovered a cluster job');
+    }
+    this.schedulePoll(0);
+  }
+
+  private held(entry: ClusterJournalEntry, lastState: JobState | null): ClusterJob {
+    return {
+      ...entry,
+      submitting: null,
+      lastState,
+      ended: false,
+      cancelSent: false,
+      endedSince: null,
+      vanishedSince: null,
+    };
+  }
+
+  async start(spec: DispatchSpec): Promise<void> {
+    const existing = this.jobs.get(key(spec.jobId, spec.fencingToken));
+    if (existing) return existing.submitting ?? undefined;
+    if (this.closed) throw new Error('the agent is stopping');
+    const extraArgs = runnerArgs(this.engine.kind, spec.runnerParameters);
+    const job = this.held(
+      {
+        jobId: spec.jobId,
+        fencingToken: spec.fencingToken,
+        cwd: spec.cwd,
+        name: engineJobName(spec.jobId, spec.fencingToken),
+        engineId: null,
+        cancelRequested: false,
+      },
+      null,
+    );
+    this.jobs.set(key(job.jobId, job.fencingToken), job);
+    job.submitting = this.submit(job, spec, extraArgs).finally(() => (job.submitting = null));
+    return job.submitting;
+  }
+
+  private async submit(job: ClusterJob, spec: DispatchSpec, extraArgs: string[]): Promise<void> {
+    const files = attemptFiles(spec.cwd, spec.fencingToken);
+    try {
+      await prepareJobDirectory(spec.cwd, spec.links);
+      await mkdir(files.directory, { recursive: true });
+      const script = renderJobScript({ ...spec, engineIdVariable: this.engine.engineIdVariable });
+      await writeFile(files.script, script, { mode: 0o755 });
+    } catch (error) {
+      this.jobs.delete(key(job.jobId, job.fencingToken));
+      throw new Error(`cannot prepare the job: ${(error as Error).message}`);
+    }
+    this.journal?.submitting(job);
+    try {
+      job.engineId = await withBackoff(
+        async (tryNumber) => {
+          // A submit that failed may still have reached the engine: look for it before resubmitting.
+          if (tryNumber > 1) {
+            const found = [...(await this.engine.list()).values()].find((j) => j.name === job.name);
+            if (found) return found.id;
+          }
+          return this.engine.submit({
+            script: files.script,
+            cwd: spec.cwd,
+            name: job.name,
+            engineOutput: files.engineOutput,
+            extraArgs,
+            timeLimitMs: spec.timeoutMs,
+          });
+        },
+        this.options.submitBackoff ?? { attempts: 4, initialDelayMs: 500, maxDelayMs: 5000 },
+        (error) => this.health.failed(error),
+      );
+    } catch (error) {
+      this.journal?.ended(job.jobId, job.fencingToken);
+      this.jobs.delete(key(job.jobId, job.fencingToken));
+      throw new Error(`cannot submit to ${this.engine.kind}: ${(error as Error).message}`);
+    }
+    this.health.succeeded();
+    this.journal?.submitted(job.jobId, job.fencingToken, job.engineId);
+    this.log.info({ jobId: job.jobId, engineId: job.engineId }, 'submitted');
+    // Accepted means QUEUED: the scheduler records that on the dispatch ack.
+    job.lastState = 'QUEUED';
+    if (job.cancelRequested) void this.sendCancels([job]);
+  }
+
+  private emit(
+    job: ClusterJob,
+    state: JobState,
+    extra: { reason: string | null; exitCode?: number | null; lost?: boolean },
+  ): void {
+    job.lastState = state;
+    this.report({
+      jobId: job.jobId,
+      fencingToken: job.fencingToken,
+      state,
+      externalId: job.engineId,
+      ...extra,
+    });
+  }
+
+  async cancel(jobId: string, fencingToken: number): Promise<void> {
+    const job = this.jobs.get(key(jobId, fencingToken));
+    if (!job || job.ended) return;
+    if (!job.cancelRequested) {
+      job.cancelRequested = true;
+      this.journal?.cancelling(jobId, fencingToken);
+    }
+    if (job.engineId !== null) await this.sendCancels([job]);
+  }
+
+  private async sendCancels(jobs: ClusterJob[]): Promise<void> {
+    const ids = jobs.filter((j) => j.engineId !== null).map((j) => j.engineId!);
+    try {
+      await this.engine.cancel(ids);
+      for (const job of jobs) job.cancelSent = job.engineId !== null;
+    } catch (error) {
+      this.health.failed(error as Error); // sent again at the next poll
+    }
+  }
+
+  private schedulePoll(delayMs = this.options.pollIntervalMs): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.poll(), delayMs);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      if (this.skipPolls > 0) this.skipPolls--;
+      else await this.pollOnce();
+    } catch (error) {
+      this.log.error({ err: error }, 'cluster poll failed');
+    } finally {
+      this.schedulePoll();
+    }
+  }
+
+  /** One engine listing for every job, then accounting for those that left it. */
+  private async pollOnce(): Promise<void> {
+    const jobs = [...this.jobs.values()].filter((j) => !j.ended && j.submitting === null);
+    if (jobs.length === 0) return;
+    let listing: Map<string, EngineJob>;
+    try {
+      listing = await this.engine.list();
+    } catch (error) {
+      // Backoff: skip 1, 3, 7, ... polls (at most 31) after consecutive failures.
+      this.skipPolls = Math.min(31, 2 ** this.health.failed(error as Error) - 1);
+      return;
+    }
+    this.health.succeeded();
+    const unsent = jobs.filter((j) => j.cancelRequested && !j.cancelSent);
+    if (unsent.length) await this.sendCancels(unsent);
+    const byName = new Map([...listing.values()].map((j) => [j.name, j]));
+    for (const job of jobs) {
+      if (job.engineId === null) {
+        const found = byName.get(job.name);
+        if (found) {
+          job.engineId = found.id;
+          this.journal?.submitted(job.jobId, job.fencingToken, found.id);
+        }
+      }
+    }
+    const listedOf = (job: ClusterJob): EngineJob | undefined => {
+      const entry = job.engineId === null ? undefined : listing.get(job.engineId);
+      return entry && entry.name === job.name ? entry : undefined;
+    };
+    const missing = jobs.filter((j) => j.engineId !== null && !listedOf(j));
+    let accounting = new Map<string, EngineView>();
+    try {
+      accounting = await this.engine.postMortem(missing.map((j) => j.engineId!));
+    } catch (error) {
+      this.health.failed(error as Error);
+    }
+    const now = Date.now();
+    for (const job of jobs) await this.judge(job, listedOf(job), accounting, now);
+  }
+
+  private async judge(
+    job: ClusterJob,
+    listed: EngineJob | undefined,
+    accounting: Map<string, EngineView>,
+    now: number,
+  ): Promise<void> {
+    const endedInEngine = listed ? listed.view.phase === 'ended' : false;
+    job.endedSince = endedInEngine ? (job.endedSince ?? now) : null;
+    job.vanishedSince = listed ? null : (job.vanishedSince ?? now);
+    const verdict = jobVerdict({
+      listed,
+      postMortem: job.engineId === null ? undefined : accounting.get(job.engineId),
+      records: await readJobRecords(job.cwd, job.fencingToken),
+      cancelRequested: job.cancelRequested,
+      endedForMs: job.endedSince === null ? 0 : now - job.endedSince,
+      vanishedForMs: job.vanishedSince === null ? 0 : now - job.vanishedSince,
+      recordGraceMs: this.options.recordGraceMs ?? 3000,
+      vanishGraceMs: this.options.vanishGraceMs ?? 60_000,
+    });
+    switch (verdict.kind) {
+      case 'active':
+        if (job.lastState !== verdict.state && !(job.lastState === 'RUNNING')) {
+          this.emit(job, verdict.state, { reason: verdict.note });
+        }
+        return;
+      case 'waiting':
+        return;
+      case 'delete':
+        await this.sendCancels([job]);
+        return this.end(job, verdict.outcome, null);
+      case 'end':
+        return this.end(job, verdict.outcome, verdict.exitCode);
+    }
+  }
+
+  private end(job: ClusterJob, outcome: EngineOutcome, exitCode: number | null): void {
+    job.ended = true;
+    this.log.info({ jobId: job.jobId, engineId: job.engineId, ...outcome }, 'cluster job ended');
+    this.emit(job, outcome.state, {
+      reason: outcome.reason,
+      exitCode,
+      ...(outcome.lost ? { lost: true } : {}),
+    });
+  }
+
+  running(): RunningJob[] {
+    return [...this.jobs.values()].map((job) => ({
+      jobId: job.jobId,
+      fencingToken: job.fencingToken,
+      externalId: job.engineId,
+    }));
+  }
+
+  finalized(jobId: string, fencingToken: number): void {
+    const job = this.jobs.get(key(jobId, fencingToken));
+    if (!job || !job.ended) return;
+    this.jobs.delete(key(jobId, fencingToken));
+    this.journal?.ended(jobId, fencingToken);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.submitting));
+    this.journal?.close();
+  }
+}

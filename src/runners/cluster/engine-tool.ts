@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+
+export type ToolFailureKind = 'timeout' | 'exit' | 'spawn' | 'garbage';
+
+/** An engine command that did not give a usable answer (it never means a job failed). */
+export class EngineToolError extends Error {
+  constructor(
+    readonly tool: string,
+    readonly kind: ToolFailureKind,
+    message: string,
+    readonly stderr = '',
+  ) {
+    super(`${tool}: ${message}`);
+  }
+}
+
+export interface ToolResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ToolOptions {
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  /** Exit codes that still carry an answer (e.g. `qstat -j` on a finished job). */
+  okExitCodes?: number[];
+}
+
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/** Runs an engine command (never through a shell) with a time limit; rejects with EngineToolError. */
+export function runTool(command: string, args: string[], options: ToolOptions): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      {
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_OUTPUT_BYTES,
+        env: options.env ?? process.env,
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ stdout, stderr, exitCode: 0 });
+        const failure = error as Error & { killed?: boolean; code?: unknown; signal?: string | null };
+        const summary = stderr.trim().split('\n').slice(-3).join(' | ');
+        if (failure.killed || failure.signal === 'SIGKILL') {
+          return reject(
+            new EngineToolError(command, 'timeout', `no answer within ${options.timeoutMs} ms`),
+          );
+        }
+        if (typeof failure.code === 'number') {
+          if (options.okExitCodes?.includes(failure.code)) {
+            return resolve({ stdout, stderr, exitCode: failure.code });
+          }
+          return reject(
+            new EngineToolError(
+              command,
+              'exit',
+              `exit status ${failure.code}${summary ? `: ${summary}` : ''}`,
+              stderr,
+            ),
+          );
+        }
+        reject(new EngineToolError(command, 'spawn', String(failure.code ?? failure.message)));
+      },
+    );
+  });
+}
+
+export interface BackoffOptions {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Calls `attempt` until it succeeds or `attempts` tries have failed, waiting twice as long after
+ * each failure (with jitter, so agents do not retry in step). Every failure is passed to
+ * `onFailure` before the wait; the last one is thrown.
+ */
+export async function withBackoff<T>(
+  attempt: (tryNumber: number) => Promise<T>,
+  options: BackoffOptions,
+  onFailure: (error: Error, tryNumber: number) => void,
+): Promise<T> {
+  let delay = options.initialDelayMs;
+  for (let tryNumber = 1; ; tryNumber++) {
+    try {
+      return await attempt(tryNumber);
+    } catch (error) {
+      onFailure(error as Error, tryNumber);
+      if (tryNumber >= options.attempts) throw error;
+      const jittered = delay * (0.75 + Math.random() * 0.5);
+      await new Promise((resolve) => setTimeout(resolve, jittered));
+      delay = Math.min(options.maxDelayMs, delay * 2);
+    }
+  }
+}

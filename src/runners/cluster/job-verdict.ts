@@ -1,0 +1,89 @@
+import { stateForExit } from '../exit-status';
+import type { EngineJob, EngineOutcome, EngineView } from './cluster-engine';
+import type { JobRecords } from './job-records';
+
+export interface VerdictInput {
+  /** What the engine lists for the job now; undefined when it does not list it. */
+  listed: EngineJob | undefined;
+  /** What accounting says about a job the engine no longer lists (when asked). */
+  postMortem: EngineView | undefined;
+  /** Read after the engine answered, so an exit written before the job left is always seen. */
+  records: JobRecords;
+  cancelRequested: boolean;
+  /** How long the engine has shown the job ended, or not listed it, without an exit record. */
+  endedForMs: number;
+  vanishedForMs: number;
+  recordGraceMs: number;
+  vanishGraceMs: number;
+}
+
+export type Verdict =
+  | { kind: 'active'; state: 'QUEUED' | 'RUNNING'; note: string | null }
+  /** Ended in the engine, no exit record yet: wait a little for the record. */
+  | { kind: 'waiting' }
+  | { kind: 'end'; outcome: EngineOutcome; exitCode: number | null }
+  /** The engine will not run it: delete it there, then end. */
+  | { kind: 'delete'; outcome: EngineOutcome };
+
+function cancelled(started: boolean): EngineOutcome {
+  return started
+    ? { state: 'INTERRUPTED', reason: 'cancelled' }
+    : { state: 'DELETED', reason: 'cancelled before it started' };
+}
+
+/**
+ * Decides what one poll means for one job. The job's exit record is the final word; then a
+ * cancellation Damson asked for; then the engine's state; a job the engine has forgotten without
+ * an exit record ends INTERRUPTED once a grace period has passed (shared filesystems lag).
+ */
+export function jobVerdict(input: VerdictInput): Verdict {
+  const { records, listed } = input;
+  if (records.exitCode !== null) {
+    const exit = stateForExit(records.exitCode, null);
+    const outcome: EngineOutcome =
+      input.cancelRequested && exit.state !== 'COMPLETED'
+        ? { state: 'INTERRUPTED', reason: `cancelled (${exit.reason ?? 'exit status'})` }
+        : { state: exit.state, reason: exit.reason ?? 'exit status 0' };
+    return { kind: 'end', outcome, exitCode: records.exitCode };
+  }
+  const view = listed?.view ?? input.postMortem;
+  const gone = !listed || view?.phase === 'ended';
+  if (input.cancelRequested && gone) {
+    return { kind: 'end', outcome: cancelled(records.started), exitCode: null };
+  }
+  if (view === undefined || !listed) {
+    if (view?.phase === 'ended' && input.vanishedForMs >= input.recordGraceMs) {
+      return { kind: 'end', outcome: view.outcome, exitCode: null };
+    }
+    if (input.vanishedForMs >= input.vanishGraceMs) {
+      return {
+        kind: 'end',
+        outcome: {
+          state: 'INTERRUPTED',
+          reason: 'the engine no longer knows the job and it left no exit record',
+          lost: true,
+        },
+        exitCode: null,
+      };
+    }
+    return { kind: 'waiting' };
+  }
+  switch (view.phase) {
+    case 'queued':
+      return { kind: 'active', state: records.started ? 'RUNNING' : 'QUEUED', note: view.note };
+    case 'running':
+      return { kind: 'active', state: 'RUNNING', note: view.note };
+    case 'unknown':
+      return {
+        kind: 'active',
+        state: records.started ? 'RUNNING' : 'QUEUED',
+        note: `engine state ${view.raw}`,
+      };
+    case 'stuck':
+      return { kind: 'delete', outcome: view.outcome };
+    case 'ended':
+      return input.endedForMs >= input.recordGraceMs
+        ? { kind: 'end', outcome: view.outcome, exitCode: null }
+        : { kind: 'waiting' };
+  }
+}
