@@ -6,7 +6,7 @@ import type { Executor, ReportEvent } from '../executor';
 import { prepareJobDirectory } from '../prepare-job-directory';
 import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
 import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
-import { withBackoff, type BackoffOptions } from './engine-tool';
+import { isTransient, withBackoff, type BackoffOptions } from './engine-tool';
 import { readJobRecords } from './job-records';
 import { attemptFiles, engineJobName, renderJobScript } from './job-script';
 import { jobVerdict } from './job-verdict';
@@ -137,6 +137,7 @@ export class ClusterExecutor implements Executor {
         },
         this.options.submitBackoff ?? { attempts: 4, initialDelayMs: 500, maxDelayMs: 5000 },
         (error) => this.health.failed(error),
+        isTransient,
       );
     } catch (error) {
       this.journal?.ended(job.jobId, job.fencingToken);

@@ -70,6 +70,18 @@ export function runTool(command: string, args: string[], options: ToolOptions): 
   });
 }
 
+const TRANSIENT =
+  /timed? ?out|unable to contact|connection refused|temporar|try again|not responding|communication|socket|qmaster|slurmctld|busy/i;
+
+/**
+ * Whether trying again may help: no answer, no tool, garbage, or the engine saying it cannot reach
+ * its controller. A refusal of the request itself (bad option, bad script) is permanent.
+ */
+export function isTransient(error: Error): boolean {
+  if (!(error instanceof EngineToolError)) return true;
+  return error.kind !== 'exit' || TRANSIENT.test(error.message);
+}
+
 export interface BackoffOptions {
   attempts: number;
   initialDelayMs: number;
@@ -85,6 +97,7 @@ export async function withBackoff<T>(
   attempt: (tryNumber: number) => Promise<T>,
   options: BackoffOptions,
   onFailure: (error: Error, tryNumber: number) => void,
+  retryable: (error: Error) => boolean = () => true,
 ): Promise<T> {
   let delay = options.initialDelayMs;
   for (let tryNumber = 1; ; tryNumber++) {
@@ -92,7 +105,7 @@ export async function withBackoff<T>(
       return await attempt(tryNumber);
     } catch (error) {
       onFailure(error as Error, tryNumber);
-      if (tryNumber >= options.attempts) throw error;
+      if (tryNumber >= options.attempts || !retryable(error as Error)) throw error;
       const jittered = delay * (0.75 + Math.random() * 0.5);
       await new Promise((resolve) => setTimeout(resolve, jittered));
       delay = Math.min(options.maxDelayMs, delay * 2);

@@ -37,12 +37,36 @@ export function parseEngineJobName(name: string): { jobId: string; fencingToken:
 
 /**
  * One POSIX shell word holding exactly `value`. Inside single quotes the shell gives every byte its
- * literal meaning (newlines, `$`, backquotes, backslashes, control characters included); only the
- * single quote itself ends the quoting, so each one is written as quote, escaped quote, quote.
+ * literal meaning (newlines, `$`, backquotes, backslashes included); only the single quote itself
+ * ends the quoting, so each one is written as quote, escaped quote, quote.
  */
 export function shellQuote(value: string): string {
   if (value.includes('\0')) throw new Error('a NUL character cannot be passed to a program');
   return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Control characters, newlines included: sbatch refuses a script with \r, and a value's line must
+ * never begin a script line that an engine could read as a directive (`#SBATCH`, `#$`).
+ */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ENCODING = /[\x00-\x1f\x7f]/;
+
+/**
+ * Shell lines that set `variable` to exactly `value`. A value with control characters is written
+ * as octal escapes in a printf format (plain ASCII in the script) and decoded when the job runs;
+ * `_` sentinels keep trailing newlines (command substitution strips them) and keep a leading `-`
+ * from being read as an option of printf.
+ */
+export function assignExactly(variable: string, value: string): string {
+  if (!NEEDS_ENCODING.test(value)) return `${variable}=${shellQuote(value)}`;
+  if (value.includes('\0')) throw new Error('a NUL character cannot be passed to a program');
+  let format = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const plain = byte >= 0x20 && byte < 0x7f && !"'\\%".includes(String.fromCharCode(byte));
+    format += plain ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
+  }
+  return `${variable}=$(printf '_${format}_'); ${variable}=\${${variable}#_}; ${variable}=\${${variable}%_}`;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -73,13 +97,19 @@ export function renderJobScript(spec: JobScriptSpec): string {
   ];
   for (const [name, value] of Object.entries(spec.env)) {
     if (!ENV_NAME.test(name)) throw new Error(`environment variable name '${name}' is not valid`);
-    lines.push(`${name}=${shellQuote(value)}; export ${name}`);
+    lines.push(`${assignExactly(name, value)}; export ${name}`);
   }
+  // Each argument is set in an unexported variable first, then passed as one quoted word.
+  const words = spec.argv.map((value, i) => {
+    if (!NEEDS_ENCODING.test(value)) return shellQuote(value);
+    lines.push(assignExactly(`damson_arg_${i}`, value));
+    return `"$damson_arg_${i}"`;
+  });
   const started = shellQuote(files.started);
   const exit = shellQuote(files.exit);
   lines.push(
     `printf '%s\\n' "\${${spec.engineIdVariable}:-}" > ${started}.tmp && mv -f ${started}.tmp ${started}`,
-    `${spec.argv.map(shellQuote).join(' ')} </dev/null >stdout 2>stderr`,
+    `${words.join(' ')} </dev/null >stdout 2>stderr`,
     'status=$?',
     `printf '%s\\n' "$status" > ${exit}.tmp && mv -f ${exit}.tmp ${exit}`,
     'exit "$status"',

@@ -42,6 +42,9 @@ export class GridEngine implements ClusterEngine {
       'y',
       '-S',
       '/bin/sh',
+      // No directive prefix: qsub reads no `#$` options from the script.
+      '-C',
+      '',
     ];
     if (request.timeLimitMs !== null) {
       args.push('-l', `h_rt=${Math.max(1, Math.ceil(request.timeLimitMs / 1000))}`);
