@@ -97,9 +97,8 @@ program
     'slurm/gridengine: milliseconds between status polls (one engine call each)',
     positiveInteger,
   )
-  .action(
-    (options: { kind: string; slots?: number; name?: string; pollInterval?: number }) =>
-      runAgent({ ...options, pollIntervalMs: options.pollInterval }).catch(fail),
+  .action((options: { kind: string; slots?: number; name?: string; pollInterval?: number }) =>
+    runAgent({ ...options, pollIntervalMs: options.pollInterval }).catch(fail),
   );
 program
   .command('keys')

@@ -115,7 +115,7 @@ export class ClusterExecutor implements Executor {
       await writeFile(files.script, script, { mode: 0o755 });
     } catch (error) {
       this.jobs.delete(key(job.jobId, job.fencingToken));
-      throw new Error(`cannot prepare the job: ${(error as Error).message}`);
+      throw new Error(`cannot prepare the job: ${(error as Error).message}`, { cause: error });
     }
     this.journal?.submitting(job);
     try {
@@ -142,7 +142,9 @@ export class ClusterExecutor implements Executor {
     } catch (error) {
       this.journal?.ended(job.jobId, job.fencingToken);
       this.jobs.delete(key(job.jobId, job.fencingToken));
-      throw new Error(`cannot submit to ${this.engine.kind}: ${(error as Error).message}`);
+      throw new Error(`cannot submit to ${this.engine.kind}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.health.succeeded();
     this.journal?.submitted(job.jobId, job.fencingToken, job.engineId);

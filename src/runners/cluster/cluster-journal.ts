@@ -36,7 +36,10 @@ const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencing
 export class ClusterJournal {
   private fd: number;
 
-  private constructor(readonly outstanding: ClusterJournalEntry[], file: string) {
+  private constructor(
+    readonly outstanding: ClusterJournalEntry[],
+    file: string,
+  ) {
     this.fd = openSync(file, 'a');
   }
 
@@ -53,8 +56,14 @@ export class ClusterJournal {
         }
         const k = key(line.jobId, line.fencingToken);
         if (line.op === 'submit') {
-          const { op: _op, ...entry } = line;
-          live.set(k, entry);
+          live.set(k, {
+            jobId: line.jobId,
+            fencingToken: line.fencingToken,
+            cwd: line.cwd,
+            name: line.name,
+            engineId: line.engineId,
+            cancelRequested: line.cancelRequested,
+          });
         } else if (line.op === 'end') live.delete(k);
         else {
           const entry = live.get(k);

@@ -30,7 +30,11 @@ export interface ToolOptions {
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** Runs an engine command (never through a shell) with a time limit; rejects with EngineToolError. */
-export function runTool(command: string, args: string[], options: ToolOptions): Promise<ToolResult> {
+export function runTool(
+  command: string,
+  args: string[],
+  options: ToolOptions,
+): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
@@ -44,7 +48,11 @@ export function runTool(command: string, args: string[], options: ToolOptions): 
       },
       (error, stdout, stderr) => {
         if (!error) return resolve({ stdout, stderr, exitCode: 0 });
-        const failure = error as Error & { killed?: boolean; code?: unknown; signal?: string | null };
+        const failure = error as Error & {
+          killed?: boolean;
+          code?: unknown;
+          signal?: string | null;
+        };
         const summary = stderr.trim().split('\n').slice(-3).join(' | ');
         if (failure.killed || failure.signal === 'SIGKILL') {
           return reject(

@@ -1,5 +1,10 @@
 import { userInfo } from 'node:os';
-import type { ClusterEngine, EngineJob, EngineView, SubmitRequest } from '../cluster/cluster-engine';
+import type {
+  ClusterEngine,
+  EngineJob,
+  EngineView,
+  SubmitRequest,
+} from '../cluster/cluster-engine';
 import { runTool } from '../cluster/engine-tool';
 import { parseQacct, parseQstatXml, parseQsub } from './gridengine-states';
 

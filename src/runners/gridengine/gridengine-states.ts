@@ -85,18 +85,28 @@ export function parseQacct(stdout: string): EngineView | null {
   if (failedCode === 100 || exitStatus > 128) {
     return {
       phase: 'ended',
-      outcome: { state: 'INTERRUPTED', reason: `killed by Grid Engine (qdel or a limit); ${detail}` },
+      outcome: {
+        state: 'INTERRUPTED',
+        reason: `killed by Grid Engine (qdel or a limit); ${detail}`,
+      },
     };
   }
   if (failedCode !== 0) {
     return {
       phase: 'ended',
-      outcome: { state: 'ERROR', reason: `Grid Engine could not run the job; ${detail}`, lost: true },
+      outcome: {
+        state: 'ERROR',
+        reason: `Grid Engine could not run the job; ${detail}`,
+        lost: true,
+      },
     };
   }
   return {
     phase: 'ended',
-    outcome: { state: 'ERROR', reason: `the job ended without recording the exit status; ${detail}` },
+    outcome: {
+      state: 'ERROR',
+      reason: `the job ended without recording the exit status; ${detail}`,
+    },
   };
 }
 

@@ -1,5 +1,10 @@
 import { userInfo } from 'node:os';
-import type { ClusterEngine, EngineJob, EngineView, SubmitRequest } from '../cluster/cluster-engine';
+import type {
+  ClusterEngine,
+  EngineJob,
+  EngineView,
+  SubmitRequest,
+} from '../cluster/cluster-engine';
 import { runTool } from '../cluster/engine-tool';
 import { parseSacct, parseSbatch, parseSqueue, SQUEUE_FORMAT } from './slurm-states';
 
@@ -56,7 +61,12 @@ export class SlurmEngine implements ClusterEngine {
 
   async postMortem(ids: string[]): Promise<Map<string, EngineView>> {
     if (ids.length === 0) return new Map();
-    const args = ['--parsable2', '--noheader', '--format=JobID,State,ExitCode', `--jobs=${ids.join(',')}`];
+    const args = [
+      '--parsable2',
+      '--noheader',
+      '--format=JobID,State,ExitCode',
+      `--jobs=${ids.join(',')}`,
+    ];
     // With slurmdbd, accounting answers; without it, --completion reads the job completion log.
     // Whichever works first is kept, so a poll costs one sacct call.
     if (this.sacctMode !== 'completion') {

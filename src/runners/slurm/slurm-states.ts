@@ -69,7 +69,8 @@ export function parseSacct(stdout: string): Map<string, EngineView> {
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
     const fields = line.trim().split('|');
-    if (fields.length < 3) throw new EngineToolError('sacct', 'garbage', `unexpected line '${line}'`);
+    if (fields.length < 3)
+      throw new EngineToolError('sacct', 'garbage', `unexpected line '${line}'`);
     const [id, state, exitCode] = fields;
     if (!/^\d+$/.test(id)) continue;
     const view = slurmView(state);
@@ -84,6 +85,7 @@ export function parseSacct(stdout: string): Map<string, EngineView> {
 /** `sbatch --parsable` prints `id` or `id;cluster`. */
 export function parseSbatch(stdout: string): string {
   const match = /^(\d+)(;\S+)?$/.exec(stdout.trim());
-  if (!match) throw new EngineToolError('sbatch', 'garbage', `unexpected answer '${stdout.trim()}'`);
+  if (!match)
+    throw new EngineToolError('sbatch', 'garbage', `unexpected answer '${stdout.trim()}'`);
   return match[1];
 }
