@@ -46,14 +46,13 @@ export function jobVerdict(input: VerdictInput): Verdict {
         : { state: exit.state, reason: exit.reason ?? 'exit status 0' };
     return { kind: 'end', outcome, exitCode: records.exitCode };
   }
-  const view = listed?.view ?? input.postMortem;
-  const gone = !listed || view?.phase === 'ended';
-  if (input.cancelRequested && gone) {
+  if (input.cancelRequested && (!listed || listed.view.phase === 'ended')) {
     return { kind: 'end', outcome: cancelled(records.started), exitCode: null };
   }
-  if (view === undefined || !listed) {
-    if (view?.phase === 'ended' && input.vanishedForMs >= input.recordGraceMs) {
-      return { kind: 'end', outcome: view.outcome, exitCode: null };
+  if (!listed) {
+    const after = input.postMortem;
+    if (after?.phase === 'ended' && input.vanishedForMs >= input.recordGraceMs) {
+      return { kind: 'end', outcome: after.outcome, exitCode: null };
     }
     if (input.vanishedForMs >= input.vanishGraceMs) {
       return {
@@ -68,6 +67,7 @@ export function jobVerdict(input: VerdictInput): Verdict {
     }
     return { kind: 'waiting' };
   }
+  const view = listed.view;
   switch (view.phase) {
     case 'queued':
       return { kind: 'active', state: records.started ? 'RUNNING' : 'QUEUED', note: view.note };
