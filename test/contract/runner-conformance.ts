@@ -207,6 +207,17 @@ export function describeRunnerConformance(harness: RunnerHarness): void {
       expect(end.reason).toBeTruthy();
     });
 
+    it('ends a job past its time limit INTERRUPTED, saying it timed out', async () => {
+      if (skipUnlessReady()) return;
+      const r = await recorder();
+      const job = spec(sh('sleep 30; touch late.txt'), { timeoutMs: 1500 });
+      await r.executor.start(job);
+      const end = await r.waitFor(job.jobId, FINISHED, patience());
+      expect(end.state).toBe('INTERRUPTED');
+      expect(end.reason).toMatch(/timed out/);
+      expect(existsSync(path.join(job.cwd, 'late.txt'))).toBe(false);
+    });
+
     it('finds its jobs again after an agent restart, whether they ended meanwhile or not', async () => {
       if (skipUnlessReady()) return;
       const first = await recorder('restart.journal');

@@ -163,8 +163,9 @@ describe('job verdict', () => {
   const base: VerdictInput = {
     listed: undefined,
     postMortem: undefined,
-    records: { started: false, exitCode: null },
+    records: { started: false, startedAtMs: null, exitCode: null },
     cancelRequested: false,
+    cancelReason: 'cancelled',
     endedForMs: 0,
     vanishedForMs: 0,
     recordGraceMs: 1000,
@@ -173,14 +174,18 @@ describe('job verdict', () => {
   const listed = (raw: string) => ({ id: '1', name: 'n', raw, view: slurmView(raw) });
 
   it('takes the exit record as the final word, whatever the engine says', () => {
-    const records = { started: true, exitCode: 0 };
+    const records = { started: true, startedAtMs: 0, exitCode: 0 };
     expect(jobVerdict({ ...base, records, listed: listed('COMPLETING') })).toMatchObject({
       kind: 'end',
       outcome: { state: 'COMPLETED' },
       exitCode: 0,
     });
     expect(
-      jobVerdict({ ...base, records: { started: true, exitCode: 2 }, listed: listed('CANCELLED') }),
+      jobVerdict({
+        ...base,
+        records: { started: true, startedAtMs: 0, exitCode: 2 },
+        listed: listed('CANCELLED'),
+      }),
     ).toMatchObject({ outcome: { state: 'FAILED' }, exitCode: 2 });
   });
 
@@ -196,10 +201,14 @@ describe('job verdict', () => {
   it('ends a cancelled job DELETED before it started and INTERRUPTED after', () => {
     const gone = { ...base, cancelRequested: true };
     expect(jobVerdict(gone)).toMatchObject({ outcome: { state: 'DELETED' } });
-    expect(jobVerdict({ ...gone, records: { started: true, exitCode: null } })).toMatchObject({
+    expect(
+      jobVerdict({ ...gone, records: { started: true, startedAtMs: 0, exitCode: null } }),
+    ).toMatchObject({
       outcome: { state: 'INTERRUPTED', reason: 'cancelled' },
     });
-    expect(jobVerdict({ ...gone, records: { started: true, exitCode: 143 } })).toMatchObject({
+    expect(
+      jobVerdict({ ...gone, records: { started: true, startedAtMs: 0, exitCode: 143 } }),
+    ).toMatchObject({
       outcome: { state: 'INTERRUPTED' },
       exitCode: 143,
     });

@@ -31,9 +31,12 @@ interface ClusterJob extends ClusterJournalEntry {
   lastState: JobState | null;
   ended: boolean;
   cancelSent: boolean;
+  cancelReason: string;
   endedSince: number | null;
   vanishedSince: number | null;
 }
+
+const ENGINE_LIMIT_MARGIN_MS = 60_000;
 
 const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
 
@@ -80,6 +83,7 @@ export class ClusterExecutor implements Executor {
       lastState,
       ended: false,
       cancelSent: false,
+      cancelReason: 'cancelled',
       endedSince: null,
       vanishedSince: null,
     };
@@ -98,6 +102,7 @@ export class ClusterExecutor implements Executor {
         name: engineJobName(spec.jobId, spec.fencingToken),
         engineId: null,
         cancelRequested: false,
+        timeoutMs: spec.timeoutMs,
       },
       null,
     );
@@ -132,7 +137,9 @@ export class ClusterExecutor implements Executor {
             name: job.name,
             engineOutput: files.engineOutput,
             extraArgs,
-            timeLimitMs: spec.timeoutMs,
+            // The engine's limit is a backstop: the agent cancels on time itself (the engine
+            // may count from another moment, SLURM in whole minutes).
+            timeLimitMs: spec.timeoutMs === null ? null : spec.timeoutMs + ENGINE_LIMIT_MARGIN_MS,
           });
         },
         this.options.submitBackoff ?? { attempts: 4, initialDelayMs: 500, maxDelayMs: 5000 },
@@ -252,14 +259,22 @@ export class ClusterExecutor implements Executor {
     accounting: Map<string, EngineView>,
     now: number,
   ): Promise<void> {
+    const records = await readJobRecords(job.cwd, job.fencingToken);
+    if (this.pastTimeLimit(job, records.startedAtMs, records.exitCode, now)) {
+      job.cancelReason = `timed out after ${Math.round(job.timeoutMs! / 1000)} s`;
+      job.cancelRequested = true;
+      this.journal?.cancelling(job.jobId, job.fencingToken);
+      await this.sendCancels([job]);
+    }
     const endedInEngine = listed ? listed.view.phase === 'ended' : false;
     job.endedSince = endedInEngine ? (job.endedSince ?? now) : null;
     job.vanishedSince = listed ? null : (job.vanishedSince ?? now);
     const verdict = jobVerdict({
       listed,
       postMortem: job.engineId === null ? undefined : accounting.get(job.engineId),
-      records: await readJobRecords(job.cwd, job.fencingToken),
+      records,
       cancelRequested: job.cancelRequested,
+      cancelReason: job.cancelReason,
       endedForMs: job.endedSince === null ? 0 : now - job.endedSince,
       vanishedForMs: job.vanishedSince === null ? 0 : now - job.vanishedSince,
       recordGraceMs: this.options.recordGraceMs ?? 3000,
@@ -279,6 +294,21 @@ export class ClusterExecutor implements Executor {
       case 'end':
         return this.end(job, verdict.outcome, verdict.exitCode);
     }
+  }
+
+  private pastTimeLimit(
+    job: ClusterJob,
+    startedAtMs: number | null,
+    exitCode: number | null,
+    now: number,
+  ): boolean {
+    return (
+      !job.cancelRequested &&
+      job.timeoutMs !== null &&
+      startedAtMs !== null &&
+      exitCode === null &&
+      now - startedAtMs >= job.timeoutMs
+    );
   }
 
   private end(job: ClusterJob, outcome: EngineOutcome, exitCode: number | null): void {

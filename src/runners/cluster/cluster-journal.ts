@@ -18,6 +18,8 @@ export interface ClusterJournalEntry {
   /** Null from just before the submission until the engine answers with an id. */
   engineId: string | null;
   cancelRequested: boolean;
+  /** The job's time limit: the agent cancels it this long after the tool started. */
+  timeoutMs: number | null;
 }
 
 type Line =
@@ -63,6 +65,7 @@ export class ClusterJournal {
             name: line.name,
             engineId: line.engineId,
             cancelRequested: line.cancelRequested,
+            timeoutMs: line.timeoutMs ?? null,
           });
         } else if (line.op === 'end') live.delete(k);
         else {

@@ -10,6 +10,8 @@ export interface VerdictInput {
   /** Read after the engine answered, so an exit written before the job left is always seen. */
   records: JobRecords;
   cancelRequested: boolean;
+  /** Why Damson cancelled it ('cancelled', or a time-out). */
+  cancelReason: string;
   /** How long the engine has shown the job ended, or not listed it, without an exit record. */
   endedForMs: number;
   vanishedForMs: number;
@@ -25,10 +27,10 @@ export type Verdict =
   /** The engine will not run it: delete it there, then end. */
   | { kind: 'delete'; outcome: EngineOutcome };
 
-function cancelled(started: boolean): EngineOutcome {
+function cancelled(started: boolean, reason: string): EngineOutcome {
   return started
-    ? { state: 'INTERRUPTED', reason: 'cancelled' }
-    : { state: 'DELETED', reason: 'cancelled before it started' };
+    ? { state: 'INTERRUPTED', reason }
+    : { state: 'DELETED', reason: `${reason} before it started` };
 }
 
 /**
@@ -42,12 +44,19 @@ export function jobVerdict(input: VerdictInput): Verdict {
     const exit = stateForExit(records.exitCode, null);
     const outcome: EngineOutcome =
       input.cancelRequested && exit.state !== 'COMPLETED'
-        ? { state: 'INTERRUPTED', reason: `cancelled (${exit.reason ?? 'exit status'})` }
+        ? {
+            state: 'INTERRUPTED',
+            reason: `${input.cancelReason} (${exit.reason ?? 'exit status'})`,
+          }
         : { state: exit.state, reason: exit.reason ?? 'exit status 0' };
     return { kind: 'end', outcome, exitCode: records.exitCode };
   }
   if (input.cancelRequested && (!listed || listed.view.phase === 'ended')) {
-    return { kind: 'end', outcome: cancelled(records.started), exitCode: null };
+    return {
+      kind: 'end',
+      outcome: cancelled(records.started, input.cancelReason),
+      exitCode: null,
+    };
   }
   if (!listed) {
     const after = input.postMortem;
