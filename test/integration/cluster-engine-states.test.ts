@@ -13,7 +13,8 @@ import type { DispatchSpec } from '../../src/transport/protocol';
 import { leaseEngine, type EngineKind, type EngineLease } from '../helpers/cluster-engine';
 import { waitFor } from '../helpers/wait-for';
 
-jest.setTimeout(90_000);
+// Each test waits for its engine while other test files use it.
+jest.setTimeout(400_000);
 
 /** Engine states that ordinary jobs rarely pass through, produced by hand on the real engines. */
 async function withExecutor(

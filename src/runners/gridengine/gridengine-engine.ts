@@ -5,7 +5,7 @@ import type {
   EngineView,
   SubmitRequest,
 } from '../cluster/cluster-engine';
-import { runTool } from '../cluster/engine-tool';
+import { EngineToolError, runTool } from '../cluster/engine-tool';
 import { parseQacct, parseQstatXml, parseQsub } from './gridengine-states';
 
 export interface GridEngineOptions {
@@ -67,8 +67,11 @@ export class GridEngine implements ClusterEngine {
     const views = new Map<string, EngineView>();
     for (const id of ids.slice(0, this.options.maxQacctPerPoll ?? 20)) {
       // qacct exits 1 with "job id N not found" while the record is not written (or never will be).
-      const { stdout, exitCode } = await this.run('qacct', ['-j', id], [1]);
-      if (exitCode !== 0) continue;
+      const { stdout, stderr, exitCode } = await this.run('qacct', ['-j', id], [1]);
+      if (exitCode !== 0) {
+        if (/not found/.test(stderr + stdout)) continue;
+        throw new EngineToolError('qacct', 'exit', `exit status 1: ${stderr.trim()}`, stderr);
+      }
       const view = parseQacct(stdout);
       if (view) views.set(id, view);
     }
@@ -77,7 +80,10 @@ export class GridEngine implements ClusterEngine {
 
   async cancel(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    // qdel exits 1 when a job has already gone; that is the outcome wanted.
-    await this.run('qdel', [ids.join(',')], [1]);
+    // qdel exits 1 when a job has already gone (the outcome wanted) but also when it failed.
+    const { stdout, stderr, exitCode } = await this.run('qdel', [ids.join(',')], [1]);
+    if (exitCode !== 0 && !/does not exist|registered the job|has deleted/.test(stdout + stderr)) {
+      throw new EngineToolError('qdel', 'exit', `exit status 1: ${stderr.trim()}`, stderr);
+    }
   }
 }
