@@ -290,9 +290,9 @@ export class ClusterExecutor implements Executor {
         return;
       case 'delete':
         await this.sendCancels([job]);
-        return this.end(job, verdict.outcome, null);
+        return this.end(job, verdict.outcome, null, records.started);
       case 'end':
-        return this.end(job, verdict.outcome, verdict.exitCode);
+        return this.end(job, verdict.outcome, verdict.exitCode, records.started);
     }
   }
 
@@ -311,8 +311,15 @@ export class ClusterExecutor implements Executor {
     );
   }
 
-  private end(job: ClusterJob, outcome: EngineOutcome, exitCode: number | null): void {
+  private end(
+    job: ClusterJob,
+    outcome: EngineOutcome,
+    exitCode: number | null,
+    started: boolean,
+  ): void {
     job.ended = true;
+    // A short job can start and end between two polls: it still passes through RUNNING.
+    if (started && job.lastState !== 'RUNNING') this.emit(job, 'RUNNING', { reason: null });
     this.log.info({ jobId: job.jobId, engineId: job.engineId, ...outcome }, 'cluster job ended');
     this.emit(job, outcome.state, {
       reason: outcome.reason,
