@@ -28,6 +28,7 @@ export interface EngineJob {
 }
 
 export interface SubmitRequest {
+  /** The job script's text (submitted on stdin; the engine keeps its own copy). */
   script: string;
   cwd: string;
   /** Unique per attempt: how a submission in doubt is found again. */

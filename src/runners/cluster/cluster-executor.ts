@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { JobState } from '../../jobs';
 import type { Logger } from '../../lifecycle/logger';
 import type { DispatchSpec, RunningJob } from '../../transport/protocol';
@@ -113,11 +113,12 @@ export class ClusterExecutor implements Executor {
 
   private async submit(job: ClusterJob, spec: DispatchSpec, extraArgs: string[]): Promise<void> {
     const files = attemptFiles(spec.cwd, spec.fencingToken);
+    let script: string;
     try {
       await prepareJobDirectory(spec.cwd, spec.links);
-      await mkdir(files.directory, { recursive: true });
-      const script = renderJobScript({ ...spec, engineIdVariable: this.engine.engineIdVariable });
-      await writeFile(files.script, script, { mode: 0o755 });
+      // Private: the records are the agent's, not outputs for a web server to hand out.
+      await mkdir(files.directory, { recursive: true, mode: 0o700 });
+      script = renderJobScript({ ...spec, engineIdVariable: this.engine.engineIdVariable });
     } catch (error) {
       this.jobs.delete(key(job.jobId, job.fencingToken));
       throw new Error(`cannot prepare the job: ${(error as Error).message}`, { cause: error });
@@ -132,7 +133,7 @@ export class ClusterExecutor implements Executor {
             if (found) return found.id;
           }
           return this.engine.submit({
-            script: files.script,
+            script,
             cwd: spec.cwd,
             name: job.name,
             engineOutput: files.engineOutput,

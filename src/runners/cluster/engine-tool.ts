@@ -23,8 +23,10 @@ export interface ToolResult {
 export interface ToolOptions {
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
-  /** Exit codes that still carry an answer (e.g. `qstat -j` on a finished job). */
+  /** Exit codes that still carry an answer (e.g. `qdel` of a job already gone). */
   okExitCodes?: number[];
+  /** Written to the tool's stdin (which is closed either way, so no tool waits on it). */
+  input?: string;
 }
 
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -36,7 +38,7 @@ export function runTool(
   options: ToolOptions,
 ): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       command,
       args,
       {
@@ -75,6 +77,8 @@ export function runTool(
         reject(new EngineToolError(command, 'spawn', String(failure.code ?? failure.message)));
       },
     );
+    child.stdin?.on('error', () => undefined); // a tool that exits without reading its input
+    child.stdin?.end(options.input ?? '');
   });
 }
 

@@ -3,7 +3,6 @@ import path from 'node:path';
 /** Where one attempt of a cluster job keeps its script and records, inside the job directory. */
 export interface AttemptFiles {
   directory: string;
-  script: string;
   /** Written by the script when the tool starts: the engine's job id. */
   started: string;
   /** Written by the script when the tool ends: its exit status. The final word on how it ended. */
@@ -18,7 +17,6 @@ export function attemptFiles(cwd: string, fencingToken: number): AttemptFiles {
   const directory = path.join(cwd, RECORDS_DIRECTORY);
   return {
     directory,
-    script: path.join(directory, `job-${fencingToken}.sh`),
     started: path.join(directory, `started-${fencingToken}`),
     exit: path.join(directory, `exit-${fencingToken}`),
     engineOutput: path.join(directory, `engine-${fencingToken}.log`),

@@ -24,11 +24,12 @@ export class GridEngine implements ClusterEngine {
 
   constructor(private readonly options: GridEngineOptions) {}
 
-  private run(command: string, args: string[], okExitCodes?: number[]) {
+  private run(command: string, args: string[], okExitCodes?: number[], input?: string) {
     return runTool(command, args, {
       timeoutMs: this.options.toolTimeoutMs,
       env: this.options.env,
       okExitCodes,
+      input,
     });
   }
 
@@ -54,8 +55,9 @@ export class GridEngine implements ClusterEngine {
     if (request.timeLimitMs !== null) {
       args.push('-l', `h_rt=${Math.max(1, Math.ceil(request.timeLimitMs / 1000))}`);
     }
-    args.push(...request.extraArgs, request.script);
-    return parseQsub((await this.run('qsub', args)).stdout);
+    // The script goes on stdin: it holds the configured environment, which stays off the disk.
+    args.push(...request.extraArgs);
+    return parseQsub((await this.run('qsub', args, undefined, request.script)).stdout);
   }
 
   async list(): Promise<Map<string, EngineJob>> {

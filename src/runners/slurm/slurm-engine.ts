@@ -23,11 +23,12 @@ export class SlurmEngine implements ClusterEngine {
 
   constructor(private readonly options: SlurmEngineOptions) {}
 
-  private run(command: string, args: string[], okExitCodes?: number[]) {
+  private run(command: string, args: string[], okExitCodes?: number[], input?: string) {
     return runTool(command, args, {
       timeoutMs: this.options.toolTimeoutMs,
       env: this.options.env,
       okExitCodes,
+      input,
     });
   }
 
@@ -45,8 +46,9 @@ export class SlurmEngine implements ClusterEngine {
       args.push(`--time=${Math.max(1, Math.ceil(request.timeLimitMs / 60_000))}`);
     }
     // The runner's own options come last so that an administrator can override ours.
-    args.push(...request.extraArgs, request.script);
-    return parseSbatch((await this.run('sbatch', args)).stdout);
+    // The script goes on stdin: it holds the configured environment, which stays off the disk.
+    args.push(...request.extraArgs);
+    return parseSbatch((await this.run('sbatch', args, undefined, request.script)).stdout);
   }
 
   async list(): Promise<Map<string, EngineJob>> {
