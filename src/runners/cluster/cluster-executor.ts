@@ -5,12 +5,15 @@ import type { DispatchSpec, RunningJob } from '../../transport/protocol';
 import type { Executor, ReportEvent } from '../executor';
 import { prepareJobDirectory } from '../prepare-job-directory';
 import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
+import { ConcurrencyLimit } from './concurrency-limit';
+import { snapshotEngine, type EngineSnapshot } from './engine-snapshot';
 import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
-import { isTransient, withBackoff, type BackoffOptions } from './engine-tool';
+import type { BackoffOptions } from './engine-tool';
 import { readJobRecords } from './job-records';
 import { attemptFiles, engineJobName, renderJobScript } from './job-script';
-import { jobVerdict } from './job-verdict';
+import { jobVerdict, pastTimeLimit } from './job-verdict';
 import { runnerArgs } from './runner-args';
+import { DEFAULT_SUBMIT_BACKOFF, submitAttempt } from './submit-attempt';
 import { ToolHealth, type ToolFailureHook } from './tool-health';
 
 export interface ClusterExecutorOptions {
@@ -22,6 +25,8 @@ export interface ClusterExecutorOptions {
   /** How long a job may be missing from the engine (and its accounting) before it is given up. */
   vanishGraceMs?: number;
   submitBackoff?: BackoffOptions;
+  /** Submit calls running at once (default 4). */
+  submitConcurrency?: number;
   /** Called on every failed engine call: feeds the runner's circuit breaker. */
   onToolFailure?: ToolFailureHook;
 }
@@ -55,6 +60,7 @@ export class ClusterExecutor implements Executor {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private skipPolls = 0;
+  private readonly submitLimit: ConcurrencyLimit;
 
   constructor(
     private readonly engine: ClusterEngine,
@@ -64,6 +70,7 @@ export class ClusterExecutor implements Executor {
     this.kinds = [engine.kind];
     this.slots = options.slots;
     this.health = new ToolHealth(engine.kind, log, options.onToolFailure);
+    this.submitLimit = new ConcurrencyLimit(options.submitConcurrency ?? 4);
   }
 
   async open(report: ReportEvent): Promise<void> {
@@ -125,27 +132,19 @@ export class ClusterExecutor implements Executor {
     }
     this.journal?.submitting(job);
     try {
-      job.engineId = await withBackoff(
-        async (tryNumber) => {
-          // A submit that failed may still have reached the engine: look for it before resubmitting.
-          if (tryNumber > 1) {
-            const found = [...(await this.engine.list()).values()].find((j) => j.name === job.name);
-            if (found) return found.id;
-          }
-          return this.engine.submit({
-            script,
-            cwd: spec.cwd,
-            name: job.name,
-            engineOutput: files.engineOutput,
-            extraArgs,
-            // The engine's limit is a backstop: the agent cancels on time itself (the engine
-            // may count from another moment, SLURM in whole minutes).
-            timeLimitMs: spec.timeoutMs === null ? null : spec.timeoutMs + ENGINE_LIMIT_MARGIN_MS,
-          });
-        },
-        this.options.submitBackoff ?? { attempts: 4, initialDelayMs: 500, maxDelayMs: 5000 },
-        (error) => this.health.failed(error),
-        isTransient,
+      job.engineId = await this.submitLimit.run(() =>
+        submitAttempt(this.engine, {
+          script,
+          cwd: spec.cwd,
+          name: job.name,
+          engineOutput: files.engineOutput,
+          extraArgs,
+          // The engine's limit is a backstop: the agent cancels on time itself (the engine may
+          // count from another moment, SLURM in whole minutes).
+          timeLimitMs: spec.timeoutMs === null ? null : spec.timeoutMs + ENGINE_LIMIT_MARGIN_MS,
+          backoff: this.options.submitBackoff ?? DEFAULT_SUBMIT_BACKOFF,
+          health: this.health,
+        }),
       );
     } catch (error) {
       this.journal?.ended(job.jobId, job.fencingToken);
@@ -218,40 +217,22 @@ export class ClusterExecutor implements Executor {
   private async pollOnce(): Promise<void> {
     const jobs = [...this.jobs.values()].filter((j) => !j.ended && j.submitting === null);
     if (jobs.length === 0) return;
-    let listing: Map<string, EngineJob>;
+    let snapshot: EngineSnapshot;
     try {
-      listing = await this.engine.list();
+      snapshot = await snapshotEngine(this.engine, jobs, this.health, (attempt, engineId) => {
+        const job = attempt as ClusterJob;
+        job.engineId = engineId;
+        this.journal?.submitted(job.jobId, job.fencingToken, engineId);
+      });
     } catch (error) {
       // Backoff: skip 1, 3, 7, ... polls (at most 31) after consecutive failures.
       this.skipPolls = Math.min(31, 2 ** this.health.failed(error as Error) - 1);
       return;
     }
-    this.health.succeeded();
     const unsent = jobs.filter((j) => j.cancelRequested && !j.cancelSent);
     if (unsent.length) await this.sendCancels(unsent);
-    const byName = new Map([...listing.values()].map((j) => [j.name, j]));
-    for (const job of jobs) {
-      if (job.engineId === null) {
-        const found = byName.get(job.name);
-        if (found) {
-          job.engineId = found.id;
-          this.journal?.submitted(job.jobId, job.fencingToken, found.id);
-        }
-      }
-    }
-    const listedOf = (job: ClusterJob): EngineJob | undefined => {
-      const entry = job.engineId === null ? undefined : listing.get(job.engineId);
-      return entry && entry.name === job.name ? entry : undefined;
-    };
-    const missing = jobs.filter((j) => j.engineId !== null && !listedOf(j));
-    let accounting = new Map<string, EngineView>();
-    try {
-      accounting = await this.engine.postMortem(missing.map((j) => j.engineId!));
-    } catch (error) {
-      this.health.failed(error as Error);
-    }
     const now = Date.now();
-    for (const job of jobs) await this.judge(job, listedOf(job), accounting, now);
+    for (const job of jobs) await this.judge(job, snapshot.listed(job), snapshot.accounting, now);
   }
 
   private async judge(
@@ -261,7 +242,7 @@ export class ClusterExecutor implements Executor {
     now: number,
   ): Promise<void> {
     const records = await readJobRecords(job.cwd, job.fencingToken);
-    if (this.pastTimeLimit(job, records.startedAtMs, records.exitCode, now)) {
+    if (!job.cancelRequested && pastTimeLimit(job.timeoutMs, records, now)) {
       job.cancelReason = `timed out after ${Math.round(job.timeoutMs! / 1000)} s`;
       job.cancelRequested = true;
       this.journal?.cancelling(job.jobId, job.fencingToken);
@@ -295,21 +276,6 @@ export class ClusterExecutor implements Executor {
       case 'end':
         return this.end(job, verdict.outcome, verdict.exitCode, records.started);
     }
-  }
-
-  private pastTimeLimit(
-    job: ClusterJob,
-    startedAtMs: number | null,
-    exitCode: number | null,
-    now: number,
-  ): boolean {
-    return (
-      !job.cancelRequested &&
-      job.timeoutMs !== null &&
-      startedAtMs !== null &&
-      exitCode === null &&
-      now - startedAtMs >= job.timeoutMs
-    );
   }
 
   private end(

@@ -96,3 +96,13 @@ export function jobVerdict(input: VerdictInput): Verdict {
         : { kind: 'waiting' };
   }
 }
+
+/** Whether a started tool has run past its time limit (by its start record) without ending. */
+export function pastTimeLimit(timeoutMs: number | null, records: JobRecords, now: number): boolean {
+  return (
+    timeoutMs !== null &&
+    records.startedAtMs !== null &&
+    records.exitCode === null &&
+    now - records.startedAtMs >= timeoutMs
+  );
+}
