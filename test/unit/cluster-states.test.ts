@@ -251,8 +251,8 @@ describe('runner parameters', () => {
     expect(runnerArgs('slurm', {})).toEqual([]);
   });
 
-  it('refuses unknown or malformed parameters with a clear message', () => {
-    expect(() => runnerArgs('slurm', { qargs: '-q x' })).toThrow(/'qargs' not understood/);
+  it('ignores parameters of other runners and refuses malformed ones with a clear message', () => {
+    expect(runnerArgs('slurm', { qargs: '-q x' })).toEqual([]);
     expect(() => runnerArgs('gridengine', { qargs: 3 })).toThrow(/string or a list of strings/);
   });
 });

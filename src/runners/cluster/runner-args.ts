@@ -6,19 +6,14 @@ export const ARGS_PARAMETER = { slurm: 'sbatchargs', gridengine: 'qargs' } as co
 /**
  * The runner's extra submit options (`sbatchargs` for SLURM, `qargs` for Grid Engine) as argv
  * words: a string is split like a shell would (quotes group words, nothing is expanded), a list is
- * taken word for word, as slivka does. They go to the submit command, never to a shell.
+ * taken word for word, as slivka does. They go to the submit command, never to a shell. Other
+ * parameters are ignored here (`damson check` warns about them when the service loads).
  */
 export function runnerArgs(
   kind: keyof typeof ARGS_PARAMETER,
   parameters: Record<string, unknown>,
 ): string[] {
   const name = ARGS_PARAMETER[kind];
-  const unknown = Object.keys(parameters).filter((p) => p !== name);
-  if (unknown.length) {
-    throw new Error(
-      `runner parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `'${p}'`).join(', ')} not understood by the ${kind} runner (it takes '${name}')`,
-    );
-  }
   const value = parameters[name];
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return splitWords(value);
