@@ -198,6 +198,33 @@ describe('job verdict', () => {
     });
   });
 
+  it('takes the exit status from accounting when the record never shows', () => {
+    const input = {
+      ...base,
+      recordGraceMs: 30_000,
+      listed: listed('COMPLETED'),
+      postMortem: parseSacct('1|COMPLETED|0:0\n').get('1'),
+    };
+    expect(jobVerdict({ ...input, endedForMs: 29_000 })).toEqual({ kind: 'waiting' });
+    expect(jobVerdict({ ...input, endedForMs: 30_000 })).toMatchObject({
+      kind: 'end',
+      outcome: { state: 'COMPLETED', reason: expect.stringMatching(/accounting/) },
+      exitCode: 0,
+    });
+    const failedQacct = parseQacct('====\nfailed       0\nexit_status  3\n');
+    expect(
+      jobVerdict({ ...base, recordGraceMs: 5000, postMortem: failedQacct!, vanishedForMs: 5000 }),
+    ).toMatchObject({ outcome: { state: 'FAILED' }, exitCode: 3 });
+  });
+
+  it('does not wait long for the record of a job that was killed', () => {
+    const input = { ...base, recordGraceMs: 30_000, listed: listed('CANCELLED') };
+    expect(jobVerdict({ ...input, endedForMs: 2_999 })).toEqual({ kind: 'waiting' });
+    expect(jobVerdict({ ...input, endedForMs: 3_000 })).toMatchObject({
+      outcome: { state: 'INTERRUPTED', reason: 'cancelled in SLURM (scancel)' },
+    });
+  });
+
   it('ends a cancelled job DELETED before it started and INTERRUPTED after', () => {
     const gone = { ...base, cancelRequested: true };
     expect(jobVerdict(gone)).toMatchObject({ outcome: { state: 'DELETED' } });

@@ -6,6 +6,10 @@ export interface EngineOutcome {
   reason: string;
   /** It ended for a reason outside the tool (node lost, preempted): the scheduler may retry. */
   lost?: boolean;
+  /** The script ran to its end, so its exit record should appear (it may lag on shared disks). */
+  expectsRecord?: boolean;
+  /** The script's exit status by the engine's accounting, where it has one. */
+  exitCode?: number;
 }
 
 /** Damson's reading of one engine state. Every engine state maps to exactly one of these. */

@@ -6,10 +6,10 @@ import type { Executor, ReportEvent } from '../executor';
 import { prepareJobDirectory } from '../prepare-job-directory';
 import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
 import { ConcurrencyLimit } from './concurrency-limit';
-import { snapshotEngine, type EngineSnapshot } from './engine-snapshot';
+import { accountingFor, listAttempts, type ListedLookup } from './engine-snapshot';
 import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
 import type { BackoffOptions } from './engine-tool';
-import { readJobRecords } from './job-records';
+import { readJobRecords, type JobRecords } from './job-records';
 import { attemptFiles, engineJobName, renderJobScript } from './job-script';
 import { jobVerdict, pastTimeLimit } from './job-verdict';
 import { runnerArgs } from './runner-args';
@@ -20,7 +20,7 @@ export interface ClusterExecutorOptions {
   slots: number;
   journalFile: string;
   pollIntervalMs: number;
-  /** How long a job the engine shows ended may take to show its exit record. */
+  /** How long a job the engine shows ended by itself may take to show its exit record (30 s). */
   recordGraceMs?: number;
   /** How long a job may be missing from the engine (and its accounting) before it is given up. */
   vanishGraceMs?: number;
@@ -217,9 +217,9 @@ export class ClusterExecutor implements Executor {
   private async pollOnce(): Promise<void> {
     const jobs = [...this.jobs.values()].filter((j) => !j.ended && j.submitting === null);
     if (jobs.length === 0) return;
-    let snapshot: EngineSnapshot;
+    let listed: ListedLookup;
     try {
-      snapshot = await snapshotEngine(this.engine, jobs, this.health, (attempt, engineId) => {
+      listed = await listAttempts(this.engine, jobs, this.health, (attempt, engineId) => {
         const job = attempt as ClusterJob;
         job.engineId = engineId;
         this.journal?.submitted(job.jobId, job.fencingToken, engineId);
@@ -231,17 +231,32 @@ export class ClusterExecutor implements Executor {
     }
     const unsent = jobs.filter((j) => j.cancelRequested && !j.cancelSent);
     if (unsent.length) await this.sendCancels(unsent);
+    // Records are read after the listing: an exit written before the job left is always seen.
+    const records = await Promise.all(jobs.map((j) => readJobRecords(j.cwd, j.fencingToken)));
+    const unexplained = jobs.filter((job, i) => {
+      const entry = listed(job);
+      const ended = !entry || entry.view.phase === 'ended';
+      return job.engineId !== null && records[i].exitCode === null && ended;
+    });
+    const accounting = await accountingFor(
+      this.engine,
+      unexplained.map((j) => j.engineId!),
+      this.health,
+    );
     const now = Date.now();
-    for (const job of jobs) await this.judge(job, snapshot.listed(job), snapshot.accounting, now);
+    for (const [i, job] of jobs.entries()) {
+      const after = job.engineId === null ? undefined : accounting.get(job.engineId);
+      await this.judge(job, listed(job), after, records[i], now);
+    }
   }
 
   private async judge(
     job: ClusterJob,
     listed: EngineJob | undefined,
-    accounting: Map<string, EngineView>,
+    postMortem: EngineView | undefined,
+    records: JobRecords,
     now: number,
   ): Promise<void> {
-    const records = await readJobRecords(job.cwd, job.fencingToken);
     if (!job.cancelRequested && pastTimeLimit(job.timeoutMs, records, now)) {
       job.cancelReason = `timed out after ${Math.round(job.timeoutMs! / 1000)} s`;
       job.cancelRequested = true;
@@ -253,13 +268,13 @@ export class ClusterExecutor implements Executor {
     job.vanishedSince = listed ? null : (job.vanishedSince ?? now);
     const verdict = jobVerdict({
       listed,
-      postMortem: job.engineId === null ? undefined : accounting.get(job.engineId),
+      postMortem,
       records,
       cancelRequested: job.cancelRequested,
       cancelReason: job.cancelReason,
       endedForMs: job.endedSince === null ? 0 : now - job.endedSince,
       vanishedForMs: job.vanishedSince === null ? 0 : now - job.vanishedSince,
-      recordGraceMs: this.options.recordGraceMs ?? 3000,
+      recordGraceMs: this.options.recordGraceMs ?? 30_000,
       vanishGraceMs: this.options.vanishGraceMs ?? 60_000,
     });
     switch (verdict.kind) {

@@ -6,25 +6,19 @@ export interface AttemptRef {
   engineId: string | null;
 }
 
-/** What the engine says about a set of attempts at one moment. */
-export interface EngineSnapshot {
-  /** The engine's entry for the attempt, matched by id and name (ids are reused after a reset). */
-  listed(attempt: AttemptRef): EngineJob | undefined;
-  /** Accounting for the attempts the engine no longer lists. */
-  accounting: Map<string, EngineView>;
-}
+/** The engine's entry for an attempt, matched by id and name (ids are reused after a reset). */
+export type ListedLookup = (attempt: AttemptRef) => EngineJob | undefined;
 
 /**
- * One listing call for all attempts (an attempt whose id was lost is found by its name and
- * `found` is told), then one accounting call for those no longer listed. A failed listing is
- * thrown; failed accounting only counts as a tool failure (the attempts simply wait longer).
+ * One listing call for all attempts; an attempt whose id was lost is found by its name and `found`
+ * is told. A failed listing is thrown.
  */
-export async function snapshotEngine(
+export async function listAttempts(
   engine: ClusterEngine,
   attempts: AttemptRef[],
   health: ToolHealth,
   found: (attempt: AttemptRef, engineId: string) => void,
-): Promise<EngineSnapshot> {
+): Promise<ListedLookup> {
   const listing = await engine.list();
   health.succeeded();
   const byName = new Map([...listing.values()].map((j) => [j.name, j]));
@@ -32,16 +26,26 @@ export async function snapshotEngine(
     const entry = attempt.engineId === null ? byName.get(attempt.name) : undefined;
     if (entry) found(attempt, entry.id);
   }
-  const listed = (attempt: AttemptRef): EngineJob | undefined => {
+  return (attempt) => {
     const entry = attempt.engineId === null ? undefined : listing.get(attempt.engineId);
     return entry && entry.name === attempt.name ? entry : undefined;
   };
-  const missing = attempts.filter((a) => a.engineId !== null && !listed(a));
-  let accounting = new Map<string, EngineView>();
+}
+
+/**
+ * One accounting call for the attempts that ended in the engine, or left it, without an exit
+ * record (the usual job has one and costs nothing here). A failure only counts as a tool failure:
+ * those attempts wait for the next poll.
+ */
+export async function accountingFor(
+  engine: ClusterEngine,
+  engineIds: string[],
+  health: ToolHealth,
+): Promise<Map<string, EngineView>> {
   try {
-    accounting = await engine.postMortem(missing.map((a) => a.engineId!));
+    return await engine.postMortem(engineIds);
   } catch (error) {
     health.failed(error as Error);
+    return new Map();
   }
-  return { listed, accounting };
 }

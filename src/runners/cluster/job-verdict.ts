@@ -60,9 +60,8 @@ export function jobVerdict(input: VerdictInput): Verdict {
   }
   if (!listed) {
     const after = input.postMortem;
-    if (after?.phase === 'ended' && input.vanishedForMs >= input.recordGraceMs) {
-      return { kind: 'end', outcome: after.outcome, exitCode: null };
-    }
+    if (after?.phase === 'ended')
+      return endedWithoutRecord(after.outcome, input.vanishedForMs, input);
     if (input.vanishedForMs >= input.vanishGraceMs) {
       return {
         kind: 'end',
@@ -91,10 +90,38 @@ export function jobVerdict(input: VerdictInput): Verdict {
     case 'stuck':
       return { kind: 'delete', outcome: view.outcome };
     case 'ended':
-      return input.endedForMs >= input.recordGraceMs
-        ? { kind: 'end', outcome: view.outcome, exitCode: null }
-        : { kind: 'waiting' };
+      return endedWithoutRecord(view.outcome, input.endedForMs, input);
   }
+}
+
+/** Long enough for a record written just before a kill to show, short enough not to be noticed. */
+const KILLED_GRACE_MS = 3000;
+
+/**
+ * The engine says the job ended and there is no exit record (yet). A job that was killed leaves
+ * none: its outcome counts after a short wait. A script that ran to its end did write one, which
+ * a shared filesystem may show late: wait `recordGraceMs`, then take the exit status from the
+ * engine's accounting where it has one.
+ */
+function endedWithoutRecord(outcome: EngineOutcome, forMs: number, input: VerdictInput): Verdict {
+  const grace = outcome.expectsRecord
+    ? input.recordGraceMs
+    : Math.min(input.recordGraceMs, KILLED_GRACE_MS);
+  if (forMs < grace) return { kind: 'waiting' };
+  const accounted =
+    input.postMortem?.phase === 'ended' ? input.postMortem.outcome.exitCode : outcome.exitCode;
+  if (outcome.expectsRecord && accounted !== undefined) {
+    const exit = stateForExit(accounted, null);
+    return {
+      kind: 'end',
+      outcome: {
+        state: exit.state,
+        reason: `${exit.reason ?? 'exit status 0'} by the engine's accounting (the job's exit record is missing)`,
+      },
+      exitCode: accounted,
+    };
+  }
+  return { kind: 'end', outcome, exitCode: null };
 }
 
 /** Whether a started tool has run past its time limit (by its start record) without ending. */

@@ -29,7 +29,11 @@ export function gridEngineView(letters: string): EngineView {
   if (has('z')) {
     return {
       phase: 'ended',
-      outcome: { state: 'ERROR', reason: 'the job ended without recording the exit status' },
+      outcome: {
+        state: 'ERROR',
+        reason: 'the job ended without recording the exit status',
+        expectsRecord: true,
+      },
     };
   }
   return { phase: 'unknown', raw: letters };
@@ -106,6 +110,8 @@ export function parseQacct(stdout: string): EngineView | null {
     outcome: {
       state: 'ERROR',
       reason: `the job ended without recording the exit status; ${detail}`,
+      expectsRecord: true,
+      exitCode: exitStatus,
     },
   };
 }

@@ -8,6 +8,10 @@ const ended = (
   reason: string,
   lost = false,
 ): EngineView => ({ phase: 'ended', outcome: { state, reason, ...(lost ? { lost } : {}) } });
+const scriptEnded = (reason: string): EngineView => ({
+  phase: 'ended',
+  outcome: { state: 'ERROR', reason, expectsRecord: true },
+});
 
 /**
  * Every SLURM job state (squeue %T, sacct State) as Damson sees it. A job that ended normally is
@@ -27,8 +31,8 @@ const STATES: Record<string, EngineView> = {
   RESIZING: running(),
   SUSPENDED: running('suspended by SLURM'),
   STOPPED: running('stopped by SLURM'),
-  COMPLETED: ended('ERROR', 'the job ended without recording the exit status of the tool'),
-  FAILED: ended('ERROR', 'the job script failed before the tool ended'),
+  COMPLETED: scriptEnded('the job ended without recording the exit status of the tool'),
+  FAILED: scriptEnded('the job script failed before the tool ended'),
   CANCELLED: ended('INTERRUPTED', 'cancelled in SLURM (scancel)'),
   TIMEOUT: ended('INTERRUPTED', 'the SLURM time limit was reached'),
   DEADLINE: ended('INTERRUPTED', 'the SLURM deadline passed'),
@@ -43,7 +47,8 @@ const STATES: Record<string, EngineView> = {
 /** squeue and sacct may add words ("CANCELLED by 0") and a "+" to long names. */
 export function slurmView(raw: string): EngineView {
   const name = raw.trim().split(/\s+/)[0]?.replace(/\+$/, '') ?? '';
-  return STATES[name] ?? { phase: 'unknown', raw };
+  const view = STATES[name];
+  return view ? structuredClone(view) : { phase: 'unknown', raw };
 }
 
 /** The squeue format the poller asks for; the job name comes last as it may hold anything. */
@@ -75,7 +80,15 @@ export function parseSacct(stdout: string): Map<string, EngineView> {
     if (!/^\d+$/.test(id)) continue;
     const view = slurmView(state);
     if (view.phase === 'ended' && exitCode) {
-      view.outcome = { ...view.outcome, reason: `${view.outcome.reason} (ExitCode ${exitCode})` };
+      // ExitCode is "status:signal"; a status counts only when no signal ended the script.
+      const [status, signal] = exitCode.split(':').map(Number);
+      view.outcome = {
+        ...view.outcome,
+        reason: `${view.outcome.reason} (ExitCode ${exitCode})`,
+        ...(view.outcome.expectsRecord && signal === 0 && Number.isInteger(status)
+          ? { exitCode: status }
+          : {}),
+      };
     }
     views.set(id, view);
   }
