@@ -266,6 +266,9 @@ export class ClusterExecutor implements Executor {
     const endedInEngine = listed ? listed.view.phase === 'ended' : false;
     job.endedSince = endedInEngine ? (job.endedSince ?? now) : null;
     job.vanishedSince = listed ? null : (job.vanishedSince ?? now);
+    // Once reported RUNNING (the engine ran it), a job counts as started even if the script was
+    // stopped before it could write its start record.
+    if (job.lastState === 'RUNNING') records = { ...records, started: true };
     const verdict = jobVerdict({
       listed,
       postMortem,
