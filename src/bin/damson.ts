@@ -89,11 +89,16 @@ program
 program
   .command('agent')
   .description('run a runner agent')
-  .option('--kind <kind>', 'local', 'local')
-  .option('--slots <n>', 'how many jobs run at once', positiveInteger)
+  .option('--kind <kind>', 'local, slurm or gridengine', 'local')
+  .option('--slots <n>', 'how many jobs it holds at once', positiveInteger)
   .option('--name <name>', 'name shown in logs')
-  .action((options: { kind: string; slots?: number; name?: string }) =>
-    runAgent(options).catch(fail),
+  .option(
+    '--poll-interval <ms>',
+    'slurm/gridengine: milliseconds between status polls (one engine call each)',
+    positiveInteger,
+  )
+  .action((options: { kind: string; slots?: number; name?: string; pollInterval?: number }) =>
+    runAgent({ ...options, pollIntervalMs: options.pollInterval }).catch(fail),
   );
 program
   .command('keys')

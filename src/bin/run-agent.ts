@@ -4,7 +4,12 @@ import { loadSettings } from '../config/load-settings';
 import { createLogger } from '../lifecycle/logger';
 import { runShutdown } from '../lifecycle/shutdown';
 import { AgentHost } from '../runners/agent-host';
+import { ClusterExecutor } from '../runners/cluster/cluster-executor';
+import type { ClusterEngine } from '../runners/cluster/cluster-engine';
+import type { Executor } from '../runners/executor';
+import { GridEngine } from '../runners/gridengine/gridengine-engine';
 import { LocalExecutor } from '../runners/local-executor';
+import { SlurmEngine } from '../runners/slurm/slurm-engine';
 import { clientSecurity } from '../transport/link-security';
 import { onTerminate } from './signals';
 
@@ -12,26 +17,54 @@ export interface AgentOptions {
   kind: string;
   slots?: number;
   name?: string;
+  /** Cluster agents: how often the engine is asked about all jobs (one call per poll). */
+  pollIntervalMs?: number;
+}
+
+/** A cluster engine's queue holds the work, so a cluster agent takes many jobs at once. */
+const CLUSTER_SLOTS = 1000;
+const ENGINE_TOOL_TIMEOUT_MS = 30_000;
+
+function clusterEngine(kind: string): ClusterEngine | null {
+  if (kind === 'slurm') return new SlurmEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS });
+  if (kind === 'gridengine') return new GridEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS });
+  return null;
 }
 
 export async function runAgent(options: AgentOptions): Promise<void> {
   const settings = loadSettings();
   const log = createLogger(`agent-${options.kind}`, settings.logLevel);
-  if (options.kind !== 'local') throw new Error(`unknown agent kind '${options.kind}'`);
   // The name is stable across restarts: the journal and the scheduler recognise the agent by it.
   const name = options.name ?? `${options.kind}@${hostname()}`;
-  const executor = new LocalExecutor(
-    {
-      slots: options.slots ?? settings.localAgent.slots,
-      journalFile: path.join(
-        settings.directories.data,
-        'agents',
-        `${name.replace(/[^A-Za-z0-9._@-]/g, '_')}.journal`,
-      ),
-      outputQuotaBytes: settings.localAgent.outputQuotaBytes,
-    },
-    log,
+  const journalFile = path.join(
+    settings.directories.data,
+    'agents',
+    `${name.replace(/[^A-Za-z0-9._@-]/g, '_')}.journal`,
   );
+  const engine = clusterEngine(options.kind);
+  let executor: Executor;
+  if (engine) {
+    executor = new ClusterExecutor(
+      engine,
+      {
+        slots: options.slots ?? CLUSTER_SLOTS,
+        journalFile,
+        pollIntervalMs: options.pollIntervalMs ?? 2000,
+      },
+      log,
+    );
+  } else if (options.kind === 'local') {
+    executor = new LocalExecutor(
+      {
+        slots: options.slots ?? settings.localAgent.slots,
+        journalFile,
+        outputQuotaBytes: settings.localAgent.outputQuotaBytes,
+      },
+      log,
+    );
+  } else {
+    throw new Error(`unknown agent kind '${options.kind}' (local, slurm or gridengine)`);
+  }
   const address = settings.scheduler.agentsAddress;
   const host = new AgentHost(
     executor,

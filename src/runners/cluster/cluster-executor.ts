@@ -1,0 +1,337 @@
+import { mkdir } from 'node:fs/promises';
+import type { JobState } from '../../jobs';
+import type { Logger } from '../../lifecycle/logger';
+import type { DispatchSpec, RunningJob } from '../../transport/protocol';
+import type { Executor, ReportEvent } from '../executor';
+import { prepareJobDirectory } from '../prepare-job-directory';
+import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
+import { ConcurrencyLimit } from './concurrency-limit';
+import { accountingFor, listAttempts, type ListedLookup } from './engine-snapshot';
+import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
+import type { BackoffOptions } from './engine-tool';
+import { readJobRecords, type JobRecords } from './job-records';
+import { attemptFiles, engineJobName, renderJobScript } from './job-script';
+import { jobVerdict, pastTimeLimit } from './job-verdict';
+import { runnerArgs } from './runner-args';
+import { DEFAULT_SUBMIT_BACKOFF, submitAttempt } from './submit-attempt';
+import { ToolHealth, type ToolFailureHook } from './tool-health';
+
+export interface ClusterExecutorOptions {
+  slots: number;
+  journalFile: string;
+  pollIntervalMs: number;
+  /** How long a job the engine shows ended by itself may take to show its exit record (30 s). */
+  recordGraceMs?: number;
+  /** How long a job may be missing from the engine (and its accounting) before it is given up. */
+  vanishGraceMs?: number;
+  submitBackoff?: BackoffOptions;
+  /** Submit calls running at once (default 4). */
+  submitConcurrency?: number;
+  /** Called on every failed engine call: feeds the runner's circuit breaker. */
+  onToolFailure?: ToolFailureHook;
+}
+
+interface ClusterJob extends ClusterJournalEntry {
+  submitting: Promise<void> | null;
+  lastState: JobState | null;
+  ended: boolean;
+  cancelSent: boolean;
+  cancelReason: string;
+  endedSince: number | null;
+  vanishedSince: number | null;
+}
+
+const ENGINE_LIMIT_MARGIN_MS = 60_000;
+
+const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
+
+/**
+ * Runs jobs on a cluster engine: a job script per attempt, one submit call per job, one status call
+ * per poll for all jobs, the job's exit record as the final word. Engine jobs outlive the agent;
+ * a restarted agent finds its attempts again through its journal, the engine and the records.
+ */
+export class ClusterExecutor implements Executor {
+  readonly kinds: string[];
+  readonly slots: number;
+  readonly health: ToolHealth;
+  private readonly jobs = new Map<string, ClusterJob>();
+  private report: ReportEvent = () => undefined;
+  private journal: ClusterJournal | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private skipPolls = 0;
+  private readonly submitLimit: ConcurrencyLimit;
+
+  constructor(
+    private readonly engine: ClusterEngine,
+    private readonly options: ClusterExecutorOptions,
+    private readonly log: Logger,
+  ) {
+    this.kinds = [engine.kind];
+    this.slots = options.slots;
+    this.health = new ToolHealth(engine.kind, log, options.onToolFailure);
+    this.submitLimit = new ConcurrencyLimit(options.submitConcurrency ?? 4);
+  }
+
+  async open(report: ReportEvent): Promise<void> {
+    this.report = report;
+    this.journal = ClusterJournal.open(this.options.journalFile);
+    for (const entry of this.journal.outstanding) {
+      this.jobs.set(key(entry.jobId, entry.fencingToken), this.held(entry, 'QUEUED'));
+      this.log.info({ jobId: entry.jobId, engineId: entry.engineId }, 'recovered a cluster job');
+    }
+    this.schedulePoll(0);
+  }
+
+  private held(entry: ClusterJournalEntry, lastState: JobState | null): ClusterJob {
+    return {
+      ...entry,
+      submitting: null,
+      lastState,
+      ended: false,
+      cancelSent: false,
+      cancelReason: 'cancelled',
+      endedSince: null,
+      vanishedSince: null,
+    };
+  }
+
+  async start(spec: DispatchSpec): Promise<void> {
+    const existing = this.jobs.get(key(spec.jobId, spec.fencingToken));
+    if (existing) return existing.submitting ?? undefined;
+    if (this.closed) throw new Error('the agent is stopping');
+    const extraArgs = runnerArgs(this.engine.kind, spec.runnerParameters);
+    const job = this.held(
+      {
+        jobId: spec.jobId,
+        fencingToken: spec.fencingToken,
+        cwd: spec.cwd,
+        name: engineJobName(spec.jobId, spec.fencingToken),
+        engineId: null,
+        cancelRequested: false,
+        timeoutMs: spec.timeoutMs,
+      },
+      null,
+    );
+    this.jobs.set(key(job.jobId, job.fencingToken), job);
+    job.submitting = this.submit(job, spec, extraArgs).finally(() => (job.submitting = null));
+    return job.submitting;
+  }
+
+  private async submit(job: ClusterJob, spec: DispatchSpec, extraArgs: string[]): Promise<void> {
+    const files = attemptFiles(spec.cwd, spec.fencingToken);
+    let script: string;
+    try {
+      await prepareJobDirectory(spec.cwd, spec.links);
+      // Private: the records are the agent's, not outputs for a web server to hand out.
+      await mkdir(files.directory, { recursive: true, mode: 0o700 });
+      script = renderJobScript({ ...spec, engineIdVariable: this.engine.engineIdVariable });
+    } catch (error) {
+      this.jobs.delete(key(job.jobId, job.fencingToken));
+      throw new Error(`cannot prepare the job: ${(error as Error).message}`, { cause: error });
+    }
+    this.journal?.submitting(job);
+    try {
+      job.engineId = await this.submitLimit.run(() =>
+        submitAttempt(this.engine, {
+          script,
+          cwd: spec.cwd,
+          name: job.name,
+          engineOutput: files.engineOutput,
+          extraArgs,
+          // The engine's limit is a backstop: the agent cancels on time itself (the engine may
+          // count from another moment, SLURM in whole minutes).
+          timeLimitMs: spec.timeoutMs === null ? null : spec.timeoutMs + ENGINE_LIMIT_MARGIN_MS,
+          backoff: this.options.submitBackoff ?? DEFAULT_SUBMIT_BACKOFF,
+          health: this.health,
+        }),
+      );
+    } catch (error) {
+      this.journal?.ended(job.jobId, job.fencingToken);
+      this.jobs.delete(key(job.jobId, job.fencingToken));
+      throw new Error(`cannot submit to ${this.engine.kind}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    this.health.succeeded();
+    this.journal?.submitted(job.jobId, job.fencingToken, job.engineId);
+    this.log.info({ jobId: job.jobId, engineId: job.engineId }, 'submitted');
+    // Accepted means QUEUED: the scheduler records that on the dispatch ack.
+    job.lastState = 'QUEUED';
+    if (job.cancelRequested) void this.sendCancels([job]);
+  }
+
+  private emit(
+    job: ClusterJob,
+    state: JobState,
+    extra: { reason: string | null; exitCode?: number | null; lost?: boolean },
+  ): void {
+    job.lastState = state;
+    this.report({
+      jobId: job.jobId,
+      fencingToken: job.fencingToken,
+      state,
+      externalId: job.engineId,
+      ...extra,
+    });
+  }
+
+  async cancel(jobId: string, fencingToken: number): Promise<void> {
+    const job = this.jobs.get(key(jobId, fencingToken));
+    if (!job || job.ended) return;
+    if (!job.cancelRequested) {
+      job.cancelRequested = true;
+      this.journal?.cancelling(jobId, fencingToken);
+    }
+    if (job.engineId !== null) await this.sendCancels([job]);
+  }
+
+  private async sendCancels(jobs: ClusterJob[]): Promise<void> {
+    const ids = jobs.filter((j) => j.engineId !== null).map((j) => j.engineId!);
+    try {
+      await this.engine.cancel(ids);
+      for (const job of jobs) job.cancelSent = job.engineId !== null;
+    } catch (error) {
+      this.health.failed(error as Error); // sent again at the next poll
+    }
+  }
+
+  private schedulePoll(delayMs = this.options.pollIntervalMs): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.poll(), delayMs);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      if (this.skipPolls > 0) this.skipPolls--;
+      else await this.pollOnce();
+    } catch (error) {
+      this.log.error({ err: error }, 'cluster poll failed');
+    } finally {
+      this.schedulePoll();
+    }
+  }
+
+  /** One engine listing for every job, then accounting for those that left it. */
+  private async pollOnce(): Promise<void> {
+    const jobs = [...this.jobs.values()].filter((j) => !j.ended && j.submitting === null);
+    if (jobs.length === 0) return;
+    let listed: ListedLookup;
+    try {
+      listed = await listAttempts(this.engine, jobs, this.health, (attempt, engineId) => {
+        const job = attempt as ClusterJob;
+        job.engineId = engineId;
+        this.journal?.submitted(job.jobId, job.fencingToken, engineId);
+      });
+    } catch (error) {
+      // Backoff: skip 1, 3, 7, ... polls (at most 31) after consecutive failures.
+      this.skipPolls = Math.min(31, 2 ** this.health.failed(error as Error) - 1);
+      return;
+    }
+    const unsent = jobs.filter((j) => j.cancelRequested && !j.cancelSent);
+    if (unsent.length) await this.sendCancels(unsent);
+    // Records are read after the listing: an exit written before the job left is always seen.
+    const records = await Promise.all(jobs.map((j) => readJobRecords(j.cwd, j.fencingToken)));
+    const unexplained = jobs.filter((job, i) => {
+      const entry = listed(job);
+      const ended = !entry || entry.view.phase === 'ended';
+      return job.engineId !== null && records[i].exitCode === null && ended;
+    });
+    const accounting = await accountingFor(
+      this.engine,
+      unexplained.map((j) => j.engineId!),
+      this.health,
+    );
+    const now = Date.now();
+    for (const [i, job] of jobs.entries()) {
+      const after = job.engineId === null ? undefined : accounting.get(job.engineId);
+      await this.judge(job, listed(job), after, records[i], now);
+    }
+  }
+
+  private async judge(
+    job: ClusterJob,
+    listed: EngineJob | undefined,
+    postMortem: EngineView | undefined,
+    records: JobRecords,
+    now: number,
+  ): Promise<void> {
+    if (!job.cancelRequested && pastTimeLimit(job.timeoutMs, records, now)) {
+      job.cancelReason = `timed out after ${Math.round(job.timeoutMs! / 1000)} s`;
+      job.cancelRequested = true;
+      this.journal?.cancelling(job.jobId, job.fencingToken);
+      await this.sendCancels([job]);
+    }
+    const endedInEngine = listed ? listed.view.phase === 'ended' : false;
+    job.endedSince = endedInEngine ? (job.endedSince ?? now) : null;
+    job.vanishedSince = listed ? null : (job.vanishedSince ?? now);
+    // Once reported RUNNING (the engine ran it), a job counts as started even if the script was
+    // stopped before it could write its start record.
+    if (job.lastState === 'RUNNING') records = { ...records, started: true };
+    const verdict = jobVerdict({
+      listed,
+      postMortem,
+      records,
+      cancelRequested: job.cancelRequested,
+      cancelReason: job.cancelReason,
+      endedForMs: job.endedSince === null ? 0 : now - job.endedSince,
+      vanishedForMs: job.vanishedSince === null ? 0 : now - job.vanishedSince,
+      recordGraceMs: this.options.recordGraceMs ?? 30_000,
+      vanishGraceMs: this.options.vanishGraceMs ?? 60_000,
+    });
+    switch (verdict.kind) {
+      case 'active':
+        if (job.lastState !== verdict.state && !(job.lastState === 'RUNNING')) {
+          this.emit(job, verdict.state, { reason: verdict.note });
+        }
+        return;
+      case 'waiting':
+        return;
+      case 'delete':
+        await this.sendCancels([job]);
+        return this.end(job, verdict.outcome, null, records.started);
+      case 'end':
+        return this.end(job, verdict.outcome, verdict.exitCode, records.started);
+    }
+  }
+
+  private end(
+    job: ClusterJob,
+    outcome: EngineOutcome,
+    exitCode: number | null,
+    started: boolean,
+  ): void {
+    job.ended = true;
+    // A short job can start and end between two polls: it still passes through RUNNING.
+    if (started && job.lastState !== 'RUNNING') this.emit(job, 'RUNNING', { reason: null });
+    this.log.info({ jobId: job.jobId, engineId: job.engineId, ...outcome }, 'cluster job ended');
+    this.emit(job, outcome.state, {
+      reason: outcome.reason,
+      exitCode,
+      ...(outcome.lost ? { lost: true } : {}),
+    });
+  }
+
+  running(): RunningJob[] {
+    return [...this.jobs.values()].map((job) => ({
+      jobId: job.jobId,
+      fencingToken: job.fencingToken,
+      externalId: job.engineId,
+    }));
+  }
+
+  finalized(jobId: string, fencingToken: number): void {
+    const job = this.jobs.get(key(jobId, fencingToken));
+    if (!job || !job.ended) return;
+    this.jobs.delete(key(jobId, fencingToken));
+    this.journal?.ended(jobId, fencingToken);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.submitting));
+    this.journal?.close();
+  }
+}

@@ -1,0 +1,5 @@
+import { describeClusterEndToEnd } from './cluster-end-to-end';
+
+jest.setTimeout(120_000);
+
+describeClusterEndToEnd('gridengine');

@@ -1,0 +1,192 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { newJobId } from '../../src/jobs';
+import { createLogger } from '../../src/lifecycle/logger';
+import { ClusterExecutor } from '../../src/runners/cluster/cluster-executor';
+import type { ToolFailure } from '../../src/runners/cluster/tool-health';
+import type { ExecutorEvent } from '../../src/runners/executor';
+import { SlurmEngine } from '../../src/runners/slurm/slurm-engine';
+import type { DispatchSpec } from '../../src/transport/protocol';
+import { leaseEngine, type EngineLease } from '../helpers/cluster-engine';
+import { waitFor } from '../helpers/wait-for';
+
+jest.setTimeout(90_000);
+
+const TOOLS = ['sbatch', 'squeue', 'sacct', 'scancel'];
+
+/**
+ * Fault injection (reliability.md §2.1) against the real SLURM: each engine tool is reached
+ * through a wrapper that, on demand, fails, answers garbage, hangs, or submits and then reports a
+ * failure (F-14: the answer of a submission lost).
+ */
+function faultyTools(dir: string): (tool: string, mode: string | null) => void {
+  for (const tool of TOOLS) {
+    const real = execFileSync('sh', ['-c', `command -v ${tool}`])
+      .toString()
+      .trim();
+    const file = path.join(dir, tool);
+    writeFileSync(
+      file,
+      `#!/bin/sh
+dir=$(dirname "$0")
+echo ${tool} >> "$dir/calls.log"
+mode=$(cat "$dir/${tool}.mode" 2>/dev/null)
+case "$mode" in
+  fail) echo "${tool}: error: Unable to contact slurm controller (connect failure)" >&2; exit 1 ;;
+  garbage) echo "<html>502 Bad Gateway</html>"; exit 0 ;;
+  hang) exec sleep 30 ;;
+  submit-then-fail)
+    rm -f "$dir/${tool}.mode"
+    ${real} "$@" >/dev/null
+    echo "${tool}: error: Socket timed out on send/recv operation" >&2
+    exit 1 ;;
+esac
+exec ${real} "$@"
+`,
+    );
+    chmodSync(file, 0o755);
+  }
+  return (tool, mode) => {
+    const file = path.join(dir, `${tool}.mode`);
+    if (mode === null) rmSync(file, { force: true });
+    else writeFileSync(file, mode);
+  };
+}
+
+let lease: EngineLease | null = null;
+let root: string;
+let setFault: (tool: string, mode: string | null) => void;
+let failures: ToolFailure[];
+let events: ExecutorEvent[];
+let executor: ClusterExecutor;
+
+beforeAll(async () => {
+  lease = await leaseEngine('slurm');
+  if (!lease) return;
+  root = mkdtempSync(path.join(tmpdir(), 'damson-faults-'));
+  const bin = path.join(root, 'bin');
+  execFileSync('mkdir', [bin]);
+  setFault = faultyTools(bin);
+  failures = [];
+  events = [];
+  const env = { ...lease.env, PATH: `${bin}:${process.env.PATH}` };
+  executor = new ClusterExecutor(
+    new SlurmEngine({ toolTimeoutMs: 1000, env }),
+    {
+      slots: 10,
+      journalFile: path.join(root, 'agent.journal'),
+      pollIntervalMs: 100,
+      recordGraceMs: 500,
+      vanishGraceMs: 5000,
+      submitBackoff: { attempts: 4, initialDelayMs: 200, maxDelayMs: 1000 },
+      onToolFailure: (failure) => failures.push(failure),
+    },
+    createLogger('faults', 'silent'),
+  );
+  await executor.open((event) => events.push(event));
+}, 300_000);
+
+afterAll(async () => {
+  await executor?.close();
+  await lease?.release();
+}, 180_000);
+
+function spec(script: string, runnerParameters: Record<string, unknown> = {}): DispatchSpec {
+  const jobId = newJobId();
+  return {
+    jobId,
+    fencingToken: 1,
+    service: 'faults',
+    runner: 'default',
+    runnerType: 'SlurmRunner',
+    runnerParameters,
+    argv: ['/bin/sh', '-c', script],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    cwd: path.join(root, 'jobs', jobId),
+    links: [],
+    timeoutMs: null,
+  };
+}
+
+const ended = (jobId: string): Promise<ExecutorEvent> =>
+  waitFor(
+    async () => events.find((e) => e.jobId === jobId && !['QUEUED', 'RUNNING'].includes(e.state)),
+    `job ${jobId} to end`,
+    60_000,
+  );
+
+const calls = (tool: string): number =>
+  existsSync(path.join(root, 'bin/calls.log'))
+    ? readFileSync(path.join(root, 'bin/calls.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l === tool).length
+    : 0;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('engine tool faults (real SLURM, faulty tool wrappers)', () => {
+  it('retries failing, garbage and hanging status calls with backoff; the job still completes', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    const job = spec('sleep 8; echo fine');
+    await executor.start(job);
+    for (const mode of ['fail', 'garbage', 'hang']) {
+      const before = failures.length;
+      const callsBefore = calls('squeue');
+      setFault('squeue', mode);
+      await sleep(2500);
+      setFault('squeue', null);
+      // A poll every 100 ms would make 25 calls; backoff skips 1, 3, 7, ... polls.
+      expect(calls('squeue') - callsBefore).toBeLessThanOrEqual(6);
+      expect(failures.length).toBeGreaterThan(before);
+      expect(events.filter((e) => e.jobId === job.jobId && e.state === 'ERROR')).toEqual([]);
+      await waitFor(
+        async () => (executor.health.snapshot().consecutiveFailures === 0 ? true : undefined),
+        'the engine tools to answer again',
+        10_000,
+      );
+    }
+    expect(failures.map((f) => f.error.message).join('\n')).toMatch(/Unable to contact/);
+    expect(failures.map((f) => f.error.message).join('\n')).toMatch(/unexpected line/);
+    expect(failures.map((f) => f.error.message).join('\n')).toMatch(/no answer within 1000 ms/);
+    expect(Math.max(...failures.map((f) => f.consecutive))).toBeGreaterThanOrEqual(2);
+    const end = await ended(job.jobId);
+    expect(end).toMatchObject({ state: 'COMPLETED', exitCode: 0 });
+  });
+
+  it('finds a submission whose answer was lost instead of submitting twice (F-14)', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    const job = spec('echo ran >> count.txt');
+    setFault('sbatch', 'submit-then-fail');
+    const before = calls('sbatch');
+    await executor.start(job);
+    expect(calls('sbatch') - before).toBe(1);
+    const end = await ended(job.jobId);
+    expect(end.state).toBe('COMPLETED');
+    expect(readFileSync(path.join(job.cwd, 'count.txt'), 'utf8')).toBe('ran\n');
+  });
+
+  it('refuses a job at once when the engine rejects the submission itself', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    const before = calls('sbatch');
+    await expect(
+      executor.start(spec('true', { sbatchargs: '--partition=no-such-partition' })),
+    ).rejects.toThrow(/cannot submit to slurm: .*partition/i);
+    expect(calls('sbatch') - before).toBe(1);
+  });
+
+  it('keeps trying a submission while the controller is unreachable, then gives up', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    setFault('sbatch', 'fail');
+    const before = calls('sbatch');
+    const before2 = failures.length;
+    try {
+      await expect(executor.start(spec('true'))).rejects.toThrow(/Unable to contact/);
+    } finally {
+      setFault('sbatch', null);
+    }
+    expect(calls('sbatch') - before).toBe(4);
+    expect(failures.length - before2).toBeGreaterThanOrEqual(4);
+  });
+});
