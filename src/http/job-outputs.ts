@@ -24,7 +24,13 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${out}$`, 's');
 }
 
-/** Regular files below `root`, as relative paths; symlinks (linked inputs) are not outputs. */
+/** Names the agents use for their own records in a job directory (exit status, engine ids). */
+export const isAgentRecord = (name: string): boolean => name.startsWith('.damson');
+
+/**
+ * Regular files below `root`, as relative paths. Symlinks (linked inputs) and the agents' own
+ * records are not outputs.
+ */
 async function walk(root: string, relative = ''): Promise<string[]> {
   let entries;
   try {
@@ -34,6 +40,7 @@ async function walk(root: string, relative = ''): Promise<string[]> {
   }
   const files: string[] = [];
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (isAgentRecord(entry.name)) continue;
     const rel = relative ? `${relative}/${entry.name}` : entry.name;
     if (entry.isDirectory()) files.push(...(await walk(root, rel)));
     else if (entry.isFile()) files.push(rel);

@@ -4,7 +4,7 @@ import { Router, type Response } from 'express';
 import { isWellFormedId } from '../jobs';
 import type { AppContext } from './app-context';
 import { notFound } from './http-error';
-import { confinedFile } from './job-outputs';
+import { confinedFile, isAgentRecord } from './job-outputs';
 
 /** Types a browser would execute or render as a document: always sent as plain text. */
 const ACTIVE_TYPES =
@@ -33,7 +33,7 @@ export function mediaRouter(ctx: AppContext): Router {
   router.get(`${jobsPath}/*file`, async (req, res) => {
     const parts = ([] as string[]).concat(req.params.file as unknown as string[]);
     // <aa>/<bb>/<rest>/<path inside the job directory>
-    if (parts.length < 4) throw notFound('file');
+    if (parts.length < 4 || parts.slice(3).some(isAgentRecord)) throw notFound('file');
     const jobRoot = path.join(ctx.settings.directories.jobs, ...parts.slice(0, 3));
     const real = await confinedFile(jobRoot, parts.slice(3).join('/'));
     if (!real) throw notFound('file');

@@ -79,6 +79,8 @@ export class JobJournal {
   }
 
   private append(line: Line): void {
+    // After close (agent shutdown) a late record is dropped: on restart the job's exit file settles it.
+    if (this.fd < 0) return;
     writeSync(this.fd, `${JSON.stringify(line)}\n`);
   }
 

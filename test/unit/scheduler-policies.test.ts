@@ -171,4 +171,12 @@ describe('agent journal', () => {
     again.close();
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
   });
+
+  it('drops a record that arrives after close instead of throwing (agent shutdown)', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'damson-journal-')), 'a.journal');
+    const j = JobJournal.open(file);
+    j.close();
+    expect(() => j.ended('a', 1)).not.toThrow();
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
 });

@@ -30,11 +30,16 @@ describe("outputs use slivka's fnmatch globs over relative paths", () => {
     writeFileSync(path.join(dir, 'rep.0.txt'), '');
     writeFileSync(path.join(dir, 'dummy', 'd00.txt'), '');
     symlinkSync('/etc/hostname', path.join(dir, 'input.txt'));
+    // The agents' own records (exit status, engine ids) are never outputs, even for `*`.
+    writeFileSync(path.join(dir, '.damson-exit-1'), '0');
+    mkdirSync(path.join(dir, '.damson'));
+    writeFileSync(path.join(dir, '.damson', 'exit-1.txt'), '0');
     const service = serviceOf({
       outputs: {
         log: { path: 'stdout', name: 'Log', 'media-type': 'text/plain' },
         texts: { path: '*.txt' },
         reps: { path: 'rep.?.txt', name: 'Reps' },
+        everything: { path: '.damson*' },
       },
     });
     expect(await listOutputs(dir, service.outputs)).toEqual([
