@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { INJECTION_PAYLOADS } from '../fixtures/injection-payloads';
 import { buildCommand, jobEnvironment } from '../../src/services/command/build-command';
 import type { JobInputs } from '../../src/jobs';
 import { serviceOf } from '../helpers/service-definition';
@@ -230,51 +231,6 @@ describe('the job environment (slivka TestEnvVariables)', () => {
 });
 
 // reference/reliability.md S-04 (shell metacharacters) and S-06 (no re-interpolation).
-const CONTROL = Array.from({ length: 0x1c }, (_, i) => String.fromCharCode(i + 1));
-const INJECTION_PAYLOADS = [
-  '; touch PWNED',
-  '$(touch PWNED)',
-  '`touch PWNED`',
-  "a' ; touch PWNED ; '",
-  '| touch PWNED',
-  '&& touch PWNED',
-  '\ntouch PWNED',
-  '${IFS}x',
-  '"quoted"',
-  '*',
-  '~',
-  '',
-  '!',
-  '#',
-  '&',
-  '(',
-  ')',
-  '[',
-  ']',
-  '<',
-  '>',
-  '\\',
-  "'",
-  "o'sole",
-  '\r\n',
-  '\t',
-  '\x1b[31m',
-  '${PATH}',
-  '$HOME',
-  '$(value)',
-  '${value}',
-  '$value',
-  '${otherParam}',
-  '$SECRET_KEY',
-  '$$',
-  '$&',
-  "$'",
-  '$1',
-  '--output=/etc/cron.d/x',
-  '-o/tmp/x',
-  ...CONTROL.filter((c) => c !== '\0'),
-];
-
 describe('injection payloads (argv only, values inserted last and never re-scanned)', () => {
   const service = serviceOf({
     parameters: { name: { name: 'Name', type: 'text' }, other: { name: 'Other', type: 'text' } },
