@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { MongoClient } from 'mongodb';
+import { MongoJobStore } from '../../src/store/mongodb/mongo-job-store';
 import { REPO_ROOT } from './damson-home';
 
 const run = promisify(execFile);
@@ -76,4 +78,29 @@ export async function startMongoServer(options: FerretDbOptions = {}): Promise<M
 /** A fresh database name, so tests never see each other's data. */
 export function uniqueDatabaseName(prefix = 'damson_test'): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * For contract suites: call inside a describe. Starts a MongoDB-wire server for the suite and
+ * returns a factory of stores, each on a fresh database that is dropped afterwards.
+ */
+export function mongoStoreFactory(): () => Promise<MongoJobStore> {
+  let server: MongoServer | undefined;
+  const databases: string[] = [];
+  beforeAll(async () => {
+    server = await startMongoServer();
+  });
+  afterAll(async () => {
+    if (!server) return;
+    const client = new MongoClient(server.url);
+    for (const name of databases) await client.db(name).dropDatabase();
+    await client.close();
+    await server.dispose();
+  });
+  return async () => {
+    if (!server) throw new Error('the MongoDB-wire server did not start');
+    const database = uniqueDatabaseName();
+    databases.push(database);
+    return new MongoJobStore({ url: server.url, database });
+  };
 }
