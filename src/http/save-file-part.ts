@@ -16,9 +16,15 @@ export interface PartWrite {
  * Writes one uploaded part to `target`. Most parts (sequence files, small inputs) are small: they
  * are kept in memory and written synchronously when complete, which costs a few syscalls instead
  * of three thread-pool round trips (open, write, close) under load. A part that grows past
- * SMALL_PART_BYTES streams to disk instead, so memory stays bounded per part.
+ * SMALL_PART_BYTES streams to disk instead, so memory stays bounded per part. A small part's
+ * bytes go to `onWholeInMemory` once written, so its media type can be checked without reading
+ * the file back.
  */
-export function saveFilePart(stream: Readable, target: string): PartWrite {
+export function saveFilePart(
+  stream: Readable,
+  target: string,
+  onWholeInMemory: (bytes: Buffer) => void = () => undefined,
+): PartWrite {
   const held: Buffer[] = [];
   let heldBytes = 0;
   let sink: WriteStream | null = null;
@@ -42,7 +48,9 @@ export function saveFilePart(stream: Readable, target: string): PartWrite {
   const onEnd = (): void => {
     if (aborted) return;
     try {
-      writeFileSync(target, Buffer.concat(held), { flag: 'wx' });
+      const bytes = Buffer.concat(held);
+      writeFileSync(target, bytes, { flag: 'wx' });
+      onWholeInMemory(bytes);
       settle();
     } catch (error) {
       settle(error);
