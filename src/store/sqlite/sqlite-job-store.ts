@@ -74,6 +74,20 @@ export class SqliteJobStore implements JobStore {
   }
 
   async insertJob(job: NewJob): Promise<Job> {
+    return this.insertJobNow(job);
+  }
+
+  async insertJobWithUploads(job: NewJob, uploads: Upload[]): Promise<Job> {
+    // One commit instead of one per row: a submission is the store's busiest write.
+    return this.db
+      .transaction(() => {
+        for (const upload of uploads) this.insertUploadNow(upload);
+        return this.insertJobNow(job);
+      })
+      .immediate();
+  }
+
+  private insertJobNow(job: NewJob): Job {
     const row = this.db
       .prepare(
         `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision)
@@ -269,6 +283,10 @@ export class SqliteJobStore implements JobStore {
   }
 
   async insertUpload(upload: Upload): Promise<void> {
+    this.insertUploadNow(upload);
+  }
+
+  private insertUploadNow(upload: Upload): void {
     this.db
       .prepare(
         'INSERT INTO uploads (id, path, media_type, title, created_at) VALUES (?, ?, ?, ?, ?)',
