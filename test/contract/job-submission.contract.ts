@@ -63,5 +63,18 @@ export function jobSubmissionContract(name: string, open: () => Promise<JobStore
       expect(await store.getJob('JAAAAAAAAAAAAAA4')).toBeNull();
       expect(await store.getUpload('UAAAAAAAAAAAAAA5')).toBeNull();
     });
+
+    test('concurrent submissions settle one by one: a failing one takes no other down', async () => {
+      await store.insertJob(job('JAAAAAAAAAAAAAB0'));
+      const ids = ['JAAAAAAAAAAAAAB1', 'JAAAAAAAAAAAAAB0', 'JAAAAAAAAAAAAAB2'];
+      const outcomes = await Promise.allSettled(
+        ids.map((id, i) => store.insertJobWithUploads(job(id), [upload(`UAAAAAAAAAAAAAB${i}`)])),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await store.getUpload('UAAAAAAAAAAAAAB0')).not.toBeNull();
+      expect(await store.getUpload('UAAAAAAAAAAAAAB1')).toBeNull();
+      expect(await store.getUpload('UAAAAAAAAAAAAAB2')).not.toBeNull();
+      expect((await store.getJob('JAAAAAAAAAAAAAB2'))?.id).toBe('JAAAAAAAAAAAAAB2');
+    });
   });
 }
