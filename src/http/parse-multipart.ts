@@ -115,7 +115,7 @@ export function parseMultipart(
         ),
       );
       push(submission.files, name, file);
-      const write = saveFilePart(stream, tempPath);
+      const write = saveFilePart(stream, tempPath, (bytes) => (file.content = bytes));
       aborts.push(write.abort);
       writes.push(write.done);
     });

@@ -1,4 +1,4 @@
-import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, writeFile, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -14,11 +14,17 @@ export interface PartWrite {
 
 /**
  * Writes one uploaded part to `target`. Most parts (sequence files, small inputs) are small: they
- * are kept in memory and written synchronously when complete, which costs a few syscalls instead
- * of three thread-pool round trips (open, write, close) under load. A part that grows past
- * SMALL_PART_BYTES streams to disk instead, so memory stays bounded per part.
+ * are kept in memory and written with one writeFile once complete (off the event loop: creating a
+ * file in a large uploads directory can block for a while). A part that grows past
+ * SMALL_PART_BYTES streams to disk instead, so memory stays bounded per part. A small part's
+ * bytes go to `onWholeInMemory` once written, so its media type can be checked without reading
+ * the file back.
  */
-export function saveFilePart(stream: Readable, target: string): PartWrite {
+export function saveFilePart(
+  stream: Readable,
+  target: string,
+  onWholeInMemory: (bytes: Buffer) => void = () => undefined,
+): PartWrite {
   const held: Buffer[] = [];
   let heldBytes = 0;
   let sink: WriteStream | null = null;
@@ -39,14 +45,15 @@ export function saveFilePart(stream: Readable, target: string): PartWrite {
     held.length = 0;
     pipeline(stream, sink).then(() => settle(), settle);
   };
+  let writing = false;
   const onEnd = (): void => {
     if (aborted) return;
-    try {
-      writeFileSync(target, Buffer.concat(held), { flag: 'wx' });
-      settle();
-    } catch (error) {
+    const bytes = Buffer.concat(held);
+    writing = true;
+    writeFile(target, bytes, { flag: 'wx' }, (error) => {
+      if (!error) onWholeInMemory(bytes);
       settle(error);
-    }
+    });
   };
   stream.on('data', onData);
   stream.once('end', onEnd);
@@ -57,7 +64,7 @@ export function saveFilePart(stream: Readable, target: string): PartWrite {
       aborted = true;
       // A streaming write settles through its pipeline once the sink is destroyed.
       if (sink) sink.destroy();
-      else settle();
+      else if (!writing) settle();
       stream.resume();
     },
   };

@@ -1,10 +1,10 @@
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import { jobDirectoryRelative, newJobId } from '../jobs';
 import { jobInputs } from '../services/form/job-inputs';
 import { validateSubmission, type CleanValues, type FileValue } from '../services/form/form';
 import type { Service } from '../services/service';
+import type { Upload } from '../store/job-store';
 import { apiBase, type AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
 import { notFound } from './http-error';
@@ -20,37 +20,25 @@ function newUploads(values: CleanValues): FileValue[] {
 }
 
 /**
- * Files sent with a valid submission are already under their upload id; recording them makes them
- * uploads that later submissions can reference (and keeps discard() from removing them).
+ * Files sent with a valid submission are already under their upload id; recording them (with the
+ * job) makes them uploads that later submissions can reference. Until then discard() removes them.
  */
-async function saveUploads(
-  ctx: AppContext,
-  service: Service,
-  values: CleanValues,
-  saved: (tempPath: string) => void,
-): Promise<void> {
+function uploadRecords(service: Service, values: CleanValues): Upload[] {
+  const records: Upload[] = [];
+  const createdAt = new Date();
   for (const p of service.parameters) {
-    const value = values[p.id];
-    for (const file of newUploads({ [p.id]: value ?? null })) {
-      const target = file.path;
-      const id = path.basename(target);
-      saved(target);
-      try {
-        await ctx.store.insertUpload({
-          id,
-          path: target,
-          mediaType: p.mediaType ?? null,
-          title: p.id,
-          createdAt: new Date(),
-        });
-      } catch (error) {
-        await unlink(target).catch(() => undefined);
-        throw error;
-      }
-      file.id = id;
-      file.path = target;
+    for (const file of newUploads({ [p.id]: values[p.id] ?? null })) {
+      file.id = path.basename(file.path);
+      records.push({
+        id: file.id,
+        path: file.path,
+        mediaType: p.mediaType ?? null,
+        title: p.id,
+        createdAt,
+      });
     }
   }
+  return records;
 }
 
 /** The server-wide upload limits, overridden by `api.service-limits.<service id>.*`. */
@@ -98,20 +86,24 @@ export function submitJob(ctx: AppContext) {
         });
         return;
       }
-      await saveUploads(ctx, service, result.values, saved);
+      const uploads = uploadRecords(service, result.values);
       const { inputs, parameters } = jobInputs(service, result.values);
       const id = newJobId();
       const serviceRevision = await ctx.revisions.remember(service);
-      const job = await ctx.store.insertJob({
-        serviceRevision,
-        id,
-        service: service.id,
-        inputs,
-        parameters,
-        workDir: jobDirectoryRelative(id),
-        priority: scheduling.priority,
-        notBefore: scheduling.notBefore,
-      });
+      const job = await ctx.store.insertJobWithUploads(
+        {
+          serviceRevision,
+          id,
+          service: service.id,
+          inputs,
+          parameters,
+          workDir: jobDirectoryRelative(id),
+          priority: scheduling.priority,
+          notBefore: scheduling.notBefore,
+        },
+        uploads,
+      );
+      for (const upload of uploads) saved(upload.path);
       ctx.wake();
       const body = jobResource(apiBase(req, ctx.settings), job);
       res.status(202).location(String(body['@url'])).json(body);

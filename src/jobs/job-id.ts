@@ -1,8 +1,23 @@
 import { randomBytes } from 'node:crypto';
 
+const ID_BYTES = 12;
+/**
+ * Random bytes are drawn from the CSPRNG in blocks: one call per id costs more than the rest of
+ * making it, and a busy server makes two per submission. Each byte is used once.
+ */
+const POOL_BYTES = ID_BYTES * 256;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
 /** 16 URL-safe characters from 12 random bytes: 96 bits, never derived from time or a counter. */
 export function newJobId(): string {
-  return randomBytes(12).toString('base64url');
+  if (poolOffset + ID_BYTES > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
+  poolOffset += ID_BYTES;
+  return id;
 }
 
 /** Upload ids share the job id format so slivka clients treat them alike. */

@@ -98,6 +98,11 @@ export type CancelOutcome =
  */
 export interface JobStore {
   insertJob(job: NewJob): Promise<Job>;
+  /**
+   * Records the files uploaded with a submission and its job atomically: all of them or none
+   * (a failure leaves no upload record behind). With no uploads it is insertJob.
+   */
+  insertJobWithUploads(job: NewJob, uploads: Upload[]): Promise<Job>;
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: JobFilter): Promise<JobPage>;
   /**

@@ -289,6 +289,15 @@ const CASES: Case[] = [
   },
   // invalid values: slivka's 422
   {
+    name: 'uploaded file that is not its media type',
+    method: 'POST',
+    path: '/api/services/head/jobs',
+    ...multipart([{ name: 'input', filename: 'in.txt', value: Buffer.from('text\0binary\n') }]),
+    status: 422,
+    code: 'invalid_parameters',
+    errorCode: 'media_type',
+  },
+  {
     name: 'file reference escaping a job directory',
     method: 'POST',
     path: '/api/services/head/jobs',

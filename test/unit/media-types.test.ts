@@ -23,7 +23,10 @@ async function check(mediaType: string, content: string | Buffer): Promise<Media
   if (validator === undefined) throw new Error(`no validator for ${mediaType}`);
   const file = join(dir, `fixture-${counter++}`);
   await writeFile(file, content);
-  return validator(file);
+  const fromDisk = await validator(file);
+  // Held in memory (a small uploaded part), the same bytes must get the same verdict.
+  expect(await validator(Buffer.from(content))).toEqual(fromDisk);
+  return fromDisk;
 }
 
 async function expectValid(mediaType: string, content: string | Buffer): Promise<void> {
@@ -243,4 +246,23 @@ it.each<[string, string, string | RegExp]>([
   [X.pfam, lines('>s', 'ACGT'), /^not a Pfam \(Stockholm\) file: line 1:/],
 ])('%s rejects fixture %#', async (mediaType, content, reason) => {
   await expectInvalid(mediaType, content, reason);
+});
+
+describe('line splitting across read chunks', () => {
+  // A file is read in 64 KiB chunks; line ends and lines may straddle them.
+  const CHUNK = 64 * 1024;
+
+  it('counts a CRLF split between two chunks as one line end', async () => {
+    const header = '>a\r\n';
+    const row = 'A'.repeat(CHUNK - header.length - 1);
+    // The CR is the last byte of the first chunk, its LF the first of the second.
+    const content = `${header}${row}\r\n>b\r\nAC1T\r\n`;
+    expect(content.indexOf('\r\n>b')).toBe(CHUNK - 1);
+    await expectInvalid('text/fasta', content, /line 4: unexpected character '1'/);
+  });
+
+  it('reads a line longer than a chunk, and lone CRs as line ends', async () => {
+    await expectValid('text/fasta', `>a\n${'ACGT'.repeat(CHUNK)}\n>b\rAC\r`);
+    await expectInvalid('text/fasta', `>a\n${'ACGT'.repeat(CHUNK)}\r>b\rA9\r`, /line 4:/);
+  });
 });

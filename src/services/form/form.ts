@@ -1,4 +1,5 @@
 import type { ConditionValue } from '../condition/condition';
+import type { FileContent } from '../media-types/file-content';
 import { mediaTypeValidator } from '../media-types/media-type-validator';
 import type { Parameter, Service } from '../service';
 import { convertScalar, type ScalarValue } from './convert-scalar';
@@ -8,6 +9,8 @@ import type { FieldError } from './field-error';
 export interface SubmittedFile {
   tempPath: string;
   size: number;
+  /** The written bytes of a small part, kept for validation; absent when streamed to disk. */
+  content?: Buffer;
 }
 
 export interface Submission {
@@ -55,16 +58,19 @@ function rawValues(p: Parameter, s: Submission): Raw[] {
 
 async function convertFile(p: Parameter, raw: Raw, resolver: FileResolver): Promise<FieldOutcome> {
   let value: FileValue;
+  let content: FileContent;
   if (typeof raw === 'string') {
     const found = await resolver.resolve(raw.trim());
     if (!found) return { ok: false, code: 'not_found', message: 'File not found.' };
     value = { kind: 'file', path: found.path, id: found.id, upload: null };
+    content = found.path;
   } else {
     value = { kind: 'file', path: raw.tempPath, id: null, upload: raw };
+    content = raw.content ?? raw.tempPath;
   }
   const check = p.mediaType ? mediaTypeValidator(p.mediaType) : undefined;
   if (check) {
-    const result = await check(value.path);
+    const result = await check(content);
     if (!result.ok) {
       return {
         ok: false,

@@ -1,6 +1,9 @@
 export type MediaTypeCheck = { ok: true } | { ok: false; reason: string };
 
-export type MediaTypeValidator = (filePath: string) => Promise<MediaTypeCheck>;
+import type { FileContent } from './file-content';
+
+/** Checks a file (by path, or its bytes when they are in memory); rejects only on I/O errors. */
+export type MediaTypeValidator = (content: FileContent) => Promise<MediaTypeCheck>;
 
 export const OK: MediaTypeCheck = Object.freeze({ ok: true });
 

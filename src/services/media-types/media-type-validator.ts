@@ -31,7 +31,7 @@ const VALIDATORS = new Map<string, MediaTypeValidator>([
   ['application/x-yaml', checkYaml],
 ]);
 for (const [name, format, checker] of SEQUENCE_FORMATS) {
-  const validate: MediaTypeValidator = (filePath) => checkLines(filePath, format, checker());
+  const validate: MediaTypeValidator = (content) => checkLines(content, format, checker());
   for (const prefix of SEQUENCE_PREFIXES) VALIDATORS.set(prefix + name, validate);
 }
 

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { invalid, OK, type MediaTypeCheck } from './check-result';
+import { contentChunks, type FileContent } from './file-content';
 
 const FORMAT = 'a plain text';
 
@@ -9,22 +9,18 @@ const FORMAT = 'a plain text';
  * slivka's set differed slightly: it also let BEL, BS and ESC through and refused VT. Damson
  * follows the usual definition of text, so terminal escape sequences count as binary.
  */
-export async function checkPlainText(filePath: string): Promise<MediaTypeCheck> {
-  const stream = createReadStream(filePath);
+export async function checkPlainText(content: FileContent): Promise<MediaTypeCheck> {
   let line = 1;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (const byte of chunk) {
-        if (byte === 0x0a) {
-          line++;
-        } else if ((byte < 0x20 && (byte < 0x09 || byte > 0x0d)) || byte === 0x7f) {
-          const hex = byte.toString(16).padStart(2, '0');
-          return invalid(FORMAT, `line ${line}: control byte 0x${hex}`);
-        }
+  // Leaving the loop early destroys a file stream.
+  for await (const chunk of contentChunks(content)) {
+    for (const byte of chunk) {
+      if (byte === 0x0a) {
+        line++;
+      } else if ((byte < 0x20 && (byte < 0x09 || byte > 0x0d)) || byte === 0x7f) {
+        const hex = byte.toString(16).padStart(2, '0');
+        return invalid(FORMAT, `line ${line}: control byte 0x${hex}`);
       }
     }
-  } finally {
-    stream.destroy();
   }
   return OK;
 }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { invalid, OK, type MediaTypeCheck } from './check-result';
+import { contentBytes, type FileContent } from './file-content';
 
 /*
  * JSON and YAML are parsed whole, as slivka's json.load did: a syntax check needs the full
@@ -8,8 +8,8 @@ import { invalid, OK, type MediaTypeCheck } from './check-result';
  */
 
 /** Decodes strictly, so that a binary or mis-encoded file fails instead of parsing as U+FFFD. */
-async function readUtf8(filePath: string): Promise<string | undefined> {
-  const bytes = await readFile(filePath);
+async function readUtf8(content: FileContent): Promise<string | undefined> {
+  const bytes = await contentBytes(content);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -17,8 +17,8 @@ async function readUtf8(filePath: string): Promise<string | undefined> {
   }
 }
 
-export async function checkJson(filePath: string): Promise<MediaTypeCheck> {
-  const text = await readUtf8(filePath);
+export async function checkJson(content: FileContent): Promise<MediaTypeCheck> {
+  const text = await readUtf8(content);
   if (text === undefined) return invalid('a JSON', 'not valid UTF-8');
   try {
     JSON.parse(text);
@@ -33,8 +33,8 @@ export async function checkJson(filePath: string): Promise<MediaTypeCheck> {
  * yaml.safe_load_all, so it accepted any file; Damson really checks. Duplicate keys are allowed
  * because PyYAML allows them (the last one wins). Aliases are not expanded: only syntax is read.
  */
-export async function checkYaml(filePath: string): Promise<MediaTypeCheck> {
-  const text = await readUtf8(filePath);
+export async function checkYaml(content: FileContent): Promise<MediaTypeCheck> {
+  const text = await readUtf8(content);
   if (text === undefined) return invalid('a YAML', 'not valid UTF-8');
   const docs = parseAllDocuments(text, { uniqueKeys: false });
   const errors = 'empty' in docs ? docs.errors : docs.flatMap((doc) => doc.errors);

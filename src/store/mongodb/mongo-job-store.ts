@@ -31,6 +31,14 @@ import { JobWriter, type WriteTicket } from './job-writer';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 
+const uploadDocument = (upload: Upload): UploadDocument => ({
+  _id: upload.id,
+  path: upload.path,
+  mediaType: upload.mediaType,
+  title: upload.title,
+  createdAt: upload.createdAt,
+});
+
 const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
 /** An unreachable server fails a request within this time, so clients get a quick 503. */
 const SERVER_SELECTION_TIMEOUT_MS = 2000;
@@ -120,19 +128,44 @@ export class MongoJobStore implements JobStore {
   }
 
   insertJob(job: NewJob): Promise<Job> {
+    return this.run(() => this.insertJobNow(job));
+  }
+
+  /**
+   * Without transactions (FerretDB has none): the uploads are recorded first and removed again
+   * when the job cannot be, so a failure leaves no upload record behind. Only records this call
+   * inserted are removed; an id that was already taken stays with its owner.
+   */
+  insertJobWithUploads(job: NewJob, uploads: Upload[]): Promise<Job> {
     return this.run(async () => {
-      const doc = newJobDocument(job, new Date(), new ObjectId());
-      await this.queue.add({
-        _id: doc._id,
-        service: doc.service,
-        priority: doc.priority,
-        notBefore: doc.notBefore,
-        version: 0,
-        queuedAt: new Date(),
-      });
-      await this.jobs.insertOne(doc);
-      return documentToJob(doc);
+      const inserted: string[] = [];
+      try {
+        for (const upload of uploads) {
+          await this.uploads.insertOne(uploadDocument(upload));
+          inserted.push(upload.id);
+        }
+        return await this.insertJobNow(job);
+      } catch (error) {
+        if (inserted.length) {
+          await this.uploads.deleteMany({ _id: { $in: inserted } }).catch(() => undefined);
+        }
+        throw error;
+      }
     });
+  }
+
+  private async insertJobNow(job: NewJob): Promise<Job> {
+    const doc = newJobDocument(job, new Date(), new ObjectId());
+    await this.queue.add({
+      _id: doc._id,
+      service: doc.service,
+      priority: doc.priority,
+      notBefore: doc.notBefore,
+      version: 0,
+      queuedAt: new Date(),
+    });
+    await this.jobs.insertOne(doc);
+    return documentToJob(doc);
   }
 
   getJob(id: string): Promise<Job | null> {
@@ -260,13 +293,7 @@ export class MongoJobStore implements JobStore {
 
   insertUpload(upload: Upload): Promise<void> {
     return this.run(async () => {
-      await this.uploads.insertOne({
-        _id: upload.id,
-        path: upload.path,
-        mediaType: upload.mediaType,
-        title: upload.title,
-        createdAt: upload.createdAt,
-      });
+      await this.uploads.insertOne(uploadDocument(upload));
     });
   }
 

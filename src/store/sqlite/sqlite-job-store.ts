@@ -52,9 +52,17 @@ function cacheStatements(db: Database.Database, max = 256): void {
   }) as typeof db.prepare;
 }
 
+interface QueuedSubmission {
+  job: NewJob;
+  uploads: Upload[];
+  resolve(job: Job): void;
+  reject(error: unknown): void;
+}
+
 /** The embedded store: one SQLite file in WAL mode, shared by the processes of one machine. */
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
+  private readonly queuedSubmissions: QueuedSubmission[] = [];
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -74,6 +82,58 @@ export class SqliteJobStore implements JobStore {
   }
 
   async insertJob(job: NewJob): Promise<Job> {
+    return this.insertJobNow(job);
+  }
+
+  /**
+   * Submissions arriving in the same turn of the event loop are committed together: most of a
+   * commit's cost is writing the index pages it touched, and rows inserted together share them.
+   * Each submission still stands alone (a savepoint), so one failing leaves the others in place.
+   */
+  insertJobWithUploads(job: NewJob, uploads: Upload[]): Promise<Job> {
+    return new Promise((resolve, reject) => {
+      const queued = this.queuedSubmissions.push({ job, uploads, resolve, reject });
+      if (queued === 1) setImmediate(() => this.commitSubmissions());
+    });
+  }
+
+  private commitSubmissions(): void {
+    const batch = this.queuedSubmissions.splice(0);
+    if (batch.length === 0) return;
+    const outcomes: ({ job: Job } | { error: unknown })[] = [];
+    try {
+      this.submitAll(batch, outcomes);
+    } catch (error) {
+      // The commit itself failed: nothing of the batch was recorded.
+      for (const s of batch) s.reject(error);
+      return;
+    }
+    batch.forEach((s, i) => {
+      const outcome = outcomes[i];
+      if ('job' in outcome) s.resolve(outcome.job);
+      else s.reject(outcome.error);
+    });
+  }
+
+  private submitAll(batch: QueuedSubmission[], outcomes: ({ job: Job } | { error: unknown })[]) {
+    const submitOne = this.db.transaction((s: QueuedSubmission): Job => {
+      for (const upload of s.uploads) this.insertUploadNow(upload);
+      return this.insertJobNow(s.job);
+    });
+    this.db
+      .transaction(() => {
+        for (const s of batch) {
+          try {
+            outcomes.push({ job: submitOne(s) });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      })
+      .immediate();
+  }
+
+  private insertJobNow(job: NewJob): Job {
     const row = this.db
       .prepare(
         `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision)
@@ -269,6 +329,10 @@ export class SqliteJobStore implements JobStore {
   }
 
   async insertUpload(upload: Upload): Promise<void> {
+    this.insertUploadNow(upload);
+  }
+
+  private insertUploadNow(upload: Upload): void {
     this.db
       .prepare(
         'INSERT INTO uploads (id, path, media_type, title, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -424,6 +488,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commitSubmissions();
+    this.db.close();
   }
 }

@@ -1,0 +1,22 @@
+import { isWellFormedId, newJobId, newUploadId } from '../../src/jobs';
+
+describe('job ids', () => {
+  // Several thousand ids span many refills of the block of random bytes they are cut from.
+  const ids = Array.from({ length: 5000 }, (_, i) => (i % 2 ? newJobId() : newUploadId()));
+
+  test('are 16 URL-safe characters', () => {
+    for (const id of ids) expect(isWellFormedId(id)).toBe(true);
+  });
+
+  test('never repeat, across refills of the random block', () => {
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('vary in every position (no counter or clock inside)', () => {
+    for (let position = 0; position < 16; position++) {
+      const seen = new Set(ids.map((id) => id[position]));
+      // 5000 draws from 64 symbols miss one only by astronomically bad luck.
+      expect(seen.size).toBe(64);
+    }
+  });
+});
