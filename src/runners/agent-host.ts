@@ -7,13 +7,14 @@ import type { ClientSecurity } from '../transport/link-security';
 import {
   decodeSchedulerMessage,
   encode,
+  MAX_HEALTH_REASON_CHARS,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type AgentMessage,
   type SchedulerMessage,
 } from '../transport/protocol';
 import { SerialSender } from '../transport/serial-sender';
-import type { Executor, ExecutorEvent } from './executor';
+import type { Executor, ExecutorEvent, ExecutorHealth } from './executor';
 
 export interface AgentHostOptions {
   /** Stable across restarts: the scheduler matches a returning agent by name. */
@@ -24,6 +25,7 @@ export interface AgentHostOptions {
 }
 
 type EventMessage = Extract<AgentMessage, { type: 'event' }>;
+type HealthMessage = Extract<AgentMessage, { type: 'runner-health' }>;
 
 /**
  * Connects an executor to the scheduler. Every state report is kept until the scheduler acks it and
@@ -34,6 +36,8 @@ export class AgentHost {
   private readonly socket: Dealer;
   private readonly sender: SerialSender;
   private readonly unacked = new Map<number, { message: EventMessage; sentAt: number }>();
+  /** The latest engine health per kind, sent again after each welcome while it is not ok. */
+  private readonly health = new Map<string, HealthMessage>();
   readonly bootId = randomBytes(8).toString('hex');
   private nextSeq = 1;
   private lastHeard = Date.now();
@@ -65,6 +69,7 @@ export class AgentHost {
   async start(): Promise<void> {
     // Connect first: a send on a DEALER that was never connected does not complete.
     this.socket.connect(this.options.schedulerAddress);
+    this.executor.watchHealth?.(this.reportHealth);
     await this.executor.open(this.report);
     this.sayHello();
     this.timer = setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
@@ -115,6 +120,19 @@ export class AgentHost {
     this.send(message);
   };
 
+  private reportHealth = (health: ExecutorHealth): void => {
+    const message: HealthMessage = {
+      v: PROTOCOL_VERSION,
+      type: 'runner-health',
+      kind: health.kind,
+      ok: health.ok,
+      consecutiveFailures: health.ok ? 0 : Math.max(1, health.consecutiveFailures),
+      reason: health.reason === null ? null : health.reason.slice(0, MAX_HEALTH_REASON_CHARS),
+    };
+    this.health.set(health.kind, message);
+    this.send(message);
+  };
+
   private async receive(): Promise<void> {
     try {
       for await (const [frame] of this.socket) {
@@ -140,6 +158,8 @@ export class AgentHost {
     switch (message.type) {
       case 'welcome':
         for (const entry of this.unacked.values()) this.send(entry.message);
+        // A restarted scheduler learns that the engine is failing (repeats change nothing).
+        for (const health of this.health.values()) if (!health.ok) this.send(health);
         return;
       case 'introduce':
         this.sayHello();

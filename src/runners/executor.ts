@@ -14,6 +14,17 @@ export interface ExecutorEvent {
 
 export type ReportEvent = (event: ExecutorEvent) => void;
 
+/** Whether the engine's tools answer (cluster executors); failures never end a job by themselves. */
+export interface ExecutorHealth {
+  kind: string;
+  ok: boolean;
+  /** Failed engine calls in a row; 0 when ok. */
+  consecutiveFailures: number;
+  reason: string | null;
+}
+
+export type ReportHealth = (health: ExecutorHealth) => void;
+
 /**
  * What an agent drives: local processes or a cluster engine. It reports every state change through
  * the `report` given to `open`; the agent host delivers those reports to the scheduler reliably and
@@ -37,6 +48,11 @@ export interface Executor {
   running(): RunningJob[];
   /** The scheduler has recorded this job's finished state: its bookkeeping may go. */
   finalized(jobId: string, fencingToken: number): void;
+  /**
+   * Optional (engines with tools that can fail): `report` is called on every failed engine call
+   * and once when the tools answer again. Called before `open`.
+   */
+  watchHealth?(report: ReportHealth): void;
   /** Stops taking work; running jobs are left alone (they outlive the agent where possible). */
   close(): Promise<void>;
 }

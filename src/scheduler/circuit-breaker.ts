@@ -52,7 +52,11 @@ export class CircuitBreaker {
     return changed;
   }
 
-  failure(reason: string, now: number): boolean {
+  /**
+   * Counts one failure. `inARow`: failures in a row someone else counted (an agent's engine
+   * tools, polled with backoff): they count whatever the window, since a success resets them.
+   */
+  failure(reason: string, now: number, inARow = 0): boolean {
     this.lastError = reason;
     if (this.state === 'half-open') return this.open(now);
     if (this.state === 'open') return false;
@@ -60,7 +64,7 @@ export class CircuitBreaker {
       this.failures = 0;
       this.firstFailureAt = now;
     }
-    this.failures++;
+    this.failures = Math.max(this.failures + 1, inARow);
     return this.failures >= this.settings.failures ? this.open(now) : false;
   }
 

@@ -37,9 +37,9 @@ export class RunnerBreakers {
     if (breaker?.success()) this.changed(service, runner, breaker);
   }
 
-  failure(service: string, runner: string, reason: string): void {
+  failure(service: string, runner: string, reason: string, inARow = 0): void {
     const breaker = this.get(service, runner);
-    const opened = breaker.failure(reason, Date.now());
+    const opened = breaker.failure(reason, Date.now(), inARow);
     if (opened || breaker.snapshot().consecutiveFailures === 1)
       this.changed(service, runner, breaker);
   }

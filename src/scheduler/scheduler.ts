@@ -11,6 +11,7 @@ import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage, type DispatchSpec } from '../transport/protocol';
 import type { AgentInfo, AgentLink } from './agent-link';
+import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
 import { RunnerBreakers } from './runner-breakers';
@@ -60,6 +61,7 @@ export class Scheduler {
   readonly writes: WriteBatcher;
   readonly breakers: RunnerBreakers;
   readonly recovery: JobRecovery;
+  private readonly engineHealth: EngineHealthFeed;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
   /** Service health tests share the agents with jobs but never touch the store. */
@@ -74,6 +76,7 @@ export class Scheduler {
     this.revisions = new ServiceRevisions(store, catalog);
     this.writes = new WriteBatcher(store);
     this.breakers = new RunnerBreakers(store, options.breaker, log);
+    this.engineHealth = new EngineHealthFeed(catalog, this.breakers, log);
     this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
       this.wake(),
     );
@@ -326,6 +329,8 @@ export class Scheduler {
       if (!job) await this.recovery.cancelIfGone(agent, jobId, fencingToken);
     } else if (message.type === 'event') {
       await this.recordEvent(agent, message);
+    } else if (message.type === 'runner-health') {
+      this.engineHealth.report(agent, message);
     }
   }
 

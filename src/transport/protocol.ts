@@ -7,6 +7,8 @@ import { JOB_STATES, type JobState } from '../jobs';
  */
 export const PROTOCOL_VERSION = 2;
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A runner-health reason longer than this is malformed (agents shorten theirs). */
+export const MAX_HEALTH_REASON_CHARS = 500;
 
 export interface RunningJob {
   jobId: string;
@@ -63,6 +65,18 @@ export type AgentMessage = V &
         reason?: string | null;
         /** The attempt ended for a reason outside the tool (eligible for a retry). */
         lost?: boolean;
+      }
+    /**
+     * The agent's engine tools (squeue, qstat, ...) stopped or started answering. Sent on every
+     * change and again after each welcome; idempotent: a repeated count changes nothing.
+     */
+    | {
+        type: 'runner-health';
+        kind: string;
+        ok: boolean;
+        /** Failed engine calls in a row (0 when ok). */
+        consecutiveFailures: number;
+        reason?: string | null;
       }
   );
 
@@ -136,6 +150,22 @@ const agentSchema = {
       },
       ['seq', 'jobId', 'fencingToken', 'state'],
     ),
+    {
+      ...variant(
+        'runner-health',
+        {
+          kind: { type: 'string', minLength: 1, maxLength: 64 },
+          ok: { type: 'boolean' },
+          consecutiveFailures: { type: 'integer', minimum: 0 },
+          reason: { type: ['string', 'null'], maxLength: MAX_HEALTH_REASON_CHARS },
+        },
+        ['kind', 'ok', 'consecutiveFailures'],
+      ),
+      // ok says 0 failures in a row; a failure report counts at least one.
+      if: { properties: { ok: { const: true } } },
+      then: { properties: { consecutiveFailures: { const: 0 } } },
+      else: { properties: { consecutiveFailures: { minimum: 1 } } },
+    },
   ],
 };
 

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { newJobId } from '../../src/jobs';
@@ -10,6 +18,7 @@ import type { ExecutorEvent } from '../../src/runners/executor';
 import { SlurmEngine } from '../../src/runners/slurm/slurm-engine';
 import type { DispatchSpec } from '../../src/transport/protocol';
 import { leaseEngine, type EngineLease } from '../helpers/cluster-engine';
+import { SCHEDULER_SERVICES, SchedulerHarness } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(90_000);
@@ -188,5 +197,79 @@ describe('engine tool faults (real SLURM, faulty tool wrappers)', () => {
     }
     expect(calls('sbatch') - before).toBe(4);
     expect(failures.length - before2).toBeGreaterThanOrEqual(4);
+  });
+});
+
+/** The ledger service of the scheduler tests, run on SLURM. */
+function slurmServices(): string {
+  const dir = path.join(root, 'services');
+  mkdirSync(dir, { recursive: true });
+  const ledger = readFileSync(path.join(SCHEDULER_SERVICES, 'ledger.service.yaml'), 'utf8');
+  writeFileSync(
+    path.join(dir, 'slurmy.service.yaml'),
+    ledger.replace('name: ledger', 'name: slurmy').replace('ShellRunner', 'SlurmRunner'),
+  );
+  return dir;
+}
+
+describe('failing status polls reach the runner circuit breaker (damson scheduler + slurm agent)', () => {
+  let h: SchedulerHarness | null = null;
+
+  afterAll(async () => {
+    if (!h) return;
+    // Not h.close(): its clean-up reads external ids as process ids, and these are SLURM's.
+    await Promise.all([...h.children].map((c) => c.kill('SIGTERM')));
+    await h.store.close();
+  });
+
+  const runnerHealth = async () => (await h!.store.listRunnerHealth('slurmy'))[0];
+  const status = async () =>
+    (await h!.store.currentServiceStatuses()).find((r) => r.service === 'slurmy');
+
+  it('opens on repeated squeue failures (jobs wait, the running one goes on) and closes once it answers', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    h = await SchedulerHarness.create(
+      {
+        'scheduler.breaker-failures': 3,
+        'scheduler.breaker-backoff': 60_000,
+        'scheduler.breaker-max-backoff': 60_000,
+      },
+      slurmServices(),
+    );
+    h.scheduler();
+    const agent = h.start(['agent', '--kind', 'slurm', '--poll-interval', '200'], {
+      ...(lease.env as Record<string, string>),
+      PATH: `${path.join(root, 'bin')}:${process.env.PATH}`,
+    });
+    const running = await h.submit('slurmy', { seconds: 10 });
+    await h.waitForState(running.id, ['RUNNING'], 60_000);
+    let waiting;
+    setFault('squeue', 'fail');
+    try {
+      const open = await waitFor(
+        async () => ((await runnerHealth())?.state === 'open' ? runnerHealth() : undefined),
+        'the breaker to open',
+        15_000,
+      );
+      expect(open!.consecutiveFailures).toBeGreaterThanOrEqual(3);
+      expect(open!.lastError).toMatch(/slurm engine tools failing .*Unable to contact/);
+      expect(await status()).toMatchObject({ runner: 'default', status: 'DOWN' });
+      waiting = await h.submit('slurmy');
+      await sleep(1500);
+      expect((await h.store.getJob(waiting.id))!.state).toBe('PENDING');
+      expect((await h.store.getJob(running.id))!.state).toBe('RUNNING');
+    } finally {
+      setFault('squeue', null);
+    }
+    await waitFor(
+      async () => ((await runnerHealth())?.state === 'closed' ? true : undefined),
+      'the breaker to close once squeue answers',
+      15_000,
+    );
+    expect(await status()).toMatchObject({ status: 'OK' });
+    expect(await h.waitForState(waiting.id, ['COMPLETED'], 60_000)).toMatchObject({ exitCode: 0 });
+    const done = await h.waitForState(running.id, ['COMPLETED', 'ERROR', 'FAILED'], 60_000);
+    expect(done).toMatchObject({ state: 'COMPLETED', exitCode: 0, lostAttempts: 0 });
+    expect(agent.output()).toMatch(/engine tool failed/);
   });
 });

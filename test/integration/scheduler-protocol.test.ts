@@ -30,7 +30,13 @@ async function fakeAgent(name: string, slots = 1) {
   const received: Record<string, unknown>[] = [];
   void (async () => {
     try {
-      for await (const [frame] of socket) received.push(JSON.parse(frame.toString()));
+      for await (const [frame] of socket) {
+        const message = JSON.parse(frame.toString()) as Record<string, unknown>;
+        received.push(message);
+        // Kept alive like a real agent: one silent for three heartbeats is declared lost.
+        if (message.type === 'heartbeat')
+          void socket.send(JSON.stringify({ v: 2, type: 'heartbeat' })).catch(() => undefined);
+      }
     } catch {
       // closed
     }

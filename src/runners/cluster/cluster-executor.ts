@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { JobState } from '../../jobs';
 import type { Logger } from '../../lifecycle/logger';
 import type { DispatchSpec, RunningJob } from '../../transport/protocol';
-import type { Executor, ReportEvent } from '../executor';
+import type { Executor, ReportEvent, ReportHealth } from '../executor';
 import { prepareJobDirectory } from '../prepare-job-directory';
 import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
 import { ConcurrencyLimit } from './concurrency-limit';
@@ -81,6 +81,10 @@ export class ClusterExecutor implements Executor {
       this.log.info({ jobId: entry.jobId, engineId: entry.engineId }, 'recovered a cluster job');
     }
     this.schedulePoll(0);
+  }
+
+  watchHealth(report: ReportHealth): void {
+    this.health.watch(report);
   }
 
   private held(entry: ClusterJournalEntry, lastState: JobState | null): ClusterJob {

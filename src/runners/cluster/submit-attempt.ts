@@ -11,7 +11,8 @@ export const DEFAULT_SUBMIT_BACKOFF: BackoffOptions = {
 /**
  * Submits one attempt, retrying with backoff while the failure may pass. A submit that failed may
  * still have reached the engine (the answer was lost, not the job), so every retry first looks
- * for the attempt's unique name: no attempt is ever submitted twice.
+ * for the attempt's unique name: no attempt is ever submitted twice. Failures that may pass count
+ * as tool failures.
  */
 export function submitAttempt(
   engine: ClusterEngine,
@@ -27,7 +28,11 @@ export function submitAttempt(
       return engine.submit(submit);
     },
     backoff,
-    (error) => health.failed(error),
+    // The engine refusing this request (bad option, unknown partition) is this job's problem, not
+    // the engine's: it reaches the breaker as a refused dispatch of this service alone.
+    (error) => {
+      if (isTransient(error)) health.failed(error);
+    },
     isTransient,
   );
 }

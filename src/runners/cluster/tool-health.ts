@@ -1,4 +1,5 @@
 import type { Logger } from '../../lifecycle/logger';
+import type { ReportHealth } from '../executor';
 
 export interface ToolFailure {
   engine: string;
@@ -18,6 +19,7 @@ export class ToolHealth {
   private consecutive = 0;
   private total = 0;
   private lastError: string | null = null;
+  private watcher: ReportHealth | null = null;
 
   constructor(
     private readonly engine: string,
@@ -35,14 +37,25 @@ export class ToolHealth {
       'engine tool failed; retrying with backoff',
     );
     this.hook?.({ engine: this.engine, error, consecutive: this.consecutive });
+    this.watcher?.({
+      kind: this.engine,
+      ok: false,
+      consecutiveFailures: this.consecutive,
+      reason: error.message,
+    });
     return this.consecutive;
   }
 
   succeeded(): void {
-    if (this.consecutive > 0) {
-      this.log.info({ engine: this.engine, after: this.consecutive }, 'engine tools answer again');
-    }
+    if (this.consecutive === 0) return;
+    this.log.info({ engine: this.engine, after: this.consecutive }, 'engine tools answer again');
     this.consecutive = 0;
+    this.watcher?.({ kind: this.engine, ok: true, consecutiveFailures: 0, reason: null });
+  }
+
+  /** Changes (each failure, and the first success after failures) go to `report` too. */
+  watch(report: ReportHealth): void {
+    this.watcher = report;
   }
 
   snapshot(): { consecutiveFailures: number; totalFailures: number; lastError: string | null } {
