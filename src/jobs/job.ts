@@ -10,6 +10,10 @@ import type { JobState } from './job-state';
  * - agent: a process that owns execution for one or more runner kinds; talks to the scheduler.
  * - claim: the scheduler taking a job for dispatch, with a lease and a fencing token.
  * - fencing token: a number that changes on every claim; a write carrying an older one is refused.
+ * - delayed job: one submitted with a not-before time still ahead; it waits QUEUED with no lease
+ *   owner (Damson's own queue, as SLURM's --begin shows QUEUED) until a claim takes it. Every
+ *   other way into QUEUED goes through a claim, which sets the owner.
+ * - awaiting claim: PENDING, or delayed; what a claim may take once the job is due.
  * - upload: a file stored by the server, referenced by its id.
  */
 export type InputValue = string | string[] | null;
@@ -54,4 +58,21 @@ export interface NewJob {
   priority?: number;
   notBefore?: Date | null;
   serviceRevision?: string | null;
+}
+
+type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;
+
+/** QUEUED in Damson's own queue for its not-before time: never claimed, so no one owns it. */
+export function isDelayed(job: ClaimFields): boolean {
+  return job.state === 'QUEUED' && job.leaseOwner === null;
+}
+
+/** PENDING or delayed: the jobs a claim may take when they are due. */
+export function isAwaitingClaim(job: ClaimFields): boolean {
+  return job.state === 'PENDING' || isDelayed(job);
+}
+
+/** A job is stored delayed when its not-before time is still ahead, else PENDING. */
+export function initialState(notBefore: Date | null | undefined, nowMs: number): JobState {
+  return notBefore && notBefore.getTime() > nowMs ? 'QUEUED' : 'PENDING';
 }

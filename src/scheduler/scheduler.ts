@@ -43,8 +43,8 @@ interface Route {
 const UNROUTABLE_BATCH = 64;
 
 /**
- * Moves jobs through their states: claims due PENDING jobs (priority, weights, breakers), builds
- * the command, hands it to an agent with a free slot, and records what agents report. The store
+ * Moves jobs through their states: claims due jobs, PENDING or delayed (priority, weights,
+ * breakers), builds the command, hands it to an agent with a free slot, and records what agents report. The store
  * is the truth; nothing here survives a restart, and nothing needs to.
  */
 export class Scheduler {

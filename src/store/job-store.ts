@@ -33,7 +33,7 @@ export interface TransitionRequest {
   patch?: TransitionPatch;
 }
 
-/** Due PENDING jobs per service, and when the earliest delayed one becomes due. */
+/** Due jobs awaiting a claim per service, and when the earliest delayed one becomes due. */
 export interface PendingSummary {
   services: { service: string; due: number }[];
   nextDueAt: Date | null;
@@ -97,6 +97,10 @@ export type CancelOutcome =
  * (finished states absorb) and, for the scheduler, on its fencing token.
  */
 export interface JobStore {
+  /**
+   * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
+   * still ahead.
+   */
   insertJob(job: NewJob): Promise<Job>;
   /**
    * Records the files uploaded with a submission and its job atomically: all of them or none
@@ -106,13 +110,19 @@ export interface JobStore {
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: JobFilter): Promise<JobPage>;
   /**
-   * Atomically takes up to `limit` PENDING jobs that are due: state ACCEPTED, owner, lease deadline,
-   * a fresh fencing token and attempt + 1.
+   * Atomically takes up to `limit` due jobs awaiting a claim (PENDING, or delayed whose not-before
+   * time has come): state ACCEPTED, owner, lease deadline, a fresh fencing token and attempt + 1.
    */
   claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]>;
-  /** What claimPending could take now, per service, and the next not-before time after now. */
+  /**
+   * What claimPending could take now, per service, and the next not-before time after now (of a
+   * delayed job).
+   */
   pendingSummary(): Promise<PendingSummary>;
-  /** Jobs the scheduler must still drive: ACCEPTED, QUEUED, RUNNING, UNKNOWN, CANCELLING. */
+  /**
+   * Jobs the scheduler must still drive: ACCEPTED, QUEUED, RUNNING, UNKNOWN, CANCELLING; never a
+   * delayed job (QUEUED with no owner), which no agent holds yet.
+   */
   listActive(limit: number): Promise<Job[]>;
   /**
    * Moves a job to `to` if the table allows it from its current state and, when `fencingToken` is
@@ -126,7 +136,10 @@ export interface JobStore {
   ): Promise<Job | null>;
   /** Several transitions in one atomic batch (each judged as `transition` would); results in order. */
   transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]>;
-  /** PENDING/ACCEPTED become DELETED at once; QUEUED/RUNNING/UNKNOWN become CANCELLING. */
+  /**
+   * PENDING, ACCEPTED and delayed jobs become DELETED at once (and are never claimed after);
+   * claimed QUEUED, RUNNING and UNKNOWN ones become CANCELLING.
+   */
   requestCancel(id: string): Promise<CancelOutcome>;
   /** How many writes were refused for a stale fencing token (an operator metric). */
   staleWriteCount(): Promise<number>;

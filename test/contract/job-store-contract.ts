@@ -35,10 +35,28 @@ export const PATH_TO: Record<JobState, JobState[]> = {
   ERROR: ['ERROR'],
 };
 
-/** Inserts a job and walks it to `state` through allowed transitions. */
-export async function jobIn(store: JobStore, state: JobState, job = newJob()): Promise<string> {
-  await store.insertJob(job);
-  for (const step of PATH_TO[state]) {
+/** Outranks every job before it (one walked back to PENDING too), so jobIn claims its own. */
+let claimFirst = 1_000_000;
+/**
+ * The Mongo store ranks only a window at the head of its queue, so a job walked without a given
+ * one gets a service of its own: its claim then never competes with the jobs of earlier walks.
+ */
+let walks = 0;
+
+/**
+ * Inserts a job and walks it to `state` through allowed transitions. ACCEPTED is reached by a
+ * claim, as in real life, so the job has an owner: a QUEUED job without one is a delayed job.
+ */
+export async function jobIn(store: JobStore, state: JobState, given?: NewJob): Promise<string> {
+  const job = given ?? newJob({ service: `walked-${++walks}` });
+  const path = PATH_TO[state];
+  const claimed = path[0] === 'ACCEPTED';
+  await store.insertJob(claimed ? { ...job, priority: claimFirst++ } : job);
+  if (claimed) {
+    const [taken] = await store.claimPending('contract', 60_000, 1, job.service);
+    if (taken?.id !== job.id) throw new Error(`could not claim ${job.id}`);
+  }
+  for (const step of claimed ? path.slice(1) : path) {
     if (!(await store.transition(job.id, step, null))) {
       throw new Error(`could not move ${job.id} to ${step} on the way to ${state}`);
     }

@@ -1,4 +1,4 @@
-import { jobDirectoryRelative, newJobId, type Job } from '../../src/jobs';
+import { isDelayed, jobDirectoryRelative, newJobId, type Job } from '../../src/jobs';
 import type { JobStore } from '../../src/store/job-store';
 
 /**
@@ -6,6 +6,9 @@ import type { JobStore } from '../../src/store/job-store';
  * claims and the pending summary, batched transitions, lost-attempt counting, runner health.
  * Each store's test file calls this with a factory giving a fresh, empty store.
  */
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
 export function jobStoreSchedulingContract(name: string, makeStore: () => Promise<JobStore>): void {
   describe(`${name}: scheduling contract`, () => {
     let store: JobStore;
@@ -72,6 +75,66 @@ export function jobStoreSchedulingContract(name: string, makeStore: () => Promis
       expect((await store.pendingSummary()).services).toEqual([{ service: 's', due: 1 }]);
       expect((await store.claimPending('me', 10_000, 1)).map((j) => j.id)).toEqual([due.id]);
       expect((await store.claimPending('me', 10_000, 1, 's')).map((j) => j.id)).toEqual([]);
+    });
+
+    it('stores a job whose not-before is ahead as delayed: QUEUED with no owner', async () => {
+      const delayed = await add('s', { notBefore: new Date(Date.now() + 60_000) });
+      const due = await add('s', { notBefore: new Date(Date.now() - 1000) });
+      expect([delayed.state, delayed.leaseOwner, delayed.attempt]).toEqual(['QUEUED', null, 0]);
+      expect(isDelayed(delayed)).toBe(true);
+      expect((await store.getJob(delayed.id))!.state).toBe('QUEUED');
+      expect(due.state).toBe('PENDING');
+      const listed = await store.listJobs({ states: ['QUEUED'], limit: 10 });
+      expect(listed.jobs.map((j) => j.id)).toEqual([delayed.id]);
+    });
+
+    it('claims a delayed job once it is due, and never drives it before', async () => {
+      const at = new Date(Date.now() + 1500);
+      const job = await add('s', { notBefore: at });
+      expect(await store.claimPending('me', 10_000, 5, 's')).toEqual([]);
+      expect(await store.pendingSummary()).toEqual({ services: [], nextDueAt: at });
+      expect(await store.listActive(10)).toEqual([]);
+      await sleep(at.getTime() - Date.now() + 20);
+      expect(await store.pendingSummary()).toEqual({
+        services: [{ service: 's', due: 1 }],
+        nextDueAt: null,
+      });
+      expect((await store.getJob(job.id))!.state).toBe('QUEUED');
+      const [claimed] = await store.claimPending('me', 10_000, 5, 's');
+      expect([claimed.id, claimed.state, claimed.leaseOwner, claimed.attempt]).toEqual([
+        job.id,
+        'ACCEPTED',
+        'me',
+        1,
+      ]);
+      const queued = (await store.transition(job.id, 'QUEUED', claimed.fencingToken))!;
+      expect(isDelayed(queued)).toBe(false);
+      expect((await store.listActive(10)).map((j) => j.id)).toEqual([job.id]);
+      expect(await store.claimPending('me', 10_000, 5, 's')).toEqual([]);
+      // A lost attempt goes back to PENDING (due by now) and is claimed again.
+      await store.transition(job.id, 'PENDING', claimed.fencingToken, { lost: true });
+      const [again] = await store.claimPending('me', 10_000, 5, 's');
+      expect([again.id, again.attempt, again.lostAttempts]).toEqual([job.id, 2, 1]);
+    });
+
+    it('deletes a delayed job at once on cancel, and never claims it after', async () => {
+      const at = new Date(Date.now() + 300);
+      const job = await add('s', { notBefore: at });
+      const outcome = await store.requestCancel(job.id);
+      expect(outcome.kind).toBe('deleted');
+      const deleted = (await store.getJob(job.id))!;
+      expect(outcome).toEqual({ kind: 'deleted', job: deleted });
+      expect([deleted.state, deleted.cancelRequested, deleted.leaseOwner]).toEqual([
+        'DELETED',
+        true,
+        null,
+      ]);
+      expect(deleted.completedAt).not.toBeNull();
+      await sleep(at.getTime() - Date.now() + 20);
+      expect(await store.pendingSummary()).toEqual({ services: [], nextDueAt: null });
+      expect(await store.claimPending('me', 10_000, 5, 's')).toEqual([]);
+      expect(await store.claimPending('me', 10_000, 5)).toEqual([]);
+      expect((await store.getJob(job.id))!.state).toBe('DELETED');
     });
 
     it('refuses a write with a stale token, and counts it', async () => {

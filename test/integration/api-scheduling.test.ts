@@ -23,18 +23,33 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('scheduling hints on submission', () => {
-  it('keeps a job with not-before PENDING until its time, then runs it', async () => {
-    const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?not-before=1.5', {
+  it('keeps a job with not-before QUEUED until its time, then runs it', async () => {
+    const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?not-before=2', {
       method: 'POST',
       body: new URLSearchParams([['seconds', '0']]),
     });
     expect(submitted.status).toBe(202);
-    const due = Date.now() + 1500;
-    await sleep(900);
-    expect((await api.job(submitted.body.id)).status).toBe('PENDING');
+    const due = Date.now() + 2000;
+    await sleep(1200);
+    expect((await api.job(submitted.body.id)).status).toBe('QUEUED');
+    const queued = await api.json<{ jobs: { id: string }[] }>('/api/jobs?status=QUEUED&limit=500');
+    expect(queued.body.jobs.map((j) => j.id)).toContain(submitted.body.id);
     const done = await api.waitForState(submitted.body.id, FINISHED);
     expect(done.status).toBe('COMPLETED');
     expect(Date.now()).toBeGreaterThanOrEqual(due - 100);
+  });
+
+  it('deletes a delayed job at once when it is cancelled', async () => {
+    const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?not-before=60', {
+      method: 'POST',
+      body: new URLSearchParams([['seconds', '0']]),
+    });
+    expect((await api.job(submitted.body.id)).status).toBe('QUEUED');
+    const cancel = await api.json(`/api/jobs/${submitted.body.id}`, { method: 'DELETE' });
+    expect(cancel.status).toBe(204);
+    const deleted = await api.job(submitted.body.id);
+    expect(deleted.status).toBe('DELETED');
+    expect(deleted.completionTime).toBeTruthy();
   });
 
   it('stores the priority with the job', async () => {

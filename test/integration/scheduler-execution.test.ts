@@ -65,8 +65,9 @@ describe('the local agent runs jobs as real processes', () => {
     expect(Date.now() - asked).toBeLessThan(2000);
   });
 
-  it('deletes PENDING jobs at once on cancel', async () => {
+  it('deletes delayed jobs at once on cancel', async () => {
     const job = await h.submit('ledger', {}, { notBefore: new Date(Date.now() + 60_000) });
+    expect(job.state).toBe('QUEUED');
     expect((await h.store.requestCancel(job.id)).kind).toBe('deleted');
     expect((await h.store.getJob(job.id))!.state).toBe('DELETED');
   });

@@ -44,7 +44,7 @@ describe('fair and ordered dispatch', () => {
     expect(heavyShare).toBeLessThanOrEqual(13);
   });
 
-  it('keeps a delayed job waiting until its not-before time', async () => {
+  it('keeps a delayed job QUEUED, unclaimed, until its not-before time', async () => {
     h = await SchedulerHarness.create();
     h.scheduler();
     h.agent();
@@ -53,7 +53,8 @@ describe('fair and ordered dispatch', () => {
     const due = new Date(Date.now() + 1500);
     const job = await h.submit('ledger', {}, { notBefore: due });
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await h.store.getJob(job.id))!.state).toBe('PENDING');
+    const waiting = (await h.store.getJob(job.id))!;
+    expect([waiting.state, waiting.leaseOwner, waiting.attempt]).toEqual(['QUEUED', null, 0]);
     const done = await h.waitForState(job.id, ['COMPLETED']);
     expect(done.completedAt!.getTime()).toBeGreaterThanOrEqual(due.getTime());
     expect(done.completedAt!.getTime() - due.getTime()).toBeLessThan(1000);

@@ -1,27 +1,28 @@
 import { MongoServerError, type Collection } from 'mongodb';
 import type { PendingSummary } from '../job-store';
 
-/** A PENDING job waiting to be claimed: a copy of what the claim order needs. */
+/** A job awaiting a claim (PENDING, or delayed): a copy of what the claim order needs. */
 export interface QueueEntry {
   _id: string;
   service: string;
   priority: number;
   notBefore: Date | null;
-  /** The job's version when it became PENDING: 0 for a new job, which needs no re-read. */
+  /** The job's version when it began to wait: 0 for a new job, which needs no re-read. */
   version: number;
   queuedAt: Date;
 }
 
 /**
- * The claim queue: one small document per PENDING job, in insertion order. The scheduler reads
- * the head with an unfiltered, limited find, which every server answers without scanning the jobs
- * (FerretDB 1.x uses no secondary index, so a filtered find on jobs reads them all). An entry is
- * only a hint: the claim itself is a guarded write that re-checks the job is still PENDING.
+ * The claim queue: one small document per job awaiting a claim, in insertion order. The
+ * scheduler reads the head with an unfiltered, limited find, which every server answers without
+ * scanning the jobs (FerretDB 1.x uses no secondary index, so a filtered find on jobs reads them
+ * all). An entry is only a hint: the claim itself is a guarded write that re-checks the job still
+ * awaits a claim.
  */
 export class ClaimQueue {
   constructor(private readonly entries: Collection<QueueEntry>) {}
 
-  /** Adds the job before it becomes PENDING, so a PENDING job is never missing from the queue. */
+  /** Adds the job before it starts to wait, so a waiting job is never missing from the queue. */
   async add(entry: QueueEntry): Promise<void> {
     try {
       await this.entries.insertOne(entry);
@@ -39,7 +40,7 @@ export class ClaimQueue {
   }
 
   /**
-   * What is waiting, per service. Read from the queue, which holds only PENDING jobs (and, for a
+   * What is waiting, per service. Read from the queue, which holds only waiting jobs (and, for a
    * moment, a job whose claim has not yet removed its entry), never from the whole jobs history.
    */
   async summary(nowMs: number): Promise<PendingSummary> {

@@ -8,6 +8,8 @@ import type { IndexDescription } from 'mongodb';
 export const JOB_INDEXES: IndexDescription[] = [
   // listActive and listJobs filtered by state, newest first.
   { name: 'by_state', key: { state: 1, submittedAt: -1, order: -1 } },
+  // listActive's claimed QUEUED jobs, without reading the delayed ones (QUEUED with no owner).
+  { name: 'by_state_and_owner', key: { state: 1, leaseOwner: 1, submittedAt: 1, order: 1 } },
   // listJobs unfiltered or filtered by submission time, newest first.
   { name: 'by_submission', key: { submittedAt: -1, order: -1 } },
   // listJobs filtered by service.

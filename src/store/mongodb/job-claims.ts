@@ -1,4 +1,4 @@
-import type { Job } from '../../jobs';
+import { isAwaitingClaim, type Job } from '../../jobs';
 import { dueInClaimOrder, shuffleTail, type ClaimQueue, type QueueEntry } from './claim-queue';
 import { documentToJob } from './job-document';
 import { claimUpdate } from './job-updates';
@@ -42,8 +42,9 @@ export class JobClaims {
   }
 
   /**
-   * The claim: a guarded write that only a PENDING job accepts. It sets owner and lease (timed
-   * by the database's clock), a fresh fencing token and the attempt count in one update.
+   * The claim: a guarded write that only a job awaiting a claim (PENDING or delayed) accepts. It
+   * sets owner and lease (timed by the database's clock), a fresh fencing token and the attempt
+   * count in one update.
    */
   private async claimOne(entry: QueueEntry, owner: string, leaseMs: number): Promise<Job | null> {
     const update = claimUpdate(owner, leaseMs);
@@ -54,10 +55,10 @@ export class JobClaims {
       return doc ? documentToJob(doc) : null;
     }
     const { doc, applied } = await this.writer.write(entry._id, (current) =>
-      current.state === 'PENDING' ? update : null,
+      isAwaitingClaim(current) ? update : null,
     );
     // Claimed by us, claimed or cancelled by someone else, or gone: no longer waiting either way.
-    if (applied || doc?.state !== 'PENDING') await this.queue.remove(entry._id);
+    if (applied || !doc || !isAwaitingClaim(doc)) await this.queue.remove(entry._id);
     return applied && doc ? documentToJob(doc) : null;
   }
 }

@@ -1,5 +1,5 @@
 import type { ObjectId } from 'mongodb';
-import type { Job, JobInputs, JobState, NewJob } from '../../jobs';
+import { initialState, type Job, type JobInputs, type JobState, type NewJob } from '../../jobs';
 import type { Upload } from '../job-store';
 
 /**
@@ -60,7 +60,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     service: job.service,
     inputs: job.inputs,
     parameters: job.parameters,
-    state: 'PENDING',
+    state: initialState(job.notBefore, submittedAt.getTime()),
     submittedAt,
     month: submittedAt.toISOString().slice(0, 7),
     order,

@@ -1,5 +1,5 @@
 import type { UpdateFilter } from 'mongodb';
-import { isFinished, type JobState } from '../../jobs';
+import { isDelayed, isFinished, type JobState } from '../../jobs';
 import type { TransitionPatch } from '../job-store';
 import type { JobDocument } from './job-document';
 
@@ -15,10 +15,13 @@ export function claimUpdate(owner: string, leaseMs: number): UpdateFilter<JobDoc
   };
 }
 
-/** A cancellation: PENDING and ACCEPTED jobs are deleted at once, running ones asked to stop. */
+/**
+ * A cancellation: jobs that never reached an agent (PENDING, ACCEPTED, delayed) are deleted at
+ * once, the others asked to stop.
+ */
 export function cancelUpdate(current: JobDocument): UpdateFilter<JobDocument> | null {
   if (isFinished(current.state)) return null;
-  if (current.state === 'PENDING' || current.state === 'ACCEPTED') {
+  if (current.state === 'PENDING' || current.state === 'ACCEPTED' || isDelayed(current)) {
     return {
       $set: { state: 'DELETED', completedAt: new Date(), cancelRequested: true, ...RELEASE_LEASE },
     };

@@ -56,9 +56,9 @@ export class JobWriter {
   }
 
   /**
-   * The claim of a job that was never written since its insert: version 0 is always PENDING, so
-   * whoever gets ticket 1 may claim it without reading it first. Returns null when a rival got it
-   * (or the insert has not landed yet).
+   * The claim of a job that was never written since its insert: version 0 always awaits a claim
+   * (PENDING, or delayed), so whoever gets ticket 1 may claim it without reading it first.
+   * Returns null when a rival got it (or the insert has not landed yet).
    */
   async writeFresh(id: string, update: UpdateFilter<JobDocument>): Promise<JobDocument | null> {
     if (!(await this.takeTicket(id, 1, false))) return null;

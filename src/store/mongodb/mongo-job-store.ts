@@ -39,7 +39,16 @@ const uploadDocument = (upload: Upload): UploadDocument => ({
   createdAt: upload.createdAt,
 });
 
-const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
+/**
+ * Jobs the scheduler drives: claimed and not finished. QUEUED only with an owner, since a delayed
+ * job (QUEUED, no owner) waits for its claim and no agent holds it.
+ */
+const ACTIVE: Filter<JobDocument> = {
+  $or: [
+    { state: { $in: ['ACCEPTED', 'RUNNING', 'UNKNOWN', 'CANCELLING'] } },
+    { state: 'QUEUED', leaseOwner: { $ne: null } },
+  ],
+};
 /** An unreachable server fails a request within this time, so clients get a quick 503. */
 const SERVER_SELECTION_TIMEOUT_MS = 2000;
 
@@ -212,7 +221,7 @@ export class MongoJobStore implements JobStore {
   listActive(limit: number): Promise<Job[]> {
     return this.run(async () => {
       const docs = await this.jobs
-        .find({ state: { $in: ACTIVE } })
+        .find(ACTIVE)
         .sort({ submittedAt: 1, order: 1 })
         .limit(limit)
         .toArray();

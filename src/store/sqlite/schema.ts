@@ -1,3 +1,14 @@
+/**
+ * Rows a claim may take: PENDING, or delayed (QUEUED with no owner; see src/jobs/job.ts). A query
+ * must repeat this text exactly for SQLite to use the partial index built on it.
+ */
+export const AWAITING_CLAIM_SQL =
+  "(state = 'PENDING' OR (state = 'QUEUED' AND lease_owner IS NULL))";
+
+/** Rows the scheduler drives (claimed and not finished): never a delayed job. */
+export const ACTIVE_SQL = `(state IN ('ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING')
+  AND (state <> 'QUEUED' OR lease_owner IS NOT NULL))`;
+
 /** Times are integer milliseconds since the epoch; JSON columns hold the inputs. */
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -26,7 +37,11 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
-CREATE INDEX IF NOT EXISTS jobs_pending_by_service ON jobs (state, service, not_before);
+DROP INDEX IF EXISTS jobs_pending_by_service;
+-- Claims by service in claim order; state and lease_owner make it covering for pendingSummary.
+CREATE INDEX IF NOT EXISTS jobs_awaiting_claim
+  ON jobs (service, priority DESC, seq, not_before, state, lease_owner) WHERE ${AWAITING_CLAIM_SQL};
+CREATE INDEX IF NOT EXISTS jobs_active ON jobs (seq) WHERE ${ACTIVE_SQL};
 CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submitted_at);
 CREATE INDEX IF NOT EXISTS jobs_by_completion ON jobs (completed_at) WHERE completed_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS uploads (

@@ -3,6 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   FINISHED_STATES,
+  initialState,
+  isDelayed,
   isFinished,
   statesAllowing,
   type Job,
@@ -25,9 +27,8 @@ import type {
   UsageRow,
 } from '../job-store';
 import { rowToJob, type JobRow } from './row-mapping';
-import { SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
+import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
 
-const ACTIVE: JobState[] = ['ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING'];
 /** Cursors are opaque to clients; inside they are the last row's sequence number. */
 const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
 const decodeCursor = (cursor: string): number =>
@@ -134,17 +135,19 @@ export class SqliteJobStore implements JobStore {
   }
 
   private insertJobNow(job: NewJob): Job {
+    const now = Date.now();
     const row = this.db
       .prepare(
         `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision)
-         VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?) RETURNING *`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
         job.id,
         job.service,
         JSON.stringify(job.inputs),
         JSON.stringify(job.parameters),
-        Date.now(),
+        initialState(job.notBefore, now),
+        now,
         job.workDir,
         job.priority ?? 0,
         job.notBefore?.getTime() ?? null,
@@ -194,7 +197,8 @@ export class SqliteJobStore implements JobStore {
       .prepare(
         `UPDATE jobs SET state = 'ACCEPTED', lease_owner = ?, lease_expires_at = ?,
            fencing_token = fencing_token + 1, attempt = attempt + 1
-         WHERE seq IN (SELECT seq FROM jobs WHERE state = 'PENDING' ${byService}
+         WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_awaiting_claim
+                       WHERE ${AWAITING_CLAIM_SQL} ${byService}
                        AND (not_before IS NULL OR not_before <= ?)
                        ORDER BY priority DESC, seq LIMIT ?)
          RETURNING *`,
@@ -208,13 +212,15 @@ export class SqliteJobStore implements JobStore {
 
   async pendingSummary(): Promise<PendingSummary> {
     const now = Date.now();
-    // One pass over a covering index: the scheduler asks on every tick.
+    // One pass over a covering partial index: the scheduler asks on every tick. Named, because
+    // without statistics the planner prefers an OR over jobs_by_state that reads every row.
     const rows = this.db
       .prepare(
         `SELECT service,
            SUM(CASE WHEN not_before IS NULL OR not_before <= ? THEN 1 ELSE 0 END) AS due,
            MIN(CASE WHEN not_before > ? THEN not_before END) AS next
-         FROM jobs WHERE state = 'PENDING' GROUP BY service ORDER BY service`,
+         FROM jobs INDEXED BY jobs_awaiting_claim WHERE ${AWAITING_CLAIM_SQL}
+         GROUP BY service ORDER BY service`,
       )
       .all(now, now) as { service: string; due: number; next: number | null }[];
     const next = rows.reduce<number | null>(
@@ -229,10 +235,9 @@ export class SqliteJobStore implements JobStore {
 
   async listActive(limit: number): Promise<Job[]> {
     const rows = this.db
-      .prepare(
-        `SELECT * FROM jobs WHERE state IN (${placeholders(ACTIVE.length)}) ORDER BY seq LIMIT ?`,
-      )
-      .all(...ACTIVE, limit) as JobRow[];
+      // Named so delayed jobs (QUEUED, no owner) are never read; the planner picks jobs_by_state.
+      .prepare(`SELECT * FROM jobs INDEXED BY jobs_active WHERE ${ACTIVE_SQL} ORDER BY seq LIMIT ?`)
+      .all(limit) as JobRow[];
     return rows.map(rowToJob);
   }
 
@@ -303,7 +308,8 @@ export class SqliteJobStore implements JobStore {
       if (!row) return { kind: 'not_found' };
       const job = rowToJob(row);
       if (isFinished(job.state)) return { kind: 'finished', job };
-      if (job.state === 'PENDING' || job.state === 'ACCEPTED') {
+      // Never started (a delayed job never even reached an agent): nothing to stop.
+      if (job.state === 'PENDING' || job.state === 'ACCEPTED' || isDelayed(job)) {
         const updated = this.db
           .prepare(
             `UPDATE jobs SET state = 'DELETED', completed_at = ?, cancel_requested = 1,
