@@ -7,7 +7,8 @@ const entry = (
   priority = 0,
   notBeforeMs: number | null = null,
 ): QueueEntry => ({
-  _id: id,
+  _id: `${id}@0`,
+  jobId: id,
   service,
   priority,
   notBefore: notBeforeMs === null ? null : new Date(notBeforeMs),
@@ -37,6 +38,13 @@ describe('the Mongo claim queue', () => {
     expect(summarise([], NOW)).toEqual({ services: [], nextDueAt: null });
   });
 
+  it('counts a job with entries of two waits once', () => {
+    const again = { ...entry('1', 'zeta'), _id: '1@3', version: 3 };
+    expect(summarise([entry('1', 'zeta'), again, entry('2', 'zeta')], NOW).services).toEqual([
+      { service: 'zeta', due: 2 },
+    ]);
+  });
+
   it('orders due entries by priority, keeping queue order within a priority', () => {
     const window = [
       entry('a', 's'),
@@ -45,6 +53,6 @@ describe('the Mongo claim queue', () => {
       entry('d', 's'),
       entry('e', 's', 2),
     ];
-    expect(dueInClaimOrder(window, NOW).map((e) => e._id)).toEqual(['c', 'e', 'a', 'd']);
+    expect(dueInClaimOrder(window, NOW).map((e) => e.jobId)).toEqual(['c', 'e', 'a', 'd']);
   });
 });

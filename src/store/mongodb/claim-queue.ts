@@ -3,13 +3,34 @@ import type { PendingSummary } from '../job-store';
 
 /** A job awaiting a claim (PENDING, or delayed): a copy of what the claim order needs. */
 export interface QueueEntry {
+  /** `<job id>@<version>`: each wait has its own entry, so removing an old one never hits a newer. */
   _id: string;
+  jobId: string;
   service: string;
   priority: number;
   notBefore: Date | null;
   /** The job's version when it began to wait: 0 for a new job, which needs no re-read. */
   version: number;
   queuedAt: Date;
+}
+
+/** The id of the entry of the wait that began at the job's version `version`. */
+export const queueEntryId = (jobId: string, version: number): string => `${jobId}@${version}`;
+
+/** The entry announcing that job `jobId` waits for a claim from its version `version` on. */
+export function queueEntry(
+  job: Pick<QueueEntry, 'service' | 'priority' | 'notBefore'> & { _id: string },
+  version: number,
+): QueueEntry {
+  return {
+    _id: queueEntryId(job._id, version),
+    jobId: job._id,
+    service: job.service,
+    priority: job.priority,
+    notBefore: job.notBefore,
+    version,
+    queuedAt: new Date(),
+  };
 }
 
 /**
@@ -22,7 +43,10 @@ export interface QueueEntry {
 export class ClaimQueue {
   constructor(private readonly entries: Collection<QueueEntry>) {}
 
-  /** Adds the job before it starts to wait, so a waiting job is never missing from the queue. */
+  /**
+   * Adds the entry before the job starts to wait (at its insert, or once the write that makes it
+   * wait holds its version ticket), so a waiting job is never missing from the queue.
+   */
   async add(entry: QueueEntry): Promise<void> {
     try {
       await this.entries.insertOne(entry);
@@ -45,13 +69,19 @@ export class ClaimQueue {
    */
   async summary(nowMs: number): Promise<PendingSummary> {
     const entries = await this.entries
-      .find({}, { projection: { service: 1, notBefore: 1 } })
+      .find({}, { projection: { jobId: 1, service: 1, notBefore: 1 } })
       .toArray();
     return summarise(entries, nowMs);
   }
 
-  async remove(jobId: string): Promise<void> {
-    await this.entries.deleteOne({ _id: jobId });
+  /** Removes one entry by its exact id: a newer wait of the same job keeps its own. */
+  async remove(entryId: string): Promise<void> {
+    await this.entries.deleteOne({ _id: entryId });
+  }
+
+  /** Removes every entry of a job that will never wait again (deleted). */
+  async forget(jobId: string): Promise<void> {
+    await this.entries.deleteMany({ jobId });
   }
 }
 
@@ -74,12 +104,16 @@ export function shuffleTail(items: QueueEntry[], from: number): void {
 
 /** Due entries counted per service (sorted by name), and the earliest not-before still ahead. */
 export function summarise(
-  entries: Pick<QueueEntry, 'service' | 'notBefore'>[],
+  entries: Pick<QueueEntry, 'jobId' | 'service' | 'notBefore'>[],
   nowMs: number,
 ): PendingSummary {
   const due = new Map<string, number>();
   let next: number | null = null;
-  for (const { service, notBefore } of entries) {
+  // A job can have an entry per wait until a claim clears the older ones: count it once.
+  const seen = new Set<string>();
+  for (const { jobId, service, notBefore } of entries) {
+    if (seen.has(jobId)) continue;
+    seen.add(jobId);
     const at = notBefore?.getTime() ?? null;
     if (at !== null && at > nowMs) {
       if (next === null || at < next) next = at;

@@ -21,3 +21,6 @@ export const JOB_INDEXES: IndexDescription[] = [
 ];
 
 export const UPLOAD_INDEXES: IndexDescription[] = [{ name: 'by_creation', key: { createdAt: 1 } }];
+
+/** Cancelling a job removes all its claim-queue entries (one per wait). */
+export const QUEUE_INDEXES: IndexDescription[] = [{ name: 'by_job', key: { jobId: 1 } }];

@@ -1,6 +1,12 @@
 import { isAwaitingClaim, type Job } from '../../jobs';
-import { dueInClaimOrder, shuffleTail, type ClaimQueue, type QueueEntry } from './claim-queue';
-import { documentToJob } from './job-document';
+import {
+  dueInClaimOrder,
+  queueEntryId,
+  shuffleTail,
+  type ClaimQueue,
+  type QueueEntry,
+} from './claim-queue';
+import { documentToJob, type JobDocument } from './job-document';
 import { claimUpdate } from './job-updates';
 import type { JobWriter } from './job-writer';
 
@@ -48,17 +54,43 @@ export class JobClaims {
    */
   private async claimOne(entry: QueueEntry, owner: string, leaseMs: number): Promise<Job | null> {
     const update = claimUpdate(owner, leaseMs);
+    const fresh = Date.now() - entry.queuedAt.getTime() < FRESH_CLAIM_MS;
     // A fresh entry left for long means its claimer died mid-claim: take the careful path.
-    if (entry.version === 0 && Date.now() - entry.queuedAt.getTime() < FRESH_CLAIM_MS) {
-      const doc = await this.writer.writeFresh(entry._id, update);
+    if (entry.version === 0 && fresh) {
+      const doc = await this.writer.writeFresh(entry.jobId, update);
       if (doc) await this.queue.remove(entry._id);
       return doc ? documentToJob(doc) : null;
     }
-    const { doc, applied } = await this.writer.write(entry._id, (current) =>
+    const { doc, applied } = await this.writer.write(entry.jobId, (current) =>
       isAwaitingClaim(current) ? update : null,
     );
-    // Claimed by us, claimed or cancelled by someone else, or gone: no longer waiting either way.
-    if (applied || !doc || !isAwaitingClaim(doc)) await this.queue.remove(entry._id);
-    return applied && doc ? documentToJob(doc) : null;
+    if (applied && doc) {
+      await this.endWait(entry, doc);
+      return documentToJob(doc);
+    }
+    if (isStale(entry, doc, fresh)) await this.queue.remove(entry._id);
+    return null;
   }
+
+  /**
+   * A claim ends the job's current wait: its entry goes, and so does the entry the claim came
+   * through when that one was left over from an earlier wait (a rival's claim had ended that wait
+   * and the job was waiting again). Otherwise leftovers would pile up at the head of the queue.
+   */
+  private async endWait(used: QueueEntry, claimed: JobDocument): Promise<void> {
+    await this.queue.remove(used._id);
+    if (claimed.waitVersion === undefined) return;
+    const current = queueEntryId(claimed._id, claimed.waitVersion);
+    if (current !== used._id) await this.queue.remove(current);
+  }
+}
+
+/**
+ * Whether an entry no claim can use any more: its job stopped waiting at or after the entry's
+ * version (a later wait has an entry of its own), or the job is gone. An entry ahead of the job
+ * belongs to a write that is still landing, and a missing job to an insert that may still land.
+ */
+function isStale(entry: QueueEntry, doc: JobDocument | null, fresh: boolean): boolean {
+  if (!doc) return !fresh;
+  return doc.version >= entry.version && !isAwaitingClaim(doc);
 }

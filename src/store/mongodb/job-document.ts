@@ -37,6 +37,11 @@ export interface JobDocument {
   serviceRevision: string | null;
   /** Bumped by every write after the insert; see JobWriter. */
   version: number;
+  /**
+   * The version at which the job's latest wait for a claim began: its claim-queue entry is
+   * `<id>@<waitVersion>`. Absent in documents written before it.
+   */
+  waitVersion?: number;
 }
 
 export interface UploadDocument {
@@ -61,6 +66,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     inputs: job.inputs,
     parameters: job.parameters,
     state: initialState(job.notBefore, submittedAt.getTime()),
+    waitVersion: 0,
     submittedAt,
     month: submittedAt.toISOString().slice(0, 7),
     order,

@@ -29,8 +29,15 @@ export function cancelUpdate(current: JobDocument): UpdateFilter<JobDocument> | 
   return { $set: { state: 'CANCELLING', cancelRequested: true } };
 }
 
-/** The update of a transition: the new state, the patch, and the lease kept or released. */
-export function transitionUpdate(to: JobState, patch: TransitionPatch): UpdateFilter<JobDocument> {
+/**
+ * The update of a transition landing at version `version`: the new state, the patch, and the
+ * lease kept or released.
+ */
+export function transitionUpdate(
+  to: JobState,
+  patch: TransitionPatch,
+  version: number,
+): UpdateFilter<JobDocument> {
   const set: Partial<JobDocument> = { state: to };
   if (patch.runner !== undefined) set.runner = patch.runner;
   if (patch.externalId !== undefined) set.externalId = patch.externalId;
@@ -41,8 +48,10 @@ export function transitionUpdate(to: JobState, patch: TransitionPatch): UpdateFi
   if (isFinished(to)) {
     return { ...counted, $set: { ...set, completedAt: new Date(), ...RELEASE_LEASE } };
   }
-  // Back to PENDING: claimable again by anyone, so no one holds it.
-  if (to === 'PENDING') return { ...counted, $set: { ...set, ...RELEASE_LEASE } };
+  // Back to PENDING: claimable again by anyone, so no one holds it; a new wait begins here.
+  if (to === 'PENDING') {
+    return { ...counted, $set: { ...set, ...RELEASE_LEASE, waitVersion: version } };
+  }
   if (patch.leaseMs === undefined) return { ...counted, $set: set };
   return {
     ...counted,

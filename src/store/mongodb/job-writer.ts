@@ -34,9 +34,14 @@ export class JobWriter {
     private readonly tickets: Collection<WriteTicket>,
   ) {}
 
+  /**
+   * Applies what `decide` returns for the job as it stands. `beforeWrite` runs once this writer
+   * holds the ticket, so it knows the version the write will land at before anyone can see it.
+   */
   async write(
     id: string,
     decide: (current: JobDocument) => UpdateFilter<JobDocument> | null,
+    beforeWrite?: (current: JobDocument, version: number) => Promise<void>,
   ): Promise<WriteResult> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await this.jobs.findOne({ _id: id });
@@ -45,6 +50,7 @@ export class JobWriter {
       if (!update) return { doc: current, applied: false };
       const next = current.version + 1;
       if (!(await this.takeTicket(id, next))) continue;
+      await beforeWrite?.(current, next);
       const doc = await this.jobs.findOneAndUpdate(
         { _id: id },
         { ...update, $set: { ...update.$set, version: next } },

@@ -15,7 +15,7 @@ import type {
   UsageRow,
 } from '../job-store';
 import { decodeCursor, encodeCursor, olderThan } from './cursor';
-import { JOB_INDEXES, UPLOAD_INDEXES } from './indexes';
+import { JOB_INDEXES, QUEUE_INDEXES, UPLOAD_INDEXES } from './indexes';
 import {
   documentToJob,
   documentToUpload,
@@ -24,7 +24,7 @@ import {
   type StaleWriteDocument,
   type UploadDocument,
 } from './job-document';
-import { ClaimQueue, type QueueEntry } from './claim-queue';
+import { ClaimQueue, queueEntry, type QueueEntry } from './claim-queue';
 import { JobClaims } from './job-claims';
 import { cancelUpdate, transitionUpdate } from './job-updates';
 import { JobWriter, type WriteTicket } from './job-writer';
@@ -69,6 +69,7 @@ export class MongoJobStore implements JobStore {
   private jobs!: Collection<JobDocument>;
   private uploads!: Collection<UploadDocument>;
   private staleWrites!: Collection<StaleWriteDocument>;
+  private claimQueue!: Collection<QueueEntry>;
   private queue!: ClaimQueue;
   private writer!: JobWriter;
   private services!: ServiceRecords;
@@ -94,7 +95,8 @@ export class MongoJobStore implements JobStore {
     this.jobs = this.db.collection<JobDocument>('jobs');
     this.uploads = this.db.collection<UploadDocument>('uploads');
     this.staleWrites = this.db.collection<StaleWriteDocument>('stale_writes');
-    this.queue = new ClaimQueue(this.db.collection<QueueEntry>('claim_queue'));
+    this.claimQueue = this.db.collection<QueueEntry>('claim_queue');
+    this.queue = new ClaimQueue(this.claimQueue);
     this.services = new ServiceRecords(this.db);
     this.writer = new JobWriter(this.jobs, this.db.collection<WriteTicket>('job_writes'));
     this.claims = new JobClaims(this.queue, this.writer);
@@ -119,6 +121,8 @@ export class MongoJobStore implements JobStore {
       for (const { key, ...options } of JOB_INDEXES) await this.jobs.createIndex(key, options);
       for (const { key, ...options } of UPLOAD_INDEXES)
         await this.uploads.createIndex(key, options);
+      for (const { key, ...options } of QUEUE_INDEXES)
+        await this.claimQueue.createIndex(key, options);
     })().catch((error: unknown) => {
       this.setup = null;
       throw error;
@@ -165,14 +169,7 @@ export class MongoJobStore implements JobStore {
 
   private async insertJobNow(job: NewJob): Promise<Job> {
     const doc = newJobDocument(job, new Date(), new ObjectId());
-    await this.queue.add({
-      _id: doc._id,
-      service: doc.service,
-      priority: doc.priority,
-      notBefore: doc.notBefore,
-      version: 0,
-      queuedAt: new Date(),
-    });
+    await this.queue.add(queueEntry(doc, 0));
     await this.jobs.insertOne(doc);
     return documentToJob(doc);
   }
@@ -237,24 +234,17 @@ export class MongoJobStore implements JobStore {
   ): Promise<Job | null> {
     return this.run(async () => {
       const from = isFinished(to) ? statesAllowing(to) : [...statesAllowing(to), to];
-      // Back to PENDING means claimable again: queue it before the job says so.
-      if (to === 'PENDING') {
-        const job = await this.jobs.findOne({ _id: id });
-        if (!job) return null;
-        await this.queue.add({
-          _id: id,
-          service: job.service,
-          priority: job.priority,
-          notBefore: job.notBefore,
-          version: job.version + 1,
-          queuedAt: new Date(),
-        });
-      }
-      const { doc, applied } = await this.writer.write(id, (current) =>
-        from.includes(current.state) &&
-        (fencingToken === null || current.fencingToken === fencingToken)
-          ? transitionUpdate(to, patch)
-          : null,
+      const { doc, applied } = await this.writer.write(
+        id,
+        (current) =>
+          from.includes(current.state) &&
+          (fencingToken === null || current.fencingToken === fencingToken)
+            ? transitionUpdate(to, patch, current.version + 1)
+            : null,
+        // Back to PENDING means claimable again: queued before the job says so.
+        to === 'PENDING'
+          ? (current, version) => this.queue.add(queueEntry(current, version))
+          : undefined,
       );
       if (applied && doc) return documentToJob(doc);
       if (doc && fencingToken !== null && doc.fencingToken !== fencingToken) {
@@ -289,7 +279,7 @@ export class MongoJobStore implements JobStore {
       if (!doc) return { kind: 'not_found' };
       const job = documentToJob(doc);
       if (!applied) return { kind: 'finished', job };
-      if (job.state === 'DELETED') await this.queue.remove(id);
+      if (job.state === 'DELETED') await this.queue.forget(id);
       return job.state === 'DELETED' ? { kind: 'deleted', job } : { kind: 'cancelling', job };
     });
   }
