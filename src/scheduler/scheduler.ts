@@ -450,14 +450,14 @@ export class Scheduler {
 
   /**
    * Drain, after stop(): the tick in progress ends; then, for at most drainBoundMs, agents get to
-   * acknowledge what was sent (dispatches are resent, heartbeats go on) and every report that came
-   * in is recorded; last, every batched write reaches the store.
+   * acknowledge what was sent (dispatches are resent, heartbeats go on, no agent is declared lost)
+   * and every report that came in is recorded; last, every batched write reaches the store.
    */
   async drain(): Promise<void> {
     await this.inTick;
     const deadline = Date.now() + drainBoundMs(this.options.heartbeatIntervalMs);
     while (Date.now() < deadline && (this.awaitingAck() > 0 || this.recording.size > 0)) {
-      this.link.sweep();
+      this.link.sweep(Date.now(), { noticeLost: false });
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
     await this.writes.idle();
