@@ -107,4 +107,43 @@ describe('a graceful scheduler stop drains and releases', () => {
       expect([...(states.seen.get(job.id) ?? [])]).not.toContain('UNKNOWN');
     }
   });
+
+  it('leaves a dispatch no agent acknowledged in doubt: not released, not run twice', async () => {
+    // Heartbeats of 1 s: the frozen agent stays alive (3 s) long enough to be dispatched to.
+    await h.close();
+    h = await SchedulerHarness.create({
+      'local-agent.slots': 8,
+      'log.level': 'info',
+      'scheduler.heartbeat-interval': 1000,
+    });
+    const scheduler = h.scheduler();
+    const agent = h.agent();
+    await waitFor(
+      async () => (/agent joined/.test(scheduler.output()) ? true : undefined),
+      'the agent',
+    );
+    // A frozen agent receives the dispatch later but cannot acknowledge it before the stop.
+    process.kill(agent.pid, 'SIGSTOP');
+    try {
+      const job = await h.submit('ledger', { seconds: 0.3 });
+      await waitFor(
+        async () => ((await h.store.getJob(job.id))?.state === 'ACCEPTED' ? true : undefined),
+        'the claim',
+        15_000,
+        5,
+      );
+      const { code, exitMs } = await terminate(scheduler);
+      expect(code).toBe(0);
+      expect(exitMs).toBeLessThan(5000);
+      expect(scheduler.output()).toMatch(/"inDoubt":1/);
+      expect((await h.store.getJob(job.id))?.state).toBe('ACCEPTED');
+      process.kill(agent.pid, 'SIGCONT');
+      h.scheduler();
+      const done = await h.waitForState(job.id, ['COMPLETED', 'FAILED', 'ERROR', 'INTERRUPTED']);
+      expect([done.state, done.attempt, done.lostAttempts]).toEqual(['COMPLETED', 1, 0]);
+      expect(count(h.ledger(), job.id)).toBe(1);
+    } finally {
+      process.kill(agent.pid, 'SIGCONT');
+    }
+  });
 });
