@@ -8,7 +8,7 @@ import type { JobStore } from '../store/job-store';
 import { runShutdown } from '../lifecycle/shutdown';
 import { AgentLink } from '../scheduler/agent-link';
 import { RetentionSweeper } from '../scheduler/retention-sweeper';
-import { Scheduler } from '../scheduler/scheduler';
+import { Scheduler, type ReleaseReport } from '../scheduler/scheduler';
 import { runnerKind } from '../scheduler/runner-kind';
 import { ServiceMonitor } from '../services/health/service-monitor';
 import { ServiceCatalog } from '../services/service-catalog';
@@ -103,6 +103,9 @@ export async function runScheduler(): Promise<void> {
         { name: 'stop scheduling', run: () => scheduler.stop() },
         { name: 'stop retention', run: () => sweeper?.stop() },
         { name: 'stop watching', run: stopWatching },
+        // The link stays open through these two: agents keep acknowledging and reporting.
+        { name: 'drain', run: () => scheduler.drain() },
+        { name: 'release claims', run: async () => logRelease(await scheduler.release(), log) },
         { name: 'close agent link', run: () => link.stop() },
         { name: 'stop key checks', run: stopZap },
         { name: 'close store', run: () => store.close() },
@@ -113,6 +116,25 @@ export async function runScheduler(): Promise<void> {
 }
 
 const DAY_MS = 24 * 3_600_000;
+
+function logRelease(report: ReleaseReport, log: Logger): void {
+  if (report.inDoubt.length) {
+    log.warn(
+      { count: report.inDoubt.length, jobs: report.inDoubt },
+      'dispatched but never acknowledged: left to the next scheduler (an agent may run them)',
+    );
+  }
+  log.info(
+    {
+      released: report.released.length,
+      releasedJobs: report.released,
+      releaseRefused: report.refused.length,
+      inDoubt: report.inDoubt.length,
+      withAgents: report.withAgents,
+    },
+    'claims released; jobs with agents stay with them for the next scheduler to adopt',
+  );
+}
 
 /** A scheduler started while the store is down waits for it instead of exiting. */
 async function whenStoreAnswers(

@@ -96,12 +96,15 @@ export class AgentLink {
     return this.send(agent, { v: PROTOCOL_VERSION, type: 'dispatch', job: spec });
   }
 
-  /** Heartbeats out, dispatches resent, and agents silent for three intervals declared lost. */
-  sweep(now = Date.now()): void {
+  /**
+   * Heartbeats out, dispatches resent, and agents silent for three intervals declared lost, unless
+   * `noticeLost` is false: a stopping scheduler writes nothing off (its successor will decide).
+   */
+  sweep(now = Date.now(), { noticeLost = true }: { noticeLost?: boolean } = {}): void {
     const beat = now - this.lastHeartbeatAt >= this.heartbeatIntervalMs;
     if (beat) this.lastHeartbeatAt = now;
     for (const [key, agent] of this.agents) {
-      if (now - agent.lastHeardAt > 3 * this.heartbeatIntervalMs) {
+      if (noticeLost && now - agent.lastHeardAt > 3 * this.heartbeatIntervalMs) {
         this.agents.delete(key);
         this.log.warn(
           { agent: agent.name, jobs: agent.jobs.size },

@@ -1,16 +1,17 @@
 import path from 'node:path';
 import type { BreakerSettings } from '../config/settings';
 import { isFinished, type Job } from '../jobs';
-import { failpoint, isArmed } from '../lifecycle/failpoint';
+import { delayPoint, failpoint, isArmed } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import { buildCommand, type HostEnvironment } from '../services/command/build-command';
 import type { RunnerSpec, Service } from '../services/service';
-import { TestRuns } from '../services/health/test-runs';
+import { TEST_RUN_PREFIX, TestRuns } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage, type DispatchSpec } from '../transport/protocol';
 import type { AgentInfo, AgentLink } from './agent-link';
+import { ClaimLedger, type LedgerClaim } from './claim-ledger';
 import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
@@ -42,6 +43,30 @@ interface Route {
 /** Jobs that cannot be routed are still claimed (to be failed) in bounded batches. */
 const UNROUTABLE_BATCH = 64;
 
+/** What a graceful stop handed back and what it left to the next scheduler. */
+export interface ReleaseReport {
+  /** Claimed, never run by an agent: PENDING again, no attempt lost. */
+  released: string[];
+  /** The store refused the release (cancelled meanwhile, or no longer this claim). */
+  refused: string[];
+  /** Sent but never acknowledged: an agent may run them; the next scheduler's recovery decides. */
+  inDoubt: string[];
+  /** Jobs agents acknowledged and still run; the next scheduler adopts them from their hello. */
+  withAgents: number;
+}
+
+/**
+ * How long a stop waits for agents to acknowledge dispatches and for their reports to be recorded.
+ * Dispatches are resent every heartbeat, so a live agent answers within one; three silent
+ * heartbeats is when an agent counts as dead anyway, so waiting longer learns nothing. Capped so
+ * the whole stop stays within a shutdown step (5 s) and a supervisor's grace (10 s).
+ */
+export function drainBoundMs(heartbeatIntervalMs: number): number {
+  return Math.min(3 * heartbeatIntervalMs, 3000);
+}
+
+const DRAIN_POLL_MS = 10;
+
 /**
  * Moves jobs through their states: claims due jobs, PENDING or delayed (priority, weights,
  * breakers), builds the command, hands it to an agent with a free slot, and records what agents report. The store
@@ -53,8 +78,12 @@ export class Scheduler {
   private immediate: NodeJS.Immediate | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
   private ticking = false;
+  private inTick: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
+  /** After a stop has released its claims: agent reports are left for the next scheduler. */
+  private closed = false;
+  private readonly claims = new ClaimLedger();
   private reconcileUntil = 0;
   private lastDriveAt = 0;
   private readonly driveIntervalMs: number;
@@ -119,8 +148,12 @@ export class Scheduler {
     this.tickTimer = setTimeout(() => void this.tick(), Math.min(delay, this.driveIntervalMs));
   }
 
-  private async tick(): Promise<void> {
-    if (this.ticking) return;
+  private tick(): Promise<void> {
+    if (!this.ticking) this.inTick = this.runTick();
+    return this.inTick;
+  }
+
+  private async runTick(): Promise<void> {
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickTimer = null;
     this.ticking = true;
@@ -196,14 +229,26 @@ export class Scheduler {
     for (const [kind, candidates] of byKind)
       claims.push(...allocateSlots(free.get(kind) ?? 0, candidates));
     for (const [service, count] of claims) {
+      if (this.stopped) return;
       const jobs = await this.store.claimPending(
         this.options.owner,
         this.options.leaseMs,
         count,
         service,
       );
+      this.remember(jobs);
       failpoint('scheduler-after-claim');
+      // Armed only in tests: holds claimed jobs unsent, so a stop can be caught at that moment.
+      if (isArmed('scheduler-before-dispatch')) await delayPoint('scheduler-before-dispatch');
       for (const job of jobs) await this.dispatchOne(job);
+    }
+  }
+
+  private remember(jobs: Job[]): void {
+    const nowMs = Date.now();
+    for (const job of jobs) {
+      const expiresAtMs = job.leaseExpiresAt?.getTime() ?? nowMs + this.options.leaseMs;
+      this.claims.claimed(job.id, job.fencingToken, expiresAtMs, nowMs);
     }
   }
 
@@ -216,6 +261,8 @@ export class Scheduler {
   }
 
   private async dispatchOne(job: Job): Promise<void> {
+    // A stopping scheduler sends nothing more: what it claimed and did not send is released.
+    if (this.stopped) return;
     const service = await this.revisions.forJob(job);
     if (!service) return this.fail(job, 'ERROR', `service '${job.service}' no longer exists`);
     const selection = await selectRunner(service, job);
@@ -228,7 +275,7 @@ export class Scheduler {
     const usual = defaultRunner(service)?.id;
     if (runner.id !== usual && this.breakers.capacity(service.id, runner.id, Date.now(), 1) === 0) {
       // The selector chose a runner whose breaker is open: the job waits (no attempt is lost).
-      await this.writes.transition({ id: job.id, to: 'PENDING', fencingToken: job.fencingToken });
+      await this.handBack(job);
       return;
     }
     let command;
@@ -239,7 +286,7 @@ export class Scheduler {
     }
     const agent = this.pickAgent(kind);
     if (!agent) {
-      await this.writes.transition({ id: job.id, to: 'PENDING', fencingToken: job.fencingToken });
+      await this.handBack(job);
       return;
     }
     const timeoutSeconds = service.scheduling.timeoutSeconds ?? this.options.timeoutSeconds;
@@ -256,7 +303,9 @@ export class Scheduler {
       links: command.links,
       timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : null,
     };
+    if (this.stopped) return;
     const sent = this.link.dispatch(agent, spec);
+    this.claims.sent(job.id, job.fencingToken);
     // Armed only in crash tests: dies once the message has had a moment to leave the process.
     if (isArmed('scheduler-after-dispatch'))
       void sent.then(() => setTimeout(() => failpoint('scheduler-after-dispatch'), 20));
@@ -276,6 +325,17 @@ export class Scheduler {
     return best;
   }
 
+  /** PENDING again with no attempt lost: the claim never reached an agent. */
+  private async handBack(job: Pick<Job, 'id' | 'fencingToken'>): Promise<Job | null> {
+    const done = await this.writes.transition({
+      id: job.id,
+      to: 'PENDING',
+      fencingToken: job.fencingToken,
+    });
+    this.claims.settled(job.id, job.fencingToken);
+    return done;
+  }
+
   private async fail(job: Job, state: 'ERROR' | 'REJECTED', reason: string): Promise<void> {
     this.log.warn({ jobId: job.id, state, reason }, 'job not dispatched');
     await this.writes.transition({
@@ -284,10 +344,13 @@ export class Scheduler {
       fencingToken: job.fencingToken,
       patch: { reason },
     });
+    this.claims.settled(job.id, job.fencingToken);
   }
 
   /** Handles one message from an agent; every report is acknowledged once recorded or refused. */
   onAgentMessage = (agent: AgentInfo, message: AgentMessage): void => {
+    // Unacknowledged, the agent keeps the report and gives it to the next scheduler.
+    if (this.closed) return;
     // One job's messages are recorded in arrival order: with an asynchronous store (MongoDB), a
     // resent RUNNING and COMPLETED would otherwise race and the later one could be refused.
     const key = 'jobId' in message ? message.jobId : '';
@@ -311,11 +374,20 @@ export class Scheduler {
       const { jobId, fencingToken } = message;
       if (!message.accepted) {
         agent.jobs.delete(jobId);
+        if (this.stopped) {
+          // Most likely the agent is stopping too (`damson start` stops both at once): not the
+          // runner's fault, so no attempt and no breaker failure; the stop hands the job back.
+          this.claims.refused(jobId, fencingToken);
+          return;
+        }
         const reason = `agent ${agent.name} refused the job: ${message.reason ?? 'no reason'}`;
         if (sent) this.breakers.failure(sent.spec.service, sent.spec.runner, reason);
         await this.recovery.retryOrGiveUp(jobId, fencingToken, reason);
+        this.claims.settled(jobId, fencingToken);
         return;
       }
+      // Acknowledged: the agent holds it, so it is no longer this scheduler's to hand back.
+      this.claims.settled(jobId, fencingToken);
       const job = await this.writes.transition({
         id: jobId,
         to: 'QUEUED',
@@ -339,6 +411,7 @@ export class Scheduler {
     event: Extract<AgentMessage, { type: 'event' }>,
   ): Promise<void> {
     const { jobId, fencingToken, state } = event;
+    this.claims.settled(jobId, fencingToken);
     const held = agent.jobs.get(jobId);
     failpoint('scheduler-before-record');
     if (event.lost && isFinished(state)) {
@@ -366,6 +439,7 @@ export class Scheduler {
     this.link.send(agent, { v: PROTOCOL_VERSION, type: 'event-ack', seq: event.seq });
   }
 
+  /** Stop intake: no more ticks, claims or dispatches. Agent reports are still recorded. */
   stop(): void {
     this.stopped = true;
     this.testRuns.stop();
@@ -373,4 +447,62 @@ export class Scheduler {
     if (this.dueTimer) clearTimeout(this.dueTimer);
     if (this.immediate) clearImmediate(this.immediate);
   }
+
+  /**
+   * Drain, after stop(): the tick in progress ends; then, for at most drainBoundMs, agents get to
+   * acknowledge what was sent (dispatches are resent, heartbeats go on, no agent is declared lost)
+   * and every report that came in is recorded; last, every batched write reaches the store.
+   */
+  async drain(): Promise<void> {
+    await this.inTick;
+    const deadline = Date.now() + drainBoundMs(this.options.heartbeatIntervalMs);
+    while (Date.now() < deadline && (this.awaitingAck() > 0 || this.recording.size > 0)) {
+      this.link.sweep(Date.now(), { noticeLost: false });
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+    await this.writes.idle();
+  }
+
+  /** Dispatches of this scheduler's claims that live agents have not acknowledged yet. */
+  private awaitingAck(): number {
+    let count = 0;
+    for (const agent of this.link.list())
+      for (const [jobId, entry] of agent.unacked)
+        if (this.claims.isSent(jobId, entry.spec.fencingToken)) count += 1;
+    return count;
+  }
+
+  private jobsWithAgents(): number {
+    let count = 0;
+    for (const agent of this.link.list())
+      for (const jobId of agent.jobs.keys())
+        if (!agent.unacked.has(jobId) && !jobId.startsWith(TEST_RUN_PREFIX)) count += 1;
+    return count;
+  }
+
+  /**
+   * Release, after drain(): claims no agent can hold go back to PENDING under their fencing token
+   * (a stale one is refused), without counting an attempt, so the next scheduler claims them at
+   * once. Agent reports arriving after this are left unacknowledged for the next scheduler.
+   */
+  async release(): Promise<ReleaseReport> {
+    this.closed = true;
+    await this.writes.idle();
+    const plan = this.claims.plan(Date.now());
+    const outcomes = await Promise.all(
+      plan.release.map((c) => this.handBack({ id: c.jobId, fencingToken: c.fencingToken })),
+    );
+    const released = plan.release.filter((_, i) => outcomes[i] !== null).map(idOf);
+    const refused = plan.release.filter((_, i) => outcomes[i] === null).map(idOf);
+    return {
+      released,
+      refused,
+      inDoubt: plan.inDoubt.map(idOf),
+      withAgents: this.jobsWithAgents(),
+    };
+  }
+}
+
+function idOf(claim: LedgerClaim): string {
+  return claim.jobId;
 }

@@ -14,6 +14,8 @@ interface Queued {
 export class WriteBatcher {
   private queue: Queued[] = [];
   private scheduled = false;
+  /** Batches sent to the store and not yet answered (several overlap on an asynchronous store). */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(private readonly store: JobStore) {}
 
@@ -22,9 +24,21 @@ export class WriteBatcher {
       this.queue.push({ change, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        setImmediate(() => {
+          const flushing = this.flush();
+          this.writing.add(flushing);
+          void flushing.finally(() => this.writing.delete(flushing));
+        });
       }
     });
+  }
+
+  /** Resolves once every write queued so far has reached the store (a stop waits for it). */
+  async idle(): Promise<void> {
+    while (this.scheduled || this.writing.size) {
+      if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([...this.writing]);
+    }
   }
 
   private async flush(): Promise<void> {
