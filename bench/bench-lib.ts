@@ -36,7 +36,12 @@ export async function makeHome(
 ): Promise<BenchHome> {
   const base = process.env.BENCH_DISK === '1' ? tmpdir() : '/dev/shm';
   const home = mkdtempSync(path.join(base, 'damson-bench-'));
-  const [port, agents, wake] = [await freePort(), await freePort(), await freePort()];
+  const [port, agents, wake, changes] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dir = path.join(home, 'services');
   mkdirSync(dir);
   for (const [id, text] of Object.entries(services))
@@ -46,6 +51,7 @@ export async function makeHome(
     'server.host': `127.0.0.1:${port}`,
     'local-queue.host': `tcp://127.0.0.1:${agents}`,
     'scheduler.wake-address': `tcp://127.0.0.1:${wake}`,
+    'scheduler.changes-address': `tcp://127.0.0.1:${changes}`,
     'log.level': 'info',
     ...extra,
   };

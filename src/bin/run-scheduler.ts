@@ -14,6 +14,7 @@ import { ServiceMonitor } from '../services/health/service-monitor';
 import { ServiceCatalog } from '../services/service-catalog';
 import { watchCatalog } from '../services/watch-catalog';
 import { serverSecurity, startZapHandler } from '../transport/link-security';
+import { ChangeAnnouncer } from '../transport/job-changes';
 import { WakeListener } from '../transport/wake';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
@@ -26,6 +27,7 @@ export async function runScheduler(): Promise<void> {
   for (const error of catalog.reload())
     log.error({ file: error.file, line: error.line }, error.message);
   const stopWatching = watchCatalog(catalog, log);
+  const announcer = new ChangeAnnouncer();
   const scheduler = new Scheduler(
     store,
     catalog,
@@ -41,6 +43,7 @@ export async function runScheduler(): Promise<void> {
       maxRetries: settings.scheduler.maxRetries,
       lostJobGraceMs: settings.scheduler.lostJobGraceMs,
       breaker: settings.scheduler.breaker,
+      announceChanges: () => announcer.announce(),
     },
     log,
   );
@@ -65,6 +68,7 @@ export async function runScheduler(): Promise<void> {
   await whenStoreAnswers(() => store.ping(), settings.scheduler.pollIntervalMs, log);
   await link.start();
   await wake.start(() => scheduler.wake());
+  await announceChangesAt(announcer, settings.scheduler.changesAddress, log);
   scheduler.start();
   const monitor = new ServiceMonitor(
     catalog,
@@ -107,6 +111,7 @@ export async function runScheduler(): Promise<void> {
         { name: 'drain', run: () => scheduler.drain() },
         { name: 'release claims', run: async () => logRelease(await scheduler.release(), log) },
         { name: 'close agent link', run: () => link.stop() },
+        { name: 'stop announcing', run: () => announcer.close() },
         { name: 'stop key checks', run: stopZap },
         { name: 'close store', run: () => store.close() },
       ],
@@ -116,6 +121,22 @@ export async function runScheduler(): Promise<void> {
 }
 
 const DAY_MS = 24 * 3_600_000;
+
+/** Announcements only make waiting clients hear sooner: a port in use is a warning, not an exit. */
+async function announceChangesAt(
+  announcer: ChangeAnnouncer,
+  address: string,
+  log: Logger,
+): Promise<void> {
+  try {
+    await announcer.bind(address);
+  } catch (error) {
+    log.warn(
+      { err: error, address },
+      'cannot announce job changes (scheduler.changes-address); waiting clients fall back to polling',
+    );
+  }
+}
 
 function logRelease(report: ReleaseReport, log: Logger): void {
   if (report.inDoubt.length) {

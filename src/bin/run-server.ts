@@ -7,6 +7,7 @@ import { runShutdown } from '../lifecycle/shutdown';
 import { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import { watchCatalog } from '../services/watch-catalog';
+import { ChangeListener } from '../transport/job-changes';
 import { WakeSender } from '../transport/wake';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
@@ -22,6 +23,8 @@ export async function runServer(): Promise<void> {
   const waker = new WakeSender(settings.scheduler.wakeAddress);
   const revisions = new ServiceRevisions(store, catalog);
   const watcher = new JobWatcher(store, settings.api.watchIntervalMs, log);
+  const changes = new ChangeListener(settings.scheduler.changesAddress);
+  changes.start(() => watcher.nudge());
   const app = createApp({
     settings,
     store,
@@ -58,6 +61,7 @@ export async function runServer(): Promise<void> {
         },
         { name: 'stop watching', run: stopWatching },
         { name: 'close wake socket', run: () => waker.close() },
+        { name: 'close change listener', run: () => changes.close() },
         { name: 'close store', run: () => store.close() },
       ],
       log,

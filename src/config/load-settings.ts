@@ -152,6 +152,7 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     scheduler: {
       agentsAddress: normaliseAddress(str('local-queue.host', 'tcp://127.0.0.1:4041')),
       wakeAddress: normaliseAddress(str('scheduler.wake-address', 'tcp://127.0.0.1:4042')),
+      changesAddress: normaliseAddress(str('scheduler.changes-address', 'tcp://127.0.0.1:4043')),
       pollIntervalMs: int('scheduler.poll-interval', 1000),
       leaseMs: int('scheduler.lease', 30000),
       heartbeatIntervalMs: int('scheduler.heartbeat-interval', 1000),

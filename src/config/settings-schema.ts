@@ -26,6 +26,7 @@ export const settingsSchema = {
     'server.max-field-size': { type: 'integer', minimum: 1 },
     'local-queue.host': { type: 'string', minLength: 1 },
     'scheduler.wake-address': { type: 'string', minLength: 1 },
+    'scheduler.changes-address': { type: 'string', minLength: 1 },
     'scheduler.poll-interval': { type: 'integer', minimum: 10 },
     'scheduler.lease': { type: 'integer', minimum: 1000 },
     'scheduler.heartbeat-interval': { type: 'integer', minimum: 50 },

@@ -33,6 +33,8 @@ export interface Settings {
     agentsAddress: string;
     /** Where the scheduler listens for best-effort wake-ups from servers. */
     wakeAddress: string;
+    /** Where the scheduler announces, best effort, that job states changed (servers subscribe). */
+    changesAddress: string;
     /** Fallback poll of the store when no wake-up arrives. */
     pollIntervalMs: number;
     leaseMs: number;

@@ -48,6 +48,8 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
       );
     }
     ctx.wake();
+    // Waiters on this server learn of DELETED or CANCELLING at once, not at the next poll.
+    watcher.nudge();
     res.status(204).end();
   };
 

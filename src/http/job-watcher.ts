@@ -16,6 +16,8 @@ interface Watch {
 export class JobWatcher {
   private readonly watches = new Map<string, Set<Watch>>();
   private timer: NodeJS.Timeout | null = null;
+  private checking = false;
+  private again = false;
   private closed = false;
 
   constructor(
@@ -44,6 +46,21 @@ export class JobWatcher {
     };
   }
 
+  /**
+   * Re-reads the watched jobs now rather than at the next interval: the scheduler announced that
+   * states changed. Re-reads never overlap, so a slow read cannot deliver an older state last.
+   */
+  nudge(): void {
+    if (this.closed || this.watches.size === 0) return;
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    void this.tick();
+  }
+
   /** How many jobs are being re-read (for tests and metrics). */
   get watchedJobs(): number {
     return this.watches.size;
@@ -60,11 +77,26 @@ export class JobWatcher {
   }
 
   private schedule(): void {
-    if (this.timer || this.closed || this.watches.size === 0) return;
+    // A check in progress schedules the next one itself when it ends.
+    if (this.timer || this.checking || this.closed || this.watches.size === 0) return;
     this.timer = setTimeout(() => void this.tick(), this.intervalMs);
   }
 
   private async tick(): Promise<void> {
+    this.timer = null;
+    this.checking = true;
+    try {
+      await this.check();
+    } finally {
+      this.checking = false;
+    }
+    if (this.again && !this.closed) {
+      this.again = false;
+      void this.tick();
+    } else this.schedule();
+  }
+
+  private async check(): Promise<void> {
     for (const [id, set] of [...this.watches]) {
       let job: Job | null;
       try {
@@ -80,7 +112,5 @@ export class JobWatcher {
         entry.onChange(job);
       }
     }
-    this.timer = null;
-    this.schedule();
   }
 }

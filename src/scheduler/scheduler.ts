@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   maxRetries: number;
   lostJobGraceMs: number;
   breaker: BreakerSettings;
+  /** Tells servers, best effort, that job states changed (their waiters re-read at once). */
+  announceChanges?: () => void;
 }
 
 interface Route {
@@ -103,7 +105,7 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
-    this.writes = new WriteBatcher(store);
+    this.writes = new WriteBatcher(store, () => this.options.announceChanges?.());
     this.breakers = new RunnerBreakers(store, options.breaker, log);
     this.engineHealth = new EngineHealthFeed(catalog, this.breakers, log);
     this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
@@ -237,6 +239,7 @@ export class Scheduler {
         service,
       );
       this.remember(jobs);
+      if (jobs.length) this.options.announceChanges?.();
       failpoint('scheduler-after-claim');
       // Armed only in tests: holds claimed jobs unsent, so a stop can be caught at that moment.
       if (isArmed('scheduler-before-dispatch')) await delayPoint('scheduler-before-dispatch');

@@ -17,7 +17,11 @@ export class WriteBatcher {
   /** Batches sent to the store and not yet answered (several overlap on an asynchronous store). */
   private readonly writing = new Set<Promise<void>>();
 
-  constructor(private readonly store: JobStore) {}
+  /** `onWritten` runs after each batch that changed at least one job. */
+  constructor(
+    private readonly store: JobStore,
+    private readonly onWritten: () => void = () => undefined,
+  ) {}
 
   transition(change: TransitionRequest): Promise<Job | null> {
     return new Promise((resolve, reject) => {
@@ -47,6 +51,7 @@ export class WriteBatcher {
     this.scheduled = false;
     try {
       const results = await this.store.transitionMany(batch.map((q) => q.change));
+      if (results.some((job) => job !== null)) this.onWritten();
       batch.forEach((q, i) => q.resolve(results[i]));
     } catch (error) {
       for (const q of batch) q.reject(error);

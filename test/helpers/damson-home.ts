@@ -18,7 +18,12 @@ export async function makeDamsonHome(
   services = EXAMPLE_SERVICES,
 ): Promise<DamsonHome> {
   const home = mkdtempSync(path.join(tmpdir(), 'damson-test-'));
-  const [port, agents, wake] = [await freePort(), await freePort(), await freePort()];
+  const [port, agents, wake, changes] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   // Like a real project: the services (and the scripts they run) sit under the home.
   symlinkSync(services, path.join(home, 'services'));
   const settings: Record<string, string | number> = {
@@ -27,6 +32,7 @@ export async function makeDamsonHome(
     'server.host': `127.0.0.1:${port}`,
     'local-queue.host': `tcp://127.0.0.1:${agents}`,
     'scheduler.wake-address': `tcp://127.0.0.1:${wake}`,
+    'scheduler.changes-address': `tcp://127.0.0.1:${changes}`,
     'scheduler.heartbeat-interval': 200,
     'log.level': 'warn',
     ...extra,

@@ -26,12 +26,21 @@ beforeAll(async () => {
   if (python.status !== 0) throw new Error('this test needs `python` (3.x) on PATH, as slivka did');
   const dir = mkdtempSync(path.join(tmpdir(), 'slivka-project-'));
   cpSync(PROJECT, dir, { recursive: true });
-  const [port, agents, wake] = [await freePort(), await freePort(), await freePort()];
+  const [port, agents, wake, changes] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const settingsFile = path.join(dir, 'settings.yaml');
   const settings = readFileSync(settingsFile, 'utf8')
     .replace('127.0.0.1:4040', `127.0.0.1:${port}`)
     .replace('tcp://127.0.0.1:4041', `tcp://127.0.0.1:${agents}`);
-  writeFileSync(settingsFile, `${settings}scheduler.wake-address: tcp://127.0.0.1:${wake}\n`);
+  writeFileSync(
+    settingsFile,
+    `${settings}scheduler.wake-address: tcp://127.0.0.1:${wake}\n` +
+      `scheduler.changes-address: tcp://127.0.0.1:${changes}\n`,
+  );
   home = { home: dir, port, baseUrl: `http://127.0.0.1:${port}` };
   damson = await startDamson(home);
   api = new ApiClient(home.baseUrl);

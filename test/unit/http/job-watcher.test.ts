@@ -41,6 +41,30 @@ describe('JobWatcher', () => {
     await store.close();
   });
 
+  it('re-reads at once when nudged, long before its interval', async () => {
+    const { store, job } = await storeWithJob();
+    const watcher = new JobWatcher(store, 10_000, log);
+    const seen: string[] = [];
+    const stop = watcher.watch(
+      job,
+      (j) => seen.push(j.state),
+      () => undefined,
+    );
+    await store.claimPending('test', 10_000, 10);
+    watcher.nudge();
+    // A nudge while a re-read runs is not lost: one more re-read follows it.
+    await store.requestCancel(job.id);
+    watcher.nudge();
+    const started = Date.now();
+    while (seen.length < 2 && Date.now() - started < 2000)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(['ACCEPTED', 'DELETED']);
+    expect(Date.now() - started).toBeLessThan(2000);
+    stop();
+    watcher.close();
+    await store.close();
+  });
+
   it('keeps going when the store fails, and answers waiters on close', async () => {
     const { store, job } = await storeWithJob();
     const watcher = new JobWatcher(store, 20, log);

@@ -1,0 +1,60 @@
+import { ChangeAnnouncer, ChangeListener } from '../../src/transport/job-changes';
+import { freePort } from '../helpers/free-port';
+
+const until = async (check: () => boolean, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+};
+
+describe('job change announcements (real ZeroMQ sockets)', () => {
+  it('reach every listening server, coalesced but never lost after the last change', async () => {
+    const address = `tcp://127.0.0.1:${await freePort()}`;
+    const announcer = new ChangeAnnouncer();
+    await announcer.bind(address);
+    const heard = [0, 0];
+    const listeners = heard.map((_, i) => {
+      const listener = new ChangeListener(address);
+      listener.start(() => heard[i]++);
+      return listener;
+    });
+    try {
+      // Subscriptions travel to the publisher asynchronously: announce until both hear one.
+      await until(() => {
+        announcer.announce();
+        return heard.every((n) => n > 0);
+      }, 5000);
+      expect(heard.every((n) => n > 0)).toBe(true);
+      const before = [...heard];
+      for (let i = 0; i < 50; i++) announcer.announce();
+      await until(() => heard.every((n, i) => n > before[i]), 2000);
+      // A burst is coalesced into far fewer messages, and the last change is still announced.
+      for (const [i, n] of heard.entries()) {
+        expect(n).toBeGreaterThan(before[i]);
+        expect(n - before[i]).toBeLessThanOrEqual(50);
+      }
+    } finally {
+      for (const listener of listeners) listener.close();
+      announcer.close();
+    }
+  });
+
+  it('does nothing before it is bound, and a listener waits for a late announcer', async () => {
+    const address = `tcp://127.0.0.1:${await freePort()}`;
+    let heard = 0;
+    const listener = new ChangeListener(address);
+    listener.start(() => heard++);
+    const announcer = new ChangeAnnouncer();
+    announcer.announce(); // not bound yet: dropped, no error
+    await announcer.bind(address);
+    try {
+      await until(() => {
+        announcer.announce();
+        return heard > 0;
+      }, 5000);
+      expect(heard).toBeGreaterThan(0);
+    } finally {
+      listener.close();
+      announcer.close();
+    }
+  });
+});
