@@ -1,4 +1,5 @@
 import { Publisher, Subscriber } from 'zeromq';
+import { forEachMessage } from './wake';
 
 const SIGNAL = 'changed';
 
@@ -54,13 +55,7 @@ export class ChangeListener {
   }
 
   start(onChange: () => void): void {
-    void (async () => {
-      try {
-        for await (const [frame] of this.socket) if (frame) onChange();
-      } catch {
-        // closed
-      }
-    })();
+    forEachMessage(this.socket, onChange);
   }
 
   close(): void {

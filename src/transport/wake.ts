@@ -1,4 +1,15 @@
-import { Pull, Push } from 'zeromq';
+import { Pull, Push, type Readable } from 'zeromq';
+
+/** Calls `onMessage` for each non-empty message until the socket closes. */
+export function forEachMessage(socket: Readable, onMessage: () => void): void {
+  void (async () => {
+    try {
+      for await (const [frame] of socket) if (frame) onMessage();
+    } catch {
+      // closed
+    }
+  })();
+}
 
 /**
  * Servers nudge the scheduler after a write so it need not poll. Best effort: a lost wake-up only
@@ -40,13 +51,7 @@ export class WakeListener {
 
   async start(onWake: () => void): Promise<void> {
     await this.socket.bind(this.address);
-    void (async () => {
-      try {
-        for await (const [frame] of this.socket) if (frame) onWake();
-      } catch {
-        // closed
-      }
-    })();
+    forEachMessage(this.socket, onWake);
   }
 
   close(): void {
