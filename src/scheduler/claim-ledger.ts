@@ -88,3 +88,25 @@ export class ClaimLedger {
     }
   }
 }
+
+/** What a graceful stop handed back and what it left to the next scheduler. */
+export interface ReleaseReport {
+  /** Claimed, never run by an agent: PENDING again, no attempt lost. */
+  released: string[];
+  /** The store refused the release (cancelled meanwhile, or no longer this claim). */
+  refused: string[];
+  /** Sent but never acknowledged: an agent may run them; the next scheduler's recovery decides. */
+  inDoubt: string[];
+  /** Jobs agents acknowledged and still run; the next scheduler adopts them from their hello. */
+  withAgents: number;
+}
+
+/**
+ * How long a stop waits for agents to acknowledge dispatches and for their reports to be recorded.
+ * Dispatches are resent every heartbeat, so a live agent answers within one; three silent
+ * heartbeats is when an agent counts as dead anyway, so waiting longer learns nothing. Capped so
+ * the whole stop stays within a shutdown step (5 s) and a supervisor's grace (10 s).
+ */
+export function drainBoundMs(heartbeatIntervalMs: number): number {
+  return Math.min(3 * heartbeatIntervalMs, 3000);
+}

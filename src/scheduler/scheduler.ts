@@ -5,13 +5,20 @@ import { delayPoint, failpoint, isArmed } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import { buildCommand, type HostEnvironment } from '../services/command/build-command';
 import type { RunnerSpec, Service } from '../services/service';
-import { TEST_RUN_PREFIX, TestRuns } from '../services/health/test-runs';
+import { TestRuns } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage, type DispatchSpec } from '../transport/protocol';
 import type { AgentInfo, AgentLink } from './agent-link';
-import { ClaimLedger, type LedgerClaim } from './claim-ledger';
+import { ClaimLedger, drainBoundMs, type ReleaseReport } from './claim-ledger';
+import {
+  awaitingAck,
+  freeSlots,
+  jobsWithAgents,
+  pickAgent,
+  runningByService,
+} from './agent-capacity';
 import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
@@ -45,27 +52,7 @@ interface Route {
 /** Jobs that cannot be routed are still claimed (to be failed) in bounded batches. */
 const UNROUTABLE_BATCH = 64;
 
-/** What a graceful stop handed back and what it left to the next scheduler. */
-export interface ReleaseReport {
-  /** Claimed, never run by an agent: PENDING again, no attempt lost. */
-  released: string[];
-  /** The store refused the release (cancelled meanwhile, or no longer this claim). */
-  refused: string[];
-  /** Sent but never acknowledged: an agent may run them; the next scheduler's recovery decides. */
-  inDoubt: string[];
-  /** Jobs agents acknowledged and still run; the next scheduler adopts them from their hello. */
-  withAgents: number;
-}
-
-/**
- * How long a stop waits for agents to acknowledge dispatches and for their reports to be recorded.
- * Dispatches are resent every heartbeat, so a live agent answers within one; three silent
- * heartbeats is when an agent counts as dead anyway, so waiting longer learns nothing. Capped so
- * the whole stop stays within a shutdown step (5 s) and a supervisor's grace (10 s).
- */
-export function drainBoundMs(heartbeatIntervalMs: number): number {
-  return Math.min(3 * heartbeatIntervalMs, 3000);
-}
+export type { ReleaseReport };
 
 const DRAIN_POLL_MS = 10;
 
@@ -184,30 +171,13 @@ export class Scheduler {
     return { service, runner, kind: runner ? runnerKind(runner.type) : undefined };
   }
 
-  private freeSlots(): Map<string, number> {
-    const free = new Map<string, number>();
-    for (const agent of this.link.list()) {
-      const room = Math.max(0, agent.slots - agent.jobs.size);
-      for (const kind of agent.kinds) free.set(kind, (free.get(kind) ?? 0) + room);
-    }
-    return free;
-  }
-
-  private runningByService(): Map<string, number> {
-    const running = new Map<string, number>();
-    for (const agent of this.link.list())
-      for (const held of agent.jobs.values())
-        running.set(held.service, (running.get(held.service) ?? 0) + 1);
-    return running;
-  }
-
   private async claimAndDispatch(): Promise<void> {
-    const free = this.freeSlots();
+    const free = freeSlots(this.link.list());
     if (![...free.values()].some((n) => n > 0)) return;
     const summary = await this.store.pendingSummary();
     this.armDueTimer(summary.nextDueAt);
     if (!summary.services.length) return;
-    const running = this.runningByService();
+    const running = runningByService(this.link.list());
     const byKind = new Map<string, ShareCandidate[]>();
     const claims: [string, number][] = [];
     const now = Date.now();
@@ -287,7 +257,7 @@ export class Scheduler {
     } catch (error) {
       return this.fail(job, 'ERROR', `cannot build the command: ${(error as Error).message}`);
     }
-    const agent = this.pickAgent(kind);
+    const agent = pickAgent(this.link.list(), kind);
     if (!agent) {
       await this.handBack(job);
       return;
@@ -312,20 +282,6 @@ export class Scheduler {
     // Armed only in crash tests: dies once the message has had a moment to leave the process.
     if (isArmed('scheduler-after-dispatch'))
       void sent.then(() => setTimeout(() => failpoint('scheduler-after-dispatch'), 20));
-  }
-
-  private pickAgent(kind: string): AgentInfo | undefined {
-    let best: AgentInfo | undefined;
-    let bestLoad = Infinity;
-    for (const agent of this.link.list()) {
-      if (!agent.kinds.includes(kind) || agent.jobs.size >= agent.slots) continue;
-      const load = agent.jobs.size / agent.slots;
-      if (load < bestLoad) {
-        best = agent;
-        bestLoad = load;
-      }
-    }
-    return best;
   }
 
   /** PENDING again with no attempt lost: the claim never reached an agent. */
@@ -459,28 +415,14 @@ export class Scheduler {
   async drain(): Promise<void> {
     await this.inTick;
     const deadline = Date.now() + drainBoundMs(this.options.heartbeatIntervalMs);
-    while (Date.now() < deadline && (this.awaitingAck() > 0 || this.recording.size > 0)) {
+    while (
+      Date.now() < deadline &&
+      (awaitingAck(this.link.list(), this.claims) > 0 || this.recording.size > 0)
+    ) {
       this.link.sweep(Date.now(), { noticeLost: false });
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
     await this.writes.idle();
-  }
-
-  /** Dispatches of this scheduler's claims that live agents have not acknowledged yet. */
-  private awaitingAck(): number {
-    let count = 0;
-    for (const agent of this.link.list())
-      for (const [jobId, entry] of agent.unacked)
-        if (this.claims.isSent(jobId, entry.spec.fencingToken)) count += 1;
-    return count;
-  }
-
-  private jobsWithAgents(): number {
-    let count = 0;
-    for (const agent of this.link.list())
-      for (const jobId of agent.jobs.keys())
-        if (!agent.unacked.has(jobId) && !jobId.startsWith(TEST_RUN_PREFIX)) count += 1;
-    return count;
   }
 
   /**
@@ -495,17 +437,15 @@ export class Scheduler {
     const outcomes = await Promise.all(
       plan.release.map((c) => this.handBack({ id: c.jobId, fencingToken: c.fencingToken })),
     );
-    const released = plan.release.filter((_, i) => outcomes[i] !== null).map(idOf);
-    const refused = plan.release.filter((_, i) => outcomes[i] === null).map(idOf);
+    const released = plan.release
+      .filter((_, i) => outcomes[i] !== null)
+      .map((claim) => claim.jobId);
+    const refused = plan.release.filter((_, i) => outcomes[i] === null).map((claim) => claim.jobId);
     return {
       released,
       refused,
-      inDoubt: plan.inDoubt.map(idOf),
-      withAgents: this.jobsWithAgents(),
+      inDoubt: plan.inDoubt.map((claim) => claim.jobId),
+      withAgents: jobsWithAgents(this.link.list()),
     };
   }
-}
-
-function idOf(claim: LedgerClaim): string {
-  return claim.jobId;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { jobDirectoryRelative, newJobId } from '../../src/jobs';
 import { parseFailpoints } from '../../src/lifecycle/failpoint';
 import { ClaimLedger } from '../../src/scheduler/claim-ledger';
-import { drainBoundMs } from '../../src/scheduler/scheduler';
+import { drainBoundMs } from '../../src/scheduler/claim-ledger';
 import { WriteBatcher } from '../../src/scheduler/write-batcher';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
 
