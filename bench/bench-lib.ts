@@ -70,8 +70,12 @@ export interface Proc {
   stop: () => Promise<void>;
 }
 
+/** BENCH_CPU_PROFILE_DIR=DIR: each Damson process writes a V8 CPU profile there when it stops. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
+
 export function startDamson(home: string, args: string[]): Proc {
-  const child = spawn(process.execPath, [DAMSON_BIN, ...args], {
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${args[0]}`] : [];
+  const child = spawn(process.execPath, [...profile, DAMSON_BIN, ...args], {
     env: { ...process.env, DAMSON_HOME: home, SLIVKA_HOME: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,7 +87,13 @@ export function startDamson(home: string, args: string[]): Proc {
     child,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        // A profile is written on a normal exit only: ask first, then insist.
+        child.kill(PROFILE_DIR ? 'SIGTERM' : 'SIGKILL');
+        const insist = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(insist);
+      }
       await exited;
     },
   };

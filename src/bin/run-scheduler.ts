@@ -28,6 +28,8 @@ export async function runScheduler(): Promise<void> {
     log.error({ file: error.file, line: error.line }, error.message);
   const stopWatching = watchCatalog(catalog, log);
   const announcer = new ChangeAnnouncer();
+  // A plain copy: reading process.env crosses into the runtime for every name, on every job.
+  const host = { processEnv: { ...process.env }, home: settings.home };
   const scheduler = new Scheduler(
     store,
     catalog,
@@ -37,7 +39,7 @@ export async function runScheduler(): Promise<void> {
       pollIntervalMs: settings.scheduler.pollIntervalMs,
       heartbeatIntervalMs: settings.scheduler.heartbeatIntervalMs,
       jobsDirectory: settings.directories.jobs,
-      host: { processEnv: process.env, home: settings.home },
+      host,
       timeoutSeconds: settings.scheduler.timeoutSeconds,
       retries: settings.scheduler.retries,
       maxRetries: settings.scheduler.maxRetries,
@@ -77,7 +79,7 @@ export async function runScheduler(): Promise<void> {
     {
       pollIntervalMs: 1000,
       jobsDirectory: settings.directories.jobs,
-      host: { processEnv: process.env, home: settings.home },
+      host,
       runnerKind,
     },
     log,

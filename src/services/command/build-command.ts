@@ -33,11 +33,12 @@ export function jobEnvironment(service: Service, runner: RunnerSpec, host: HostE
     DAMSON_HOME: host.home,
     SLIVKA_HOME: host.home,
   };
-  const lookup = { ...(host.processEnv as Record<string, string>), ...base };
   const env = { ...base };
-  for (const [name, value] of Object.entries({ ...service.env, ...runner.env })) {
-    env[name] = expandEnv(value, lookup);
-  }
+  const configured = Object.entries({ ...service.env, ...runner.env });
+  // Built per job only when needed: most services configure no environment.
+  if (configured.length === 0) return env;
+  const lookup = { ...(host.processEnv as Record<string, string>), ...base };
+  for (const [name, value] of configured) env[name] = expandEnv(value, lookup);
   return env;
 }
 

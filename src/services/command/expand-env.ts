@@ -10,7 +10,8 @@ export function expandEnv(text: string, env: Record<string, string>): string {
     if (match === '$$') return '$';
     const name = braced ?? bare;
     if (name === undefined || name === 'value') return match;
-    return env[name] ?? '';
+    // Own names only: `$constructor` must not find Object.prototype's.
+    return Object.hasOwn(env, name) ? env[name] : '';
   });
 }
 
