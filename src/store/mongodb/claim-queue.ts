@@ -1,5 +1,6 @@
 import { MongoServerError, type Collection } from 'mongodb';
 import type { PendingSummary } from '../job-store';
+import { QUEUE_INDEXES } from './indexes';
 
 /** A job awaiting a claim (PENDING, or delayed): a copy of what the claim order needs. */
 export interface QueueEntry {
@@ -72,6 +73,11 @@ export class ClaimQueue {
       .find({}, { projection: { jobId: 1, service: 1, notBefore: 1 } })
       .toArray();
     return summarise(entries, nowMs);
+  }
+
+  /** One call per index: see MongoJobStore's setup (FerretDB and multi-index createIndexes). */
+  async createIndexes(): Promise<void> {
+    for (const { key, ...options } of QUEUE_INDEXES) await this.entries.createIndex(key, options);
   }
 
   /** Removes one entry by its exact id: a newer wait of the same job keeps its own. */

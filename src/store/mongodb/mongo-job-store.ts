@@ -15,7 +15,7 @@ import type {
   UsageRow,
 } from '../job-store';
 import { decodeCursor, encodeCursor, olderThan } from './cursor';
-import { JOB_INDEXES, QUEUE_INDEXES, UPLOAD_INDEXES } from './indexes';
+import { JOB_INDEXES, UPLOAD_INDEXES } from './indexes';
 import {
   documentToJob,
   documentToUpload,
@@ -69,7 +69,6 @@ export class MongoJobStore implements JobStore {
   private jobs!: Collection<JobDocument>;
   private uploads!: Collection<UploadDocument>;
   private staleWrites!: Collection<StaleWriteDocument>;
-  private claimQueue!: Collection<QueueEntry>;
   private queue!: ClaimQueue;
   private writer!: JobWriter;
   private services!: ServiceRecords;
@@ -95,8 +94,7 @@ export class MongoJobStore implements JobStore {
     this.jobs = this.db.collection<JobDocument>('jobs');
     this.uploads = this.db.collection<UploadDocument>('uploads');
     this.staleWrites = this.db.collection<StaleWriteDocument>('stale_writes');
-    this.claimQueue = this.db.collection<QueueEntry>('claim_queue');
-    this.queue = new ClaimQueue(this.claimQueue);
+    this.queue = new ClaimQueue(this.db.collection<QueueEntry>('claim_queue'));
     this.services = new ServiceRecords(this.db);
     this.writer = new JobWriter(this.jobs, this.db.collection<WriteTicket>('job_writes'));
     this.claims = new JobClaims(this.queue, this.writer);
@@ -121,8 +119,7 @@ export class MongoJobStore implements JobStore {
       for (const { key, ...options } of JOB_INDEXES) await this.jobs.createIndex(key, options);
       for (const { key, ...options } of UPLOAD_INDEXES)
         await this.uploads.createIndex(key, options);
-      for (const { key, ...options } of QUEUE_INDEXES)
-        await this.claimQueue.createIndex(key, options);
+      await this.queue.createIndexes();
     })().catch((error: unknown) => {
       this.setup = null;
       throw error;
