@@ -45,7 +45,8 @@ export async function runScheduler(): Promise<void> {
       maxRetries: settings.scheduler.maxRetries,
       lostJobGraceMs: settings.scheduler.lostJobGraceMs,
       breaker: settings.scheduler.breaker,
-      announceChanges: () => announcer.announce(),
+      announceChanges: (change) =>
+        change === 'finished' ? announcer.announce() : announcer.announceProgress(),
     },
     log,
   );

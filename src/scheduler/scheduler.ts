@@ -39,8 +39,11 @@ export interface SchedulerOptions {
   maxRetries: number;
   lostJobGraceMs: number;
   breaker: BreakerSettings;
-  /** Tells servers, best effort, that job states changed (their waiters re-read at once). */
-  announceChanges?: () => void;
+  /**
+   * Tells servers, best effort, that job states changed (their waiters re-read): at once when a
+   * job finished, within a few milliseconds when jobs only moved on (ChangeAnnouncer).
+   */
+  announceChanges?: (change: 'finished' | 'progress') => void;
 }
 
 interface Route {
@@ -92,7 +95,11 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
-    this.writes = new WriteBatcher(store, () => this.options.announceChanges?.());
+    this.writes = new WriteBatcher(store, (written) =>
+      this.options.announceChanges?.(
+        written.some((job) => isFinished(job.state)) ? 'finished' : 'progress',
+      ),
+    );
     this.breakers = new RunnerBreakers(store, options.breaker, log);
     this.engineHealth = new EngineHealthFeed(catalog, this.breakers, log);
     this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
@@ -209,7 +216,7 @@ export class Scheduler {
         service,
       );
       this.remember(jobs);
-      if (jobs.length) this.options.announceChanges?.();
+      if (jobs.length) this.options.announceChanges?.('progress');
       failpoint('scheduler-after-claim');
       // Armed only in tests: holds claimed jobs unsent, so a stop can be caught at that moment.
       if (isArmed('scheduler-before-dispatch')) await delayPoint('scheduler-before-dispatch');

@@ -17,10 +17,10 @@ export class WriteBatcher {
   /** Batches sent to the store and not yet answered (several overlap on an asynchronous store). */
   private readonly writing = new Set<Promise<void>>();
 
-  /** `onWritten` runs after each batch that changed at least one job. */
+  /** `onWritten` runs after each batch that changed at least one job, with the jobs it changed. */
   constructor(
     private readonly store: JobStore,
-    private readonly onWritten: () => void = () => undefined,
+    private readonly onWritten: (written: Job[]) => void = () => undefined,
   ) {}
 
   transition(change: TransitionRequest): Promise<Job | null> {
@@ -51,7 +51,8 @@ export class WriteBatcher {
     this.scheduled = false;
     try {
       const results = await this.store.transitionMany(batch.map((q) => q.change));
-      if (results.some((job) => job !== null)) this.onWritten();
+      const written = results.filter((job): job is Job => job !== null);
+      if (written.length) this.onWritten(written);
       batch.forEach((q, i) => q.resolve(results[i]));
     } catch (error) {
       for (const q of batch) q.reject(error);

@@ -15,15 +15,25 @@ export class ChangeAnnouncer {
   private bound = false;
   private sending = false;
   private pending = false;
+  private progressTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * `progressDelayMs`: how long a change that finishes no job may wait. A short job then costs its
+   * waiting clients one answer, at its end, instead of one per state it passed through, and those
+   * answers no longer compete for the CPU with the job's own dispatch and spawn.
+   */
+  constructor(private readonly progressDelayMs = 20) {}
 
   async bind(address: string): Promise<void> {
     await this.socket.bind(address);
     this.bound = true;
   }
 
-  /** Coalesces: one message in flight, and one more after it if something changed meanwhile. */
+  /** Now, for a job that finished. Coalesces: one message in flight, one more after it if needed. */
   announce(): void {
     if (!this.bound) return;
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.progressTimer = null;
     if (this.sending) {
       this.pending = true;
       return;
@@ -39,8 +49,16 @@ export class ChangeAnnouncer {
       });
   }
 
+  /** Within progressDelayMs, for a change on the way (claimed, queued, running): see above. */
+  announceProgress(): void {
+    if (!this.bound || this.progressTimer) return;
+    this.progressTimer = setTimeout(() => this.announce(), this.progressDelayMs);
+  }
+
   close(): void {
     this.bound = false;
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.progressTimer = null;
     this.socket.close();
   }
 }

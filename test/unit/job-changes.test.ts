@@ -57,4 +57,39 @@ describe('job change announcements (real ZeroMQ sockets)', () => {
       announcer.close();
     }
   });
+  it('announces progress after a short delay, and a finished job at once, covering it', async () => {
+    const address = `tcp://127.0.0.1:${await freePort()}`;
+    const announcer = new ChangeAnnouncer(300);
+    await announcer.bind(address);
+    const heardAt: number[] = [];
+    const listener = new ChangeListener(address);
+    listener.start(() => heardAt.push(Date.now()));
+    try {
+      await until(() => {
+        announcer.announce();
+        return heardAt.length > 0;
+      }, 5000);
+      await new Promise((r) => setTimeout(r, 50));
+      heardAt.length = 0;
+      const progressAt = Date.now();
+      for (let i = 0; i < 10; i++) announcer.announceProgress();
+      await until(() => heardAt.length > 0, 2000);
+      // One message for the burst, not before the delay.
+      expect(heardAt[0] - progressAt).toBeGreaterThanOrEqual(290);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(heardAt).toHaveLength(1);
+      // A finished job is announced at once and takes the pending progress announcement with it.
+      heardAt.length = 0;
+      announcer.announceProgress();
+      const finishedAt = Date.now();
+      announcer.announce();
+      await until(() => heardAt.length > 0, 2000);
+      expect(heardAt[0] - finishedAt).toBeLessThan(250);
+      await new Promise((r) => setTimeout(r, 450));
+      expect(heardAt).toHaveLength(1);
+    } finally {
+      listener.close();
+      announcer.close();
+    }
+  });
 });
