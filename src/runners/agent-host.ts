@@ -29,8 +29,16 @@ type HealthMessage = Extract<AgentMessage, { type: 'runner-health' }>;
 
 /**
  * Connects an executor to the scheduler. Every state report is kept until the scheduler acks it and
- * is sent again otherwise, so a report survives a scheduler restart or a dropped message. A
- * scheduler silent for three heartbeats is presumed gone: the agent says hello again.
+ * is sent again otherwise, so a report survives a scheduler restart or a dropped message. The agent
+ * says hello on every new connection, and again when the scheduler is silent for three heartbeats.
+ *
+ * Nothing is queued for a scheduler that is away: while the link is down, or when a frozen
+ * scheduler's queue is full, a message is dropped, because everything that matters is sent again
+ * (reports until acked, hello on reconnection, the engine's health after each welcome). Queued
+ * instead, an outage of minutes would pile up a thousand stale heartbeats and hellos for the
+ * returning scheduler and then block every send. The socket itself keeps its connection's queues
+ * across a reconnection (no `immediate`), so a dispatch that arrived just before the link broke is
+ * still read, run and reported, not lost with the connection.
  */
 export class AgentHost {
   private readonly socket: Dealer;
@@ -43,6 +51,11 @@ export class AgentHost {
   private lastHeard = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Messages dropped since the scheduler was last heard (logged once per outage). */
+  private droppedSinceHeard = 0;
+  private heardOnce = false;
+  /** Between a completed handshake and the next disconnection. */
+  private connected = false;
 
   constructor(
     private readonly executor: Executor,
@@ -53,6 +66,8 @@ export class AgentHost {
     this.socket = new Dealer({
       maxMessageSize: MAX_MESSAGE_BYTES,
       linger: 500,
+      // Never waiting on a full queue: see the class comment.
+      sendTimeout: 0,
       ...(security.kind === 'curve'
         ? {
             curveServerKey: security.serverKey,
@@ -61,23 +76,42 @@ export class AgentHost {
           }
         : {}),
     });
-    this.sender = new SerialSender(this.socket, (error) =>
-      this.log.warn({ err: error }, 'send failed'),
-    );
+    this.sender = new SerialSender(this.socket, this.onSendFailed);
   }
 
   async start(): Promise<void> {
-    // Connect first: a send on a DEALER that was never connected does not complete.
-    this.socket.connect(this.options.schedulerAddress);
     this.executor.watchHealth?.(this.reportHealth);
     await this.executor.open(this.report);
-    this.sayHello();
+    // Each (re)connection, at startup or after the scheduler restarted, introduces this agent.
+    this.socket.events.on('handshake', () => {
+      this.connected = true;
+      this.sayHello();
+    });
+    this.socket.events.on('disconnect', () => {
+      this.connected = false;
+    });
+    this.socket.connect(this.options.schedulerAddress);
     this.timer = setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
     void this.receive();
   }
 
   private send(message: AgentMessage): void {
-    this.sender.send(encode(message));
+    if (this.connected) this.sender.send(encode(message));
+    else this.dropped();
+  }
+
+  private onSendFailed = (error: Error): void => {
+    if ((error as Error & { code?: string }).code === 'EAGAIN') this.dropped();
+    else this.log.warn({ err: error }, 'send failed');
+  };
+
+  private dropped(): void {
+    // Before the first answer, drops are the connection still being made (reports kept anyway).
+    if (this.droppedSinceHeard++ === 0 && this.heardOnce && !this.stopped)
+      this.log.warn(
+        { scheduler: this.options.schedulerAddress },
+        'scheduler unreachable: messages are dropped until it answers (reports are kept and sent again)',
+      );
   }
 
   private sayHello(): void {
@@ -147,6 +181,11 @@ export class AgentHost {
           continue;
         }
         this.lastHeard = Date.now();
+        this.heardOnce = true;
+        if (this.droppedSinceHeard > 0) {
+          this.log.info({ dropped: this.droppedSinceHeard }, 'scheduler reachable again');
+          this.droppedSinceHeard = 0;
+        }
         this.handle(message);
       }
     } catch (error) {
@@ -158,8 +197,9 @@ export class AgentHost {
     switch (message.type) {
       case 'welcome':
         for (const entry of this.unacked.values()) this.send(entry.message);
-        // A restarted scheduler learns that the engine is failing (repeats change nothing).
-        for (const health of this.health.values()) if (!health.ok) this.send(health);
+        // A restarted scheduler learns that the engine is failing, and one that missed the engine's
+        // recovery while the link was down learns of it (repeats change nothing).
+        for (const health of this.health.values()) this.send(health);
         return;
       case 'introduce':
         this.sayHello();
@@ -208,7 +248,7 @@ export class AgentHost {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.executor.close();
-    await this.sender.drain();
+    await this.sender.drain(this.options.heartbeatIntervalMs);
     this.sender.close();
     this.socket.close();
   }

@@ -58,6 +58,9 @@ export class AgentLink {
     this.socket = new Router({
       maxMessageSize: MAX_MESSAGE_BYTES,
       mandatory: true,
+      // A stuck agent's full queue must not hold up sends to the others: its messages are dropped
+      // at once (heartbeats are ephemeral, dispatches are resent until acknowledged).
+      sendTimeout: 0,
       linger: 500,
       ...(security.kind === 'curve'
         ? {
@@ -184,7 +187,7 @@ export class AgentLink {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.sender.drain();
+    await this.sender.drain(this.heartbeatIntervalMs);
     this.sender.close();
     this.socket.close();
   }

@@ -22,8 +22,12 @@ export class SerialSender {
     return this.queue;
   }
 
-  async drain(): Promise<void> {
-    await this.queue;
+  /** Waits for queued sends to leave, `timeoutMs` at most: a stop must not hang on a lost peer. */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.queue, timeout]);
+    clearTimeout(timer);
   }
 
   close(): void {
