@@ -82,17 +82,30 @@ export class AgentHost {
   async start(): Promise<void> {
     this.executor.watchHealth?.(this.reportHealth);
     await this.executor.open(this.report);
-    // Each (re)connection, at startup or after the scheduler restarted, introduces this agent.
-    this.socket.events.on('handshake', () => {
-      this.connected = true;
-      this.sayHello();
-    });
-    this.socket.events.on('disconnect', () => {
-      this.connected = false;
-    });
+    void this.watchConnection();
     this.socket.connect(this.options.schedulerAddress);
     this.timer = setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
     void this.receive();
+  }
+
+  /**
+   * Each (re)connection, at startup or after the scheduler restarted, introduces this agent. Read
+   * as an iterator: zeromq's event-emitter mode requires a module lazily, which fails once a test
+   * runner has torn down the module registry that first loaded zeromq.
+   */
+  private async watchConnection(): Promise<void> {
+    try {
+      for await (const event of this.socket.events) {
+        if (event.type === 'handshake') {
+          this.connected = true;
+          this.sayHello();
+        } else if (event.type === 'disconnect') {
+          this.connected = false;
+        }
+      }
+    } catch (error) {
+      if (!this.stopped) this.log.error({ err: error }, 'agent connection monitor failed');
+    }
   }
 
   private send(message: AgentMessage): void {
