@@ -59,7 +59,7 @@ export async function runScheduler(): Promise<void> {
     settings.scheduler.heartbeatIntervalMs,
     {
       onHello: scheduler.recovery.onHello,
-      onMessage: scheduler.onAgentMessage,
+      onMessage: scheduler.reports.onMessage,
       onAgentLost: scheduler.recovery.onAgentLost,
     },
     log,

@@ -9,7 +9,7 @@ import { TestRuns } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
-import { PROTOCOL_VERSION, type AgentMessage, type DispatchSpec } from '../transport/protocol';
+import type { DispatchSpec } from '../transport/protocol';
 import type { AgentInfo, AgentLink } from './agent-link';
 import { ClaimLedger, drainBoundMs, type ReleaseReport } from './claim-ledger';
 import {
@@ -19,6 +19,7 @@ import {
   pickAgent,
   runningByService,
 } from './agent-capacity';
+import { AgentReports } from './agent-reports';
 import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
@@ -61,11 +62,11 @@ const DRAIN_POLL_MS = 10;
 
 /**
  * Moves jobs through their states: claims due jobs, PENDING or delayed (priority, weights,
- * breakers), builds the command, hands it to an agent with a free slot, and records what agents report. The store
- * is the truth; nothing here survives a restart, and nothing needs to.
+ * breakers), builds the command and hands it to an agent with a free slot; what agents report is
+ * recorded by AgentReports. The store is the truth; nothing here survives a restart, and nothing
+ * needs to.
  */
 export class Scheduler {
-  private readonly recording = new Map<string, Promise<void>>();
   private tickTimer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
@@ -73,8 +74,6 @@ export class Scheduler {
   private inTick: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
-  /** After a stop has released its claims: agent reports are left for the next scheduler. */
-  private closed = false;
   private readonly claims = new ClaimLedger();
   private reconcileUntil = 0;
   private lastDriveAt = 0;
@@ -82,7 +81,7 @@ export class Scheduler {
   readonly writes: WriteBatcher;
   readonly breakers: RunnerBreakers;
   readonly recovery: JobRecovery;
-  private readonly engineHealth: EngineHealthFeed;
+  readonly reports: AgentReports;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
   /** Service health tests share the agents with jobs but never touch the store. */
@@ -101,10 +100,22 @@ export class Scheduler {
       ),
     );
     this.breakers = new RunnerBreakers(store, options.breaker, log);
-    this.engineHealth = new EngineHealthFeed(catalog, this.breakers, log);
     this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
       this.wake(),
     );
+    this.reports = new AgentReports({
+      writes: this.writes,
+      claims: this.claims,
+      breakers: this.breakers,
+      recovery: this.recovery,
+      engineHealth: new EngineHealthFeed(catalog, this.breakers, log),
+      testRuns: this.testRuns,
+      link: () => this.link,
+      leaseMs: options.leaseMs,
+      wake: () => this.wake(),
+      isStopped: () => this.stopped,
+      log,
+    });
     this.driveIntervalMs = Math.min(250, options.heartbeatIntervalMs);
   }
 
@@ -313,98 +324,6 @@ export class Scheduler {
     this.claims.settled(job.id, job.fencingToken);
   }
 
-  /** Handles one message from an agent; every report is acknowledged once recorded or refused. */
-  onAgentMessage = (agent: AgentInfo, message: AgentMessage): void => {
-    // Unacknowledged, the agent keeps the report and gives it to the next scheduler.
-    if (this.closed) return;
-    // One job's messages are recorded in arrival order: with an asynchronous store (MongoDB), a
-    // resent RUNNING and COMPLETED would otherwise race and the later one could be refused.
-    const key = 'jobId' in message ? message.jobId : '';
-    const next = (this.recording.get(key) ?? Promise.resolve())
-      .then(() => this.handle(agent, message))
-      .catch((error: unknown) =>
-        this.log.error({ err: error, type: message.type }, 'failed to record an agent message'),
-      );
-    this.recording.set(key, next);
-    void next.then(() => {
-      if (this.recording.get(key) === next) this.recording.delete(key);
-    });
-  };
-
-  private async handle(agent: AgentInfo, message: AgentMessage): Promise<void> {
-    if (this.testRuns.handle(agent, message)) return;
-    if (message.type === 'dispatch-ack') {
-      const sent = agent.unacked.get(message.jobId);
-      agent.unacked.delete(message.jobId);
-      failpoint('scheduler-after-ack');
-      const { jobId, fencingToken } = message;
-      if (!message.accepted) {
-        agent.jobs.delete(jobId);
-        if (this.stopped) {
-          // Most likely the agent is stopping too (`damson start` stops both at once): not the
-          // runner's fault, so no attempt and no breaker failure; the stop hands the job back.
-          this.claims.refused(jobId, fencingToken);
-          return;
-        }
-        const reason = `agent ${agent.name} refused the job: ${message.reason ?? 'no reason'}`;
-        if (sent) this.breakers.failure(sent.spec.service, sent.spec.runner, reason);
-        await this.recovery.retryOrGiveUp(jobId, fencingToken, reason);
-        this.claims.settled(jobId, fencingToken);
-        return;
-      }
-      // Acknowledged: the agent holds it, so it is no longer this scheduler's to hand back.
-      this.claims.settled(jobId, fencingToken);
-      const job = await this.writes.transition({
-        id: jobId,
-        to: 'QUEUED',
-        fencingToken,
-        patch: {
-          leaseMs: this.options.leaseMs,
-          ...(sent ? { runner: sent.spec.runner } : {}),
-          ...(message.externalId !== undefined ? { externalId: message.externalId } : {}),
-        },
-      });
-      if (!job) await this.recovery.cancelIfGone(agent, jobId, fencingToken);
-    } else if (message.type === 'event') {
-      await this.recordEvent(agent, message);
-    } else if (message.type === 'runner-health') {
-      this.engineHealth.report(agent, message);
-    }
-  }
-
-  private async recordEvent(
-    agent: AgentInfo,
-    event: Extract<AgentMessage, { type: 'event' }>,
-  ): Promise<void> {
-    const { jobId, fencingToken, state } = event;
-    this.claims.settled(jobId, fencingToken);
-    const held = agent.jobs.get(jobId);
-    failpoint('scheduler-before-record');
-    if (event.lost && isFinished(state)) {
-      if (held) this.breakers.failure(held.service, held.runner, event.reason ?? 'attempt lost');
-      await this.recovery.retryOrGiveUp(jobId, fencingToken, event.reason ?? 'attempt lost', state);
-    } else {
-      const job = await this.writes.transition({
-        id: jobId,
-        to: state,
-        fencingToken,
-        patch: {
-          externalId: event.externalId,
-          exitCode: event.exitCode,
-          reason: event.reason,
-        },
-      });
-      if (job && held && (state === 'RUNNING' || state === 'COMPLETED' || state === 'FAILED'))
-        this.breakers.success(held.service, held.runner);
-      if (!job && !isFinished(state)) await this.recovery.cancelIfGone(agent, jobId, fencingToken);
-    }
-    if (isFinished(state) && held?.fencingToken === fencingToken) {
-      agent.jobs.delete(jobId);
-      this.wake();
-    }
-    this.link.send(agent, { v: PROTOCOL_VERSION, type: 'event-ack', seq: event.seq });
-  }
-
   /** Stop intake: no more ticks, claims or dispatches. Agent reports are still recorded. */
   stop(): void {
     this.stopped = true;
@@ -424,7 +343,7 @@ export class Scheduler {
     const deadline = Date.now() + drainBoundMs(this.options.heartbeatIntervalMs);
     while (
       Date.now() < deadline &&
-      (awaitingAck(this.link.list(), this.claims) > 0 || this.recording.size > 0)
+      (awaitingAck(this.link.list(), this.claims) > 0 || this.reports.pending > 0)
     ) {
       this.link.sweep(Date.now(), { noticeLost: false });
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
@@ -438,7 +357,7 @@ export class Scheduler {
    * once. Agent reports arriving after this are left unacknowledged for the next scheduler.
    */
   async release(): Promise<ReleaseReport> {
-    this.closed = true;
+    this.reports.close();
     await this.writes.idle();
     const plan = this.claims.plan(Date.now());
     const outcomes = await Promise.all(
