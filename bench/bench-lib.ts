@@ -99,11 +99,15 @@ export function startDamson(home: string, args: string[]): Proc {
   };
 }
 
-/** CPU milliseconds (user + system) a process has used, from /proc/<pid>/stat. */
-export function cpuMs(pid: number): number {
+/**
+ * CPU milliseconds (user + system) a process has used, from /proc/<pid>/stat; with `reaped`, those
+ * of its children it has waited for instead (for an agent: its jobs).
+ */
+export function cpuMs(pid: number, { reaped = false }: { reaped?: boolean } = {}): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const first = reaped ? 13 : 11;
+  const ticks = Number(fields[first]) + Number(fields[first + 1]);
   return (ticks * 1000) / 100;
 }
 

@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import {
+  cpuMs,
   freePort,
   makeHome,
   median,
   percentile,
   removeHome,
   report,
+  type Proc,
   ROOT,
   startDamson,
   until,
@@ -135,6 +137,19 @@ interface Submitted {
   id: string;
 }
 
+/** CPU used so far by each Damson process, by the jobs the agent ran, and by the bench's client. */
+function cpuByRole(procs: Proc[]) {
+  const [scheduler, agent, server] = procs.map((p) => p.child.pid!);
+  const client = process.cpuUsage();
+  return {
+    server: cpuMs(server),
+    scheduler: cpuMs(scheduler),
+    agent: cpuMs(agent),
+    jobs: cpuMs(agent, { reaped: true }),
+    client: (client.user + client.system) / 1000,
+  };
+}
+
 /** pollMs 0: long-poll (`?wait=&status=`), the server tells the client of each change. */
 async function runJob(baseUrl: string, pollMs: number): Promise<number> {
   const t0 = performance.now();
@@ -184,6 +199,7 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const rates: number[] = [];
     const repetitions = Number(process.env.BENCH_REPETITIONS ?? 3);
+    const cpuBefore = cpuByRole(procs);
     for (let i = 0; i < repetitions; i++) {
       rates.push(
         await closedLoop(LANES, SECONDS / repetitions, () =>
@@ -191,6 +207,14 @@ async function main(): Promise<void> {
         ),
       );
     }
+    const jobsDone = rates.reduce((sum, rate) => sum + rate * (SECONDS / repetitions), 0);
+    const cpuAfter = cpuByRole(procs);
+    const cpuMsPerJob = Object.fromEntries(
+      Object.entries(cpuAfter).map(([role, ms]) => [
+        role,
+        Number(((ms - cpuBefore[role as keyof typeof cpuAfter]) / jobsDone).toFixed(2)),
+      ]),
+    );
     const bound = Math.min(multer, spawn8);
     const e2e = median(rates);
     const p50 = percentile(latencies, 50);
@@ -209,6 +233,7 @@ async function main(): Promise<void> {
         ratioToMinBaseline: Number((e2e / bound).toFixed(3)),
         goal: '>= 0.5',
         met: e2e / bound >= 0.5,
+        cpuMsPerJob,
       },
       latency: {
         jobs: latencies.length,

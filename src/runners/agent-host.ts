@@ -120,8 +120,9 @@ export class AgentHost {
 
   private dropped(): void {
     // Before the first answer, drops are the connection still being made (reports kept anyway).
+    // Debug only: an outage that matters is logged as three silent heartbeats.
     if (this.droppedSinceHeard++ === 0 && this.heardOnce && !this.stopped)
-      this.log.warn(
+      this.log.debug(
         { scheduler: this.options.schedulerAddress },
         'scheduler unreachable: messages are dropped until it answers (reports are kept and sent again)',
       );
