@@ -153,6 +153,50 @@ describe('the scheduler side of the agent protocol', () => {
     agent.socket.close();
   });
 
+  it('keeps serving every other agent while one stops reading its messages', async () => {
+    // Agents of earlier tests, closed, must be written off first: one with a free slot could take
+    // a job meant for the stuck one, and leave the stuck one a slot for the job meant for the good.
+    const schedulerOutput = () => h.children.values().next().value!.output();
+    await waitFor(async () => {
+      const joined = schedulerOutput().match(/agent joined/g)?.length ?? 0;
+      return (schedulerOutput().match(/agent lost/g)?.length ?? 0) === joined ? true : undefined;
+    }, 'earlier agents written off');
+    // A stuck agent: alive (it heartbeats) but reads nothing, with tiny buffers, so the dispatches
+    // resent to it every heartbeat soon fill everything between it and the scheduler.
+    const stuck = new Dealer({ linger: 0, receiveHighWaterMark: 1, receiveBufferSize: 4096 });
+    sockets.push(stuck);
+    stuck.connect(agentsAddress);
+    const send = (message: unknown) => stuck.send(JSON.stringify(message)).catch(() => undefined);
+    const slots = 1000;
+    await send({
+      v: 2,
+      type: 'hello',
+      agent: 'stuck',
+      bootId: 'b1',
+      kinds: ['local'],
+      slots,
+      running: [],
+    });
+    const beating = setInterval(() => void send({ v: 2, type: 'heartbeat' }), 50);
+    try {
+      const held = await Promise.all(Array.from({ length: slots }, () => h.submit('ledger')));
+      await waitFor(async () => {
+        const states = await Promise.all(held.map((job) => h.store.getJob(job.id)));
+        return states.every((job) => job?.state === 'ACCEPTED') ? true : undefined;
+      }, 'every slot of the stuck agent taken');
+      // 1,000 dispatches resent every 200 ms for 5 s: far more than the stuck agent's path holds.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const good = h.agent(['--name', 'good']);
+      const job = await h.submit('ledger');
+      await h.waitForState(job.id, ['COMPLETED'], 10_000);
+      expect(h.ledger().filter((id) => id === job.id)).toHaveLength(1);
+      await good.kill('SIGTERM');
+    } finally {
+      clearInterval(beating);
+      stuck.close();
+    }
+  });
+
   it('asks an unknown peer to introduce itself', async () => {
     const socket = new Dealer({ linger: 0 });
     sockets.push(socket);
