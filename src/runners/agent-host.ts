@@ -51,9 +51,8 @@ export class AgentHost {
   private lastHeard = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Messages dropped since the scheduler was last heard (logged once per outage). */
+  /** Messages dropped since the scheduler was last heard (logged when it answers again). */
   private droppedSinceHeard = 0;
-  private heardOnce = false;
   /** Between a completed handshake and the next disconnection. */
   private connected = false;
 
@@ -109,24 +108,15 @@ export class AgentHost {
   }
 
   private send(message: AgentMessage): void {
+    // An outage itself is logged as three silent heartbeats (tick), its end with this count.
     if (this.connected) this.sender.send(encode(message));
-    else this.dropped();
+    else this.droppedSinceHeard++;
   }
 
   private onSendFailed = (error: Error): void => {
-    if ((error as Error & { code?: string }).code === 'EAGAIN') this.dropped();
+    if ((error as Error & { code?: string }).code === 'EAGAIN') this.droppedSinceHeard++;
     else this.log.warn({ err: error }, 'send failed');
   };
-
-  private dropped(): void {
-    // Before the first answer, drops are the connection still being made (reports kept anyway).
-    // Debug only: an outage that matters is logged as three silent heartbeats.
-    if (this.droppedSinceHeard++ === 0 && this.heardOnce && !this.stopped)
-      this.log.debug(
-        { scheduler: this.options.schedulerAddress },
-        'scheduler unreachable: messages are dropped until it answers (reports are kept and sent again)',
-      );
-  }
 
   private sayHello(): void {
     this.send({
@@ -195,7 +185,6 @@ export class AgentHost {
           continue;
         }
         this.lastHeard = Date.now();
-        this.heardOnce = true;
         if (this.droppedSinceHeard > 0) {
           this.log.info({ dropped: this.droppedSinceHeard }, 'scheduler reachable again');
           this.droppedSinceHeard = 0;
