@@ -82,7 +82,8 @@ export const apiSettingsPatternProperties = {
 export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
   const int = (key: string, fallback: number): number =>
     (flat[key] as number | undefined) ?? fallback;
-  const serviceLimits: Record<string, Partial<UploadLimits>> = {};
+  // Prototype-free: a service id such as `__proto__` must not reach Object.prototype.
+  const serviceLimits = Object.create(null) as Record<string, Partial<UploadLimits>>;
   for (const [key, value] of Object.entries(flat)) {
     const match = SERVICE_LIMIT.exec(key);
     if (match) (serviceLimits[match[1].toLowerCase()] ??= {})[LIMIT_KEYS[match[2]]] = Number(value);

@@ -19,6 +19,9 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   app.disable('etag');
   app.set('trust proxy', 'loopback');
   app.set('json spaces', 0);
+  // node:querystring: flat string values in a prototype-free object, so `?__proto__[x]=1` or
+  // `?constructor=1` is a plain, unknown key (never nested objects, never inherited names).
+  app.set('query parser', 'simple');
   const security = helmet({
     contentSecurityPolicy: {
       directives: {

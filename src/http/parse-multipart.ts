@@ -12,8 +12,10 @@ import { saveFilePart } from './save-file-part';
 /** The settings key behind each limit, so a refusal can say which one to raise. */
 export type LimitNames = Record<keyof UploadLimits, string>;
 
-function push<T>(map: Record<string, T[]>, key: string, value: T): void {
-  (map[key] ??= []).push(value);
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function tooLarge(code: string, message: string, limit: string): HttpError {
@@ -79,80 +81,131 @@ export function parseMultipart(
       for (const abort of aborts) abort();
       settle();
     };
+    /**
+     * busboy emits from inside its synchronous write: a throw in a listener would escape every
+     * handler and end the process. Each listener therefore ends the request instead.
+     */
+    const guarded =
+      <A extends unknown[]>(listener: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          listener(...args);
+        } catch {
+          fail(new HttpError(400, 'bad_request', 'The form body could not be read.'));
+        }
+      };
     const named = (name: string | undefined): name is string => {
       if (name) return true;
       fail(new HttpError(400, 'missing_field_name', 'A form part has no field name.'));
       return false;
     };
-    bb.on('field', (name, value, info) => {
-      if (!named(name)) return;
-      if (info.valueTruncated) {
-        fail(
-          tooLarge(
-            'field_too_large',
-            `The field '${name}' is larger than the limit of ${limits.maxFieldBytes} bytes.`,
-            names.maxFieldBytes,
+    bb.on(
+      'field',
+      guarded((name: string, value: string, info: busboy.FieldInfo) => {
+        if (!named(name)) return;
+        if (info.valueTruncated) {
+          fail(
+            tooLarge(
+              'field_too_large',
+              `The field '${name}' is larger than the limit of ${limits.maxFieldBytes} bytes.`,
+              names.maxFieldBytes,
+            ),
+          );
+        } else push(submission.fields, name, value);
+      }),
+    );
+    bb.on(
+      'file',
+      guarded((name: string, stream: Readable) => {
+        if (failure || !named(name)) {
+          stream.resume();
+          return;
+        }
+        const tempPath = path.join(uploadsDirectory, newUploadId());
+        temps.push(tempPath);
+        const file: SubmittedFile = { tempPath, size: 0 };
+        stream.on(
+          'data',
+          guarded((chunk: Buffer) => (file.size += chunk.length)),
+        );
+        stream.on(
+          'limit',
+          guarded(() =>
+            fail(
+              tooLarge(
+                'file_too_large',
+                `The file '${name}' is larger than the limit of ${limits.maxFileBytes} bytes.`,
+                names.maxFileBytes,
+              ),
+            ),
           ),
         );
-      } else push(submission.fields, name, value);
-    });
-    bb.on('file', (name, stream) => {
-      if (failure || !named(name)) {
-        stream.resume();
-        return;
-      }
-      const tempPath = path.join(uploadsDirectory, newUploadId());
-      temps.push(tempPath);
-      const file: SubmittedFile = { tempPath, size: 0 };
-      stream.on('data', (chunk: Buffer) => (file.size += chunk.length));
-      stream.on('limit', () =>
+        push(submission.files, name, file);
+        const write = saveFilePart(stream, tempPath, (bytes) => (file.content = bytes));
+        aborts.push(write.abort);
+        writes.push(write.done);
+      }),
+    );
+    bb.on(
+      'filesLimit',
+      guarded(() =>
         fail(
           tooLarge(
-            'file_too_large',
-            `The file '${name}' is larger than the limit of ${limits.maxFileBytes} bytes.`,
-            names.maxFileBytes,
+            'too_many_files',
+            `At most ${limits.maxFiles} files may be sent.`,
+            names.maxFiles,
           ),
         ),
-      );
-      push(submission.files, name, file);
-      const write = saveFilePart(stream, tempPath, (bytes) => (file.content = bytes));
-      aborts.push(write.abort);
-      writes.push(write.done);
-    });
-    bb.on('filesLimit', () =>
-      fail(
-        tooLarge('too_many_files', `At most ${limits.maxFiles} files may be sent.`, names.maxFiles),
       ),
     );
-    bb.on('fieldsLimit', () =>
-      fail(
-        tooLarge(
-          'too_many_fields',
-          `At most ${limits.maxFields} fields may be sent.`,
-          names.maxFields,
+    bb.on(
+      'fieldsLimit',
+      guarded(() =>
+        fail(
+          tooLarge(
+            'too_many_fields',
+            `At most ${limits.maxFields} fields may be sent.`,
+            names.maxFields,
+          ),
         ),
       ),
     );
-    bb.on('partsLimit', () =>
-      fail(
-        tooLarge(
-          'too_many_parts',
-          `At most ${limits.maxFields + limits.maxFiles} parts may be sent.`,
-          names.maxFields,
+    bb.on(
+      'partsLimit',
+      guarded(() =>
+        fail(
+          tooLarge(
+            'too_many_parts',
+            `At most ${limits.maxFields + limits.maxFiles} parts may be sent.`,
+            names.maxFields,
+          ),
         ),
       ),
     );
-    bb.on('error', (error: Error) =>
-      fail(
-        new HttpError(400, 'malformed_multipart', `The form body is malformed: ${error.message}.`),
+    bb.on(
+      'error',
+      guarded((error: Error) =>
+        fail(
+          new HttpError(
+            400,
+            'malformed_multipart',
+            `The form body is malformed: ${error.message}.`,
+          ),
+        ),
       ),
     );
-    bb.on('close', () => {
-      void Promise.all(writes).then(settle, () => {
-        fail(new HttpError(400, 'bad_request', 'An uploaded file could not be read.'));
-      });
-    });
-    req.on('aborted', () => fail(new HttpError(400, 'aborted', 'The request was cut off.')));
+    bb.on(
+      'close',
+      guarded(() => {
+        void Promise.all(writes).then(settle, () => {
+          fail(new HttpError(400, 'bad_request', 'An uploaded file could not be read.'));
+        });
+      }),
+    );
+    const cutOff = guarded(() => fail(new HttpError(400, 'aborted', 'The request was cut off.')));
+    req.on('aborted', cutOff);
+    req.on('error', cutOff);
+    if (source !== req) source.on('error', cutOff);
     source.pipe(bb);
   });
 }

@@ -55,7 +55,7 @@ export async function readJsonSubmission(
   req: Request,
   limits: UploadLimits,
   names: LimitNames,
-): Promise<Record<string, string[]>> {
+): Promise<Map<string, string[]>> {
   const raw = await collect(req, limits.maxFieldBytes, names.maxFieldBytes);
   let body: unknown;
   try {
@@ -72,10 +72,14 @@ export async function readJsonSubmission(
       limit: names.maxFields,
     });
   }
-  const fields: Record<string, string[]> = {};
+  // JSON.parse makes `"__proto__"` an own key; a Map keeps it (and `constructor`...) plain data.
+  const fields = new Map<string, string[]>();
   for (const [name, value] of entries) {
     const items = Array.isArray(value) ? (value as Scalar[]) : [value];
-    fields[name] = items.map((v) => asText(name, v)).filter((v): v is string => v !== null);
+    fields.set(
+      name,
+      items.map((v) => asText(name, v)).filter((v): v is string => v !== null),
+    );
   }
   return fields;
 }

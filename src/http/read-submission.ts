@@ -1,6 +1,7 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import type { Request } from 'express';
 import type { UploadLimits } from '../config/api-settings';
+import { emptySubmission } from '../services/form/form';
 import type { Submission } from '../services/form/form';
 import { HttpError } from './http-error';
 import { readJsonSubmission } from './read-json-submission';
@@ -54,7 +55,7 @@ export async function readSubmission(
   limitNames: LimitNames = SERVER_LIMIT_NAMES,
   options: { json: boolean } = { json: true },
 ): Promise<ReadSubmission> {
-  const submission: Submission = { fields: {}, files: {} };
+  const submission: Submission = emptySubmission();
   const temps: string[] = [];
   const discard = async (): Promise<void> => {
     await Promise.all(temps.splice(0).map((file) => unlink(file).catch(() => undefined)));

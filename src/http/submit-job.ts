@@ -47,7 +47,9 @@ export function serviceLimits(
   serviceId: string,
 ): { limits: UploadLimits; names: LimitNames } {
   const server = ctx.settings.server;
-  const own = ctx.settings.api.serviceLimits[serviceId.toLowerCase()] ?? {};
+  const key = serviceId.toLowerCase();
+  const all = ctx.settings.api.serviceLimits;
+  const own = Object.hasOwn(all, key) ? all[key] : {};
   const limits: UploadLimits = {
     maxFileBytes: own.maxFileBytes ?? server.maxFileBytes,
     maxFiles: own.maxFiles ?? server.maxFiles,

@@ -19,7 +19,7 @@ export function uploadFile(ctx: AppContext) {
       { json: false },
     );
     try {
-      const part = submission.files.file?.[0];
+      const part = submission.files.get('file')?.[0];
       if (!part) {
         throw new HttpError(
           400,

@@ -42,7 +42,8 @@ function sent(values: Record<string, string[]>, disabled: Set<string>): Record<s
 }
 
 async function serverErrors(service: Service, fields: Record<string, string[]>) {
-  const result = await validateSubmission(service, { fields, files: {} }, noFiles);
+  const submission = { fields: new Map(Object.entries(fields)), files: new Map() };
+  const result = await validateSubmission(service, submission, noFiles);
   return result.ok ? [] : result.errors;
 }
 

@@ -25,8 +25,8 @@ const resolver: FileResolver = {
 
 const form = (parameters: Record<string, unknown>) => serviceOf({ parameters });
 const submit = (service: Service, fields: Record<string, string | string[]>) => {
-  const submission: Submission = { fields: {}, files: {} };
-  for (const [k, v] of Object.entries(fields)) submission.fields[k] = Array.isArray(v) ? v : [v];
+  const submission: Submission = { fields: new Map(), files: new Map() };
+  for (const [k, v] of Object.entries(fields)) submission.fields.set(k, Array.isArray(v) ? v : [v]);
   return validateSubmission(service, submission, resolver);
 };
 async function errorOf(service: Service, fields: Record<string, string | string[]>) {

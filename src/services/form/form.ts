@@ -13,10 +13,18 @@ export interface SubmittedFile {
   content?: Buffer;
 }
 
+/**
+ * Maps, never plain objects: keys are chosen by the client, and a field named `__proto__` or
+ * `toString` must be just another unknown field, not an inherited property.
+ */
 export interface Submission {
-  /** Text values by parameter id, repeated keys in order. */
-  fields: Record<string, string[]>;
-  files: Record<string, SubmittedFile[]>;
+  /** Text values by field name, repeated keys in order. */
+  fields: Map<string, string[]>;
+  files: Map<string, SubmittedFile[]>;
+}
+
+export function emptySubmission(): Submission {
+  return { fields: new Map(), files: new Map() };
 }
 
 export interface ResolvedFile {
@@ -48,8 +56,8 @@ type FieldOutcome = { ok: true; value: CleanValue } | { ok: false; code: string;
 const isEmpty = (raw: Raw): boolean => typeof raw === 'string' && raw.length === 0;
 
 function rawValues(p: Parameter, s: Submission): Raw[] {
-  const texts = s.fields[p.id] ?? [];
-  const files = s.files[p.id] ?? [];
+  const texts = s.fields.get(p.id) ?? [];
+  const files = s.files.get(p.id) ?? [];
   if (p.kind !== 'file') return p.array ? texts : texts.slice(0, 1);
   // slivka: a single file field prefers the uploaded part over a text id.
   if (!p.array) return files.length ? files.slice(0, 1) : texts.slice(0, 1);
@@ -125,7 +133,7 @@ export function conditionValue(value: CleanValue): ConditionValue {
 }
 
 function conditionErrors(service: Service, values: CleanValues, provided: Set<string>) {
-  const all: Record<string, ConditionValue> = {};
+  const all: Record<string, ConditionValue> = Object.create(null) as Record<string, ConditionValue>;
   for (const p of service.parameters) all[p.id] = conditionValue(values[p.id] ?? null);
   const errors: FieldError[] = [];
   const disabled: string[] = [];
@@ -155,7 +163,8 @@ export async function validateSubmission(
   resolver: FileResolver,
 ): Promise<FormResult> {
   const errors: FieldError[] = [];
-  const values: CleanValues = {};
+  // Keyed by the service's parameter ids; prototype-free all the same.
+  const values: CleanValues = Object.create(null) as CleanValues;
   const provided = new Set<string>();
   for (const p of service.parameters) {
     const outcome = await validateField(p, submission, resolver);
