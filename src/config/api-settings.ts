@@ -8,6 +8,8 @@ export interface UploadLimits {
   maxFiles: number;
   maxFields: number;
   maxFieldBytes: number;
+  /** All text of one request together: field names and values, or a whole JSON body. */
+  maxTextBytes: number;
 }
 
 export interface ApiToken {
@@ -46,10 +48,11 @@ const LIMIT_KEYS: Record<string, keyof UploadLimits> = {
   'max-files': 'maxFiles',
   'max-fields': 'maxFields',
   'max-field-size': 'maxFieldBytes',
+  'max-text-size': 'maxTextBytes',
 };
 
 const SERVICE_LIMIT =
-  /^api\.service-limits\.(.+)\.(max-file-size|max-files|max-fields|max-field-size)$/;
+  /^api\.service-limits\.(.+)\.(max-file-size|max-files|max-fields|max-field-size|max-text-size)$/;
 
 /** JSON-schema properties merged into the settings schema. */
 export const apiSettingsProperties = {

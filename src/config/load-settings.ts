@@ -147,7 +147,10 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
       maxFileBytes: int('server.max-file-size', 100 * 1024 * 1024),
       maxFiles: int('server.max-files', 20),
       maxFields: int('server.max-fields', 1000),
-      maxFieldBytes: int('server.max-field-size', 10 * 1024 * 1024),
+      // A parameter value is small; data travels as file parts. Both caps bound the memory one
+      // request can hold (a field is kept whole until it ends).
+      maxFieldBytes: int('server.max-field-size', 1024 * 1024),
+      maxTextBytes: int('server.max-text-size', 16 * 1024 * 1024),
     },
     scheduler: {
       agentsAddress: normaliseAddress(str('local-queue.host', 'tcp://127.0.0.1:4041')),

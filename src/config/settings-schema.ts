@@ -24,6 +24,7 @@ export const settingsSchema = {
     'server.max-files': { type: 'integer', minimum: 0 },
     'server.max-fields': { type: 'integer', minimum: 1 },
     'server.max-field-size': { type: 'integer', minimum: 1 },
+    'server.max-text-size': { type: 'integer', minimum: 1 },
     'local-queue.host': { type: 'string', minLength: 1 },
     'scheduler.wake-address': { type: 'string', minLength: 1 },
     'scheduler.changes-address': { type: 'string', minLength: 1 },

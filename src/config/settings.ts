@@ -27,6 +27,8 @@ export interface Settings {
     maxFiles: number;
     maxFields: number;
     maxFieldBytes: number;
+    /** Text bytes held for one request, all fields together (a JSON body counts whole). */
+    maxTextBytes: number;
   };
   scheduler: {
     /** Where the scheduler's ROUTER listens for agents (slivka's `local-queue.host`). */

@@ -66,6 +66,8 @@ export function parseMultipart(
     const writes: Promise<void>[] = [];
     const aborts: (() => void)[] = [];
     let failure: HttpError | null = null;
+    /** Bytes of field names and values held so far, against limits.maxTextBytes. */
+    let textBytes = 0;
     let settled = false;
     const settle = (): void => {
       if (settled) return;
@@ -75,6 +77,9 @@ export function parseMultipart(
     const fail = (error: HttpError): void => {
       if (failure) return;
       failure = error;
+      // Nothing of a refused request is used: let its text and small file parts go at once.
+      submission.fields.clear();
+      submission.files.clear();
       source.unpipe(bb);
       if (source !== req) req.unpipe(source as EmptyFilenameMarker);
       req.resume();
@@ -102,7 +107,7 @@ export function parseMultipart(
     bb.on(
       'field',
       guarded((name: string, value: string, info: busboy.FieldInfo) => {
-        if (!named(name)) return;
+        if (failure || !named(name)) return;
         if (info.valueTruncated) {
           fail(
             tooLarge(
@@ -111,7 +116,20 @@ export function parseMultipart(
               names.maxFieldBytes,
             ),
           );
-        } else push(submission.fields, name, value);
+          return;
+        }
+        textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+        if (textBytes > limits.maxTextBytes) {
+          fail(
+            tooLarge(
+              'text_too_large',
+              `The text fields of this request are larger than the limit of ${limits.maxTextBytes} bytes in all.`,
+              names.maxTextBytes,
+            ),
+          );
+          return;
+        }
+        push(submission.fields, name, value);
       }),
     );
     bb.on(

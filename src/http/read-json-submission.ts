@@ -56,7 +56,8 @@ export async function readJsonSubmission(
   limits: UploadLimits,
   names: LimitNames,
 ): Promise<Map<string, string[]>> {
-  const raw = await collect(req, limits.maxFieldBytes, names.maxFieldBytes);
+  // The whole body is text held at once, so it counts against the per-request text cap.
+  const raw = await collect(req, limits.maxTextBytes, names.maxTextBytes);
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -67,7 +68,9 @@ export async function readJsonSubmission(
     throw new HttpError(400, 'invalid_json', 'The body must be a JSON object of parameter values.');
   }
   const entries = Object.entries(body as Record<string, unknown>);
-  if (entries.length > limits.maxFields) {
+  // Each array item is a value, as each repeated key of a form is a field.
+  const values = entries.reduce((n, [, v]) => n + (Array.isArray(v) ? v.length : 1), 0);
+  if (values > limits.maxFields) {
     throw new HttpError(413, 'too_many_fields', `At most ${limits.maxFields} fields may be sent.`, {
       limit: names.maxFields,
     });
@@ -76,10 +79,16 @@ export async function readJsonSubmission(
   const fields = new Map<string, string[]>();
   for (const [name, value] of entries) {
     const items = Array.isArray(value) ? (value as Scalar[]) : [value];
-    fields.set(
-      name,
-      items.map((v) => asText(name, v)).filter((v): v is string => v !== null),
-    );
+    const texts = items.map((v) => asText(name, v)).filter((v): v is string => v !== null);
+    if (texts.some((text) => Buffer.byteLength(text) > limits.maxFieldBytes)) {
+      throw new HttpError(
+        413,
+        'field_too_large',
+        `The field '${name}' is larger than the limit of ${limits.maxFieldBytes} bytes.`,
+        { limit: names.maxFieldBytes, parameter: name },
+      );
+    }
+    fields.set(name, texts);
   }
   return fields;
 }

@@ -33,6 +33,7 @@ export const SERVER_LIMIT_NAMES: LimitNames = {
   maxFiles: 'server.max-files',
   maxFields: 'server.max-fields',
   maxFieldBytes: 'server.max-field-size',
+  maxTextBytes: 'server.max-text-size',
 };
 
 function hasBody(req: Request): boolean {

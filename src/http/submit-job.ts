@@ -55,6 +55,7 @@ export function serviceLimits(
     maxFiles: own.maxFiles ?? server.maxFiles,
     maxFields: own.maxFields ?? server.maxFields,
     maxFieldBytes: own.maxFieldBytes ?? server.maxFieldBytes,
+    maxTextBytes: own.maxTextBytes ?? server.maxTextBytes,
   };
   const names = { ...SERVER_LIMIT_NAMES };
   for (const key of Object.keys(own) as (keyof UploadLimits)[]) {
