@@ -74,6 +74,10 @@ function toHttpError(error: unknown, log: Logger, where: Record<string, unknown>
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const http = toHttpError(error, log, { method: req.method, url: req.originalUrl });
+    // A server-side failure answered with its own status (507, 503): the operator must hear of it.
+    if (http.status >= 500 && http.cause !== undefined) {
+      log.error({ err: http.cause, code: http.code, method: req.method }, http.message);
+    }
     if (res.headersSent) {
       res.destroy();
       return;

@@ -3,11 +3,12 @@ import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import type { UploadLimits } from '../config/api-settings';
-import { newUploadId } from '../jobs';
+import { newPartialUploadName } from '../jobs';
 import type { SubmittedFile, Submission } from '../services/form/form';
 import { EmptyFilenameMarker, multipartBoundary } from './empty-filename';
 import { HttpError } from './http-error';
-import { saveFilePart } from './save-file-part';
+import { PartWriteError, saveFilePart } from './save-file-part';
+import { storageFailure } from './storage-failure';
 
 /** The settings key behind each limit, so a refusal can say which one to raise. */
 export type LimitNames = Record<keyof UploadLimits, string>;
@@ -139,7 +140,8 @@ export function parseMultipart(
           stream.resume();
           return;
         }
-        const tempPath = path.join(uploadsDirectory, newUploadId());
+        // Renamed to an upload id only when the request commits (see read-submission).
+        const tempPath = path.join(uploadsDirectory, newPartialUploadName());
         temps.push(tempPath);
         const file: SubmittedFile = { tempPath, size: 0 };
         stream.on(
@@ -162,6 +164,14 @@ export function parseMultipart(
         const write = saveFilePart(stream, tempPath, (bytes) => (file.content = bytes));
         aborts.push(write.abort);
         writes.push(write.done);
+        // Stop at the first failed write, not when busboy is done with the rest of the body.
+        write.done.catch((error: unknown) =>
+          fail(
+            error instanceof PartWriteError
+              ? storageFailure(error)
+              : new HttpError(400, 'aborted', 'The request was cut off.'),
+          ),
+        );
       }),
     );
     bb.on(
@@ -214,11 +224,8 @@ export function parseMultipart(
     );
     bb.on(
       'close',
-      guarded(() => {
-        void Promise.all(writes).then(settle, () => {
-          fail(new HttpError(400, 'bad_request', 'An uploaded file could not be read.'));
-        });
-      }),
+      // A failed write has already called fail(); settle waits for every write to stop.
+      guarded(() => settle()),
     );
     const cutOff = guarded(() => fail(new HttpError(400, 'aborted', 'The request was cut off.')));
     req.on('aborted', cutOff);

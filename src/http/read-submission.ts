@@ -1,8 +1,12 @@
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import type { Request } from 'express';
 import type { UploadLimits } from '../config/api-settings';
 import { emptySubmission } from '../services/form/form';
-import type { Submission } from '../services/form/form';
+import type { Submission, SubmittedFile } from '../services/form/form';
+import { newUploadId } from '../jobs';
+import { PartWriteError } from './save-file-part';
+import { storageFailure } from './storage-failure';
 import { HttpError } from './http-error';
 import { readJsonSubmission } from './read-json-submission';
 import { parseMultipart, type LimitNames } from './parse-multipart';
@@ -13,8 +17,13 @@ export interface ReadSubmission {
   submission: Submission;
   /** Removes every temporary file of this request (after a refusal, or once saved elsewhere). */
   discard(): Promise<void>;
-  /** Marks a temporary file as moved elsewhere, so discard() leaves it alone. */
-  saved(tempPath: string): void;
+  /**
+   * Renames an uploaded part from its partial name to a fresh upload id, once the submission is
+   * valid. discard() still removes it until saved() is called with the new path.
+   */
+  commit(file: SubmittedFile): Promise<{ id: string; path: string }>;
+  /** Marks a file as recorded elsewhere, so discard() leaves it alone. */
+  saved(filePath: string): void;
 }
 
 /** Directories known to exist, so a busy server does not mkdir on every request. */
@@ -46,8 +55,8 @@ function hasBody(req: Request): boolean {
 
 /**
  * Reads a submission body: multipart or urlencoded forms (streamed; parts with a `filename`, even
- * an empty one as slivka's Python client sends, are written to the uploads directory under a fresh
- * upload id), or a JSON object. Anything else is a 415. On any failure no file is left behind.
+ * an empty one as slivka's Python client sends, are written to the uploads directory under a
+ * partial name until commit()), or a JSON object. Anything else is a 415. On any failure no file is left behind.
  */
 export async function readSubmission(
   req: Request,
@@ -61,15 +70,29 @@ export async function readSubmission(
   const discard = async (): Promise<void> => {
     await Promise.all(temps.splice(0).map((file) => unlink(file).catch(() => undefined)));
   };
-  const saved = (tempPath: string): void => {
-    const at = temps.indexOf(tempPath);
+  const saved = (filePath: string): void => {
+    const at = temps.indexOf(filePath);
     if (at >= 0) temps.splice(at, 1);
   };
-  if (!hasBody(req)) return { submission, discard, saved };
+  const commit = async (file: SubmittedFile): Promise<{ id: string; path: string }> => {
+    const id = newUploadId();
+    const target = path.join(path.dirname(file.tempPath), id);
+    try {
+      await rename(file.tempPath, target);
+    } catch (error) {
+      throw storageFailure(new PartWriteError(error));
+    }
+    const at = temps.indexOf(file.tempPath);
+    if (at >= 0) temps[at] = target;
+    else temps.push(target);
+    return { id, path: target };
+  };
+  const read: ReadSubmission = { submission, discard, commit, saved };
+  if (!hasBody(req)) return read;
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (options.json && type === 'application/json') {
     submission.fields = await readJsonSubmission(req, limits, limitNames);
-    return { submission, discard, saved };
+    return read;
   }
   if (!FORM_TYPES.includes(type)) {
     req.resume();
@@ -87,5 +110,5 @@ export async function readSubmission(
     await discard();
     throw error;
   }
-  return { submission, discard, saved };
+  return read;
 }

@@ -5,8 +5,20 @@ import { pipeline } from 'node:stream/promises';
 /** Parts up to this size are held in memory and written with one call once complete. */
 export const SMALL_PART_BYTES = 64 * 1024;
 
+/** The disk refused a write (ENOSPC, EDQUOT, EIO, EMFILE, EACCES...): the server's fault, not the client's. */
+export class PartWriteError extends Error {
+  readonly code: string;
+  constructor(override readonly cause: unknown) {
+    super('an upload part could not be written');
+    this.code = String((cause as NodeJS.ErrnoException | undefined)?.code ?? 'EIO');
+  }
+}
+
 export interface PartWrite {
-  /** Settles once nothing more will be written (fulfilled even after abort). */
+  /**
+   * Settles once nothing more will be written (fulfilled even after abort). Rejects with a
+   * PartWriteError when the disk failed, or with the part stream's own error.
+   */
   done: Promise<void>;
   /** Stops writing; the caller removes whatever reached the disk. */
   abort(): void;
@@ -28,11 +40,16 @@ export function saveFilePart(
   const held: Buffer[] = [];
   let heldBytes = 0;
   let sink: WriteStream | null = null;
+  let sinkError: unknown = null;
   let aborted = false;
   let settle: (error?: unknown) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => {
     settle = (error) => (error ? reject(error) : resolve());
   });
+  // A streaming write can fail while the caller is still parsing, before it awaits `done`: an
+  // unhandled rejection would end the process. The caller reads the outcome through its own
+  // handlers; this one only marks the rejection as handled.
+  done.catch(() => undefined);
   const onData = (chunk: Buffer): void => {
     held.push(chunk);
     heldBytes += chunk.length;
@@ -40,19 +57,25 @@ export function saveFilePart(
     stream.off('data', onData);
     stream.off('end', onEnd);
     stream.pause();
-    sink = createWriteStream(target, { flags: 'wx' });
-    sink.write(Buffer.concat(held));
+    const out = createWriteStream(target, { flags: 'wx' });
+    sink = out;
+    out.once('error', (error) => (sinkError ??= error));
+    out.write(Buffer.concat(held));
     held.length = 0;
-    pipeline(stream, sink).then(() => settle(), settle);
+    pipeline(stream, out).then(
+      () => settle(),
+      (error: unknown) => settle(sinkError && !aborted ? new PartWriteError(sinkError) : error),
+    );
   };
   let writing = false;
   const onEnd = (): void => {
     if (aborted) return;
     const bytes = Buffer.concat(held);
+    held.length = 0;
     writing = true;
     writeFile(target, bytes, { flag: 'wx' }, (error) => {
       if (!error) onWholeInMemory(bytes);
-      settle(error);
+      settle(error ? new PartWriteError(error) : undefined);
     });
   };
   stream.on('data', onData);

@@ -1,14 +1,23 @@
-import path from 'node:path';
 import type { Request, Response } from 'express';
 import { jobDirectoryRelative, newJobId } from '../jobs';
 import { jobInputs } from '../services/form/job-inputs';
-import { validateSubmission, type CleanValues, type FileValue } from '../services/form/form';
+import {
+  validateSubmission,
+  type CleanValues,
+  type FileValue,
+  type SubmittedFile,
+} from '../services/form/form';
 import type { Service } from '../services/service';
 import type { Upload } from '../store/job-store';
 import { apiBase, type AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
 import { notFound } from './http-error';
-import { readSubmission, SERVER_LIMIT_NAMES, type UploadLimits } from './read-submission';
+import {
+  readSubmission,
+  SERVER_LIMIT_NAMES,
+  type ReadSubmission,
+  type UploadLimits,
+} from './read-submission';
 import type { LimitNames } from './parse-multipart';
 import { jobResource } from './resources';
 import { schedulingOptions } from './scheduling-options';
@@ -20,15 +29,22 @@ function newUploads(values: CleanValues): FileValue[] {
 }
 
 /**
- * Files sent with a valid submission are already under their upload id; recording them (with the
- * job) makes them uploads that later submissions can reference. Until then discard() removes them.
+ * Files sent with a valid submission get their upload id now (renamed from their partial name);
+ * recording them (with the job) makes them uploads that later submissions can reference. Until
+ * then discard() removes them.
  */
-function uploadRecords(service: Service, values: CleanValues): Upload[] {
+async function uploadRecords(
+  service: Service,
+  values: CleanValues,
+  commit: ReadSubmission['commit'],
+): Promise<Upload[]> {
   const records: Upload[] = [];
   const createdAt = new Date();
   for (const p of service.parameters) {
     for (const file of newUploads({ [p.id]: values[p.id] ?? null })) {
-      file.id = path.basename(file.path);
+      const committed = await commit(file.upload as SubmittedFile);
+      file.id = committed.id;
+      file.path = committed.path;
       records.push({
         id: file.id,
         path: file.path,
@@ -70,10 +86,9 @@ export function submitJob(ctx: AppContext) {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
     const scheduling = schedulingOptions(req);
-    // Files are written under their final upload id: no rename once the form is valid.
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
-    const { submission, discard, saved } = await readSubmission(
+    const { submission, discard, commit, saved } = await readSubmission(
       req,
       uploadsDirectory,
       limits,
@@ -89,7 +104,7 @@ export function submitJob(ctx: AppContext) {
         });
         return;
       }
-      const uploads = uploadRecords(service, result.values);
+      const uploads = await uploadRecords(service, result.values, commit);
       const { inputs, parameters } = jobInputs(service, result.values);
       const id = newJobId();
       const serviceRevision = await ctx.revisions.remember(service);

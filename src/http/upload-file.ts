@@ -1,5 +1,4 @@
 import { unlink } from 'node:fs/promises';
-import path from 'node:path';
 import type { Request, Response } from 'express';
 import { apiBase, contentBase, type AppContext } from './app-context';
 import { HttpError } from './http-error';
@@ -9,9 +8,8 @@ import { uploadResource } from './resources';
 /** `POST /api/files`: one multipart part named `file` becomes an upload others can reference. */
 export function uploadFile(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
-    // Files are written under their final upload id: no rename once the form is valid.
     const uploadsDirectory = ctx.settings.directories.uploads;
-    const { submission, discard, saved } = await readSubmission(
+    const { submission, discard, commit, saved } = await readSubmission(
       req,
       uploadsDirectory,
       ctx.settings.server,
@@ -27,8 +25,7 @@ export function uploadFile(ctx: AppContext) {
           "Multipart form 'file' parameter not provided or does not contain a file.",
         );
       }
-      const target = part.tempPath;
-      const id = path.basename(target);
+      const { id, path: target } = await commit(part);
       saved(target);
       try {
         await ctx.store.insertUpload({
