@@ -98,6 +98,8 @@ export function submitJob(ctx: AppContext) {
       const resolver = new StoreFileResolver(ctx.store, ctx.settings.directories.jobs);
       const result = await validateSubmission(service, submission, resolver);
       if (!result.ok) {
+        // The refused request's files are gone before the client hears of the refusal.
+        await discard();
         res.status(422).json({
           errors: result.errors,
           error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
@@ -122,6 +124,8 @@ export function submitJob(ctx: AppContext) {
         uploads,
       );
       for (const upload of uploads) saved(upload.path);
+      // Parts that are no parameter's value are gone before the client hears of the job.
+      await discard();
       ctx.wake();
       const body = jobResource(apiBase(req, ctx.settings), job);
       res.status(202).location(String(body['@url'])).json(body);

@@ -39,6 +39,8 @@ export function uploadFile(ctx: AppContext) {
         await unlink(target).catch(() => undefined);
         throw error;
       }
+      // Any other part of the request is gone before the client hears of the upload.
+      await discard();
       const body = uploadResource(
         apiBase(req, ctx.settings),
         contentBase(ctx.settings, 'uploads'),
