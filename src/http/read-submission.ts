@@ -56,7 +56,8 @@ function hasBody(req: Request): boolean {
 /**
  * Reads a submission body: multipart or urlencoded forms (streamed; parts with a `filename`, even
  * an empty one as slivka's Python client sends, are written to the uploads directory under a
- * partial name until commit()), or a JSON object. Anything else is a 415. On any failure no file is left behind.
+ * partial name until commit()), or a JSON object. Anything else is a 415. On any failure no file
+ * is left behind.
  */
 export async function readSubmission(
   req: Request,
