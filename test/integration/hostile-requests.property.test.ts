@@ -165,6 +165,8 @@ test('hostile multipart forms: names, files, sizes, truncation and bad boundarie
     fc.double({ min: 0, max: 1, noNaN: true }).map((at) => ({ kind: 'cut' as const, at })),
     fc.constant({ kind: 'wrong-boundary' as const }),
     fc.constant({ kind: 'no-boundary' as const }),
+    // Past max-fields, max-files and max-text-size by sheer number of parts.
+    fc.integer({ min: 5, max: 60 }).map((times) => ({ kind: 'repeat' as const, times })),
   );
   await fc.assert(
     fc.asyncProperty(
@@ -174,7 +176,9 @@ test('hostile multipart forms: names, files, sizes, truncation and bad boundarie
       fc.stringMatching(/^[A-Za-z0-9'()+_,./:=?-]{1,70}$/),
       async (url, parts, change, boundary) => {
         const before = filesInUploads();
-        let body = multipartBytes(parts, boundary);
+        const all =
+          change.kind === 'repeat' ? Array<PartSpec[]>(change.times).fill(parts).flat() : parts;
+        let body = multipartBytes(all, boundary);
         let contentType = `multipart/form-data; boundary=${boundary}`;
         if (change.kind === 'cut') body = body.subarray(0, Math.floor(body.length * change.at));
         if (change.kind === 'wrong-boundary') contentType += 'X';
