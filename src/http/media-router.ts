@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Router, type Response } from 'express';
-import { isWellFormedId } from '../jobs';
 import type { AppContext } from './app-context';
 import { notFound } from './http-error';
-import { confinedFile, isAgentRecord } from './job-outputs';
+import { jobMediaFile, uploadMediaFile } from './media-file';
 
 /** Types a browser would execute or render as a document: always sent as plain text. */
 const ACTIVE_TYPES =
@@ -22,29 +21,27 @@ function sendConfined(res: Response, file: string): void {
   stream.pipe(res);
 }
 
+/** The decoded segments of a `*rest` route parameter (Express 5 gives one string per segment). */
+const segmentsOf = (param: unknown): string[] => ([] as string[]).concat(param as string[]);
+
 /**
  * Output and upload bytes, served by the app only in the embedded default (`server.media: app`);
- * behind nginx the proxy serves these paths. Nothing outside the job directory, symlinks included.
+ * behind nginx the proxy serves these paths. Only files inside a stored job's directory or a
+ * recorded upload; every refusal is the same 404, so a probe learns nothing about the disk.
  */
 export function mediaRouter(ctx: AppContext): Router {
   const router = Router();
   const { jobsPath, uploadsPath } = ctx.settings.server;
+  const { jobs, uploads } = ctx.settings.directories;
 
   router.get(`${jobsPath}/*file`, async (req, res) => {
-    const parts = ([] as string[]).concat(req.params.file as unknown as string[]);
-    // <aa>/<bb>/<rest>/<path inside the job directory>
-    if (parts.length < 4 || parts.slice(3).some(isAgentRecord)) throw notFound('file');
-    const jobRoot = path.join(ctx.settings.directories.jobs, ...parts.slice(0, 3));
-    const real = await confinedFile(jobRoot, parts.slice(3).join('/'));
+    const real = await jobMediaFile(ctx.store, jobs, segmentsOf(req.params.file));
     if (!real) throw notFound('file');
     sendConfined(res, real);
   });
 
-  router.get(`${uploadsPath}/:id`, async (req, res) => {
-    // Only recorded uploads: a file still being received has no record yet.
-    if (!isWellFormedId(req.params.id) || !(await ctx.store.getUpload(req.params.id)))
-      throw notFound('file');
-    const real = await confinedFile(ctx.settings.directories.uploads, req.params.id);
+  router.get(`${uploadsPath}/*file`, async (req, res) => {
+    const real = await uploadMediaFile(ctx.store, uploads, segmentsOf(req.params.file));
     if (!real) throw notFound('file');
     res.setHeader('Content-Disposition', 'attachment');
     res.type('application/octet-stream');
