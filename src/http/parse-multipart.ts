@@ -142,10 +142,8 @@ export function parseMultipart(
         ),
       ),
     );
-    bb.on('error', (error: Error) =>
-      fail(
-        new HttpError(400, 'malformed_multipart', `The form body is malformed: ${error.message}.`),
-      ),
+    bb.on('error', () =>
+      fail(new HttpError(400, 'malformed_multipart', 'The form body is malformed.')),
     );
     bb.on('close', () => {
       void Promise.all(writes).then(settle, () => {
