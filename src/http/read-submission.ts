@@ -2,6 +2,7 @@ import { mkdir, unlink } from 'node:fs/promises';
 import type { Request } from 'express';
 import type { UploadLimits } from '../config/api-settings';
 import type { Submission } from '../services/form/form';
+import { PRIVATE_DIRECTORY_MODE } from '../lifecycle/private-paths';
 import { HttpError } from './http-error';
 import { readJsonSubmission } from './read-json-submission';
 import { parseMultipart, type LimitNames } from './parse-multipart';
@@ -21,7 +22,7 @@ const madeDirectories = new Set<string>();
 
 async function ensureDirectory(directory: string): Promise<void> {
   if (madeDirectories.has(directory)) return;
-  await mkdir(directory, { recursive: true });
+  await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
   madeDirectories.add(directory);
 }
 

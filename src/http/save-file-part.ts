@@ -1,6 +1,7 @@
 import { createWriteStream, writeFile, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_FILE_MODE } from '../lifecycle/private-paths';
 
 /** Parts up to this size are held in memory and written with one call once complete. */
 export const SMALL_PART_BYTES = 64 * 1024;
@@ -40,7 +41,7 @@ export function saveFilePart(
     stream.off('data', onData);
     stream.off('end', onEnd);
     stream.pause();
-    sink = createWriteStream(target, { flags: 'wx' });
+    sink = createWriteStream(target, { flags: 'wx', mode: PRIVATE_FILE_MODE });
     sink.write(Buffer.concat(held));
     held.length = 0;
     pipeline(stream, sink).then(() => settle(), settle);
@@ -50,7 +51,7 @@ export function saveFilePart(
     if (aborted) return;
     const bytes = Buffer.concat(held);
     writing = true;
-    writeFile(target, bytes, { flag: 'wx' }, (error) => {
+    writeFile(target, bytes, { flag: 'wx', mode: PRIVATE_FILE_MODE }, (error) => {
       if (!error) onWholeInMemory(bytes);
       settle(error);
     });
