@@ -4,15 +4,15 @@ import { Router, type Response } from 'express';
 import type { AppContext } from './app-context';
 import { notFound } from './http-error';
 import { jobMediaFile, uploadMediaFile } from './media-file';
-
-/** Types a browser would execute or render as a document: always sent as plain text. */
-const ACTIVE_TYPES =
-  /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript)/;
+import { outputDelivery } from './output-content-type';
 
 function sendConfined(res: Response, file: string): void {
-  res.type(path.extname(file) || 'application/octet-stream');
-  const type = String(res.getHeader('Content-Type') ?? '');
-  if (ACTIVE_TYPES.test(type) || !path.extname(file)) res.type('text/plain; charset=utf-8');
+  const extension = path.extname(file);
+  // The extension table's guess only; outputDelivery decides what is really sent.
+  res.type(extension || 'application/octet-stream');
+  const delivery = outputDelivery(extension, String(res.getHeader('Content-Type') ?? ''));
+  res.setHeader('Content-Type', delivery.contentType);
+  if (delivery.attachment) res.setHeader('Content-Disposition', 'attachment');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
