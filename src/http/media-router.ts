@@ -1,4 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { Router, type Response } from 'express';
 import type { AppContext } from './app-context';
@@ -6,7 +9,19 @@ import { notFound } from './http-error';
 import { jobMediaFile, uploadMediaFile } from './media-file';
 import { outputDelivery } from './output-content-type';
 
-function sendConfined(res: Response, file: string): void {
+/** The confined path is already real: a symlink swapped in since then is not followed. */
+const READ_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+async function openConfined(file: string): Promise<Readable> {
+  try {
+    return (await open(file, READ_NO_FOLLOW)).createReadStream();
+  } catch {
+    throw notFound('file');
+  }
+}
+
+async function sendConfined(res: Response, file: string): Promise<void> {
+  const stream = await openConfined(file);
   const extension = path.extname(file);
   // The extension table's guess only; outputDelivery decides what is really sent.
   res.type(extension || 'application/octet-stream');
@@ -16,9 +31,12 @@ function sendConfined(res: Response, file: string): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  const stream = createReadStream(file);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  send(stream, res);
+}
+
+/** Streams the file; a read error or a client gone closes both ends (and the file handle). */
+function send(stream: Readable, res: Response): void {
+  pipeline(stream, res).catch(() => res.destroy());
 }
 
 /** The decoded segments of a `*rest` route parameter (Express 5 gives one string per segment). */
@@ -37,18 +55,17 @@ export function mediaRouter(ctx: AppContext): Router {
   router.get(`${jobsPath}/*file`, async (req, res) => {
     const real = await jobMediaFile(ctx.store, jobs, segmentsOf(req.params.file));
     if (!real) throw notFound('file');
-    sendConfined(res, real);
+    await sendConfined(res, real);
   });
 
   router.get(`${uploadsPath}/*file`, async (req, res) => {
     const real = await uploadMediaFile(ctx.store, uploads, segmentsOf(req.params.file));
     if (!real) throw notFound('file');
+    const stream = await openConfined(real);
     res.setHeader('Content-Disposition', 'attachment');
     res.type('application/octet-stream');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    createReadStream(real)
-      .on('error', () => res.destroy())
-      .pipe(res);
+    send(stream, res);
   });
   return router;
 }
