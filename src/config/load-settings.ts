@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { ConfigError } from '../errors';
+import { makePrivateDirectory } from '../lifecycle/private-paths';
 import { buildApiSettings } from './api-settings';
 import { settingsSchema } from './settings-schema';
 import { resolveIn, type Settings, type StoreSettings } from './settings';
@@ -121,7 +122,7 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     (flat[key] as number | undefined) ?? fallback;
   const dir = (key: string, fallback: string): string => {
     const resolved = resolveIn(home, str(key, fallback));
-    mkdirSync(resolved, { recursive: true });
+    makePrivateDirectory(resolved);
     return resolved;
   };
   const directories = {

@@ -69,6 +69,7 @@ export function apiRouter(
         service,
         await ctx.store.currentServiceStatuses(),
         ctx.catalog.problem(service.id),
+        ctx.catalog.directory,
       ),
     );
   addRoute(router, '/services', {
@@ -81,7 +82,9 @@ export function apiRouter(
             serviceResource(
               base(req),
               s,
-              statusResource(serviceStatus(s, records, ctx.catalog.problem(s.id))),
+              statusResource(
+                serviceStatus(s, records, ctx.catalog.problem(s.id), ctx.catalog.directory),
+              ),
             ),
           ),
       });

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { isWellFormedId } from '../jobs';
 import type { FileResolver, ResolvedFile } from '../services/form/form';
 import type { JobStore } from '../store/job-store';
-import { confinedFile } from './job-outputs';
+import { confinedFile, isAgentRecord } from './job-outputs';
 
 /**
  * File ids in submissions: an upload id, or `jobId/path` naming another job's output, which must
- * stay inside that job's directory (no `..`, no absolute paths, no symlink escapes).
+ * stay inside that job's directory (no `..`, no absolute paths, no symlink escapes) and is never
+ * one of the agents' own records (`.damson-exit-N`, `.damson/...`), which are not outputs.
  */
 export class StoreFileResolver implements FileResolver {
   constructor(
@@ -29,7 +30,7 @@ export class StoreFileResolver implements FileResolver {
     }
     const jobId = ref.slice(0, slash);
     const relative = ref.slice(slash + 1);
-    if (!isWellFormedId(jobId)) return null;
+    if (!isWellFormedId(jobId) || relative.split('/').some(isAgentRecord)) return null;
     const job = await this.store.getJob(jobId);
     if (!job) return null;
     const real = await confinedFile(path.join(this.jobsDirectory, job.workDir), relative);

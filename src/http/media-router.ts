@@ -1,57 +1,71 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { Router, type Response } from 'express';
-import { isWellFormedId } from '../jobs';
 import type { AppContext } from './app-context';
 import { notFound } from './http-error';
-import { confinedFile, isAgentRecord } from './job-outputs';
+import { jobMediaFile, uploadMediaFile } from './media-file';
+import { outputDelivery } from './output-content-type';
 
-/** Types a browser would execute or render as a document: always sent as plain text. */
-const ACTIVE_TYPES =
-  /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript)/;
+/** The confined path is already real: a symlink swapped in since then is not followed. */
+const READ_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
-function sendConfined(res: Response, file: string): void {
-  res.type(path.extname(file) || 'application/octet-stream');
-  const type = String(res.getHeader('Content-Type') ?? '');
-  if (ACTIVE_TYPES.test(type) || !path.extname(file)) res.type('text/plain; charset=utf-8');
+async function openConfined(file: string): Promise<Readable> {
+  try {
+    return (await open(file, READ_NO_FOLLOW)).createReadStream();
+  } catch {
+    throw notFound('file');
+  }
+}
+
+async function sendConfined(res: Response, file: string): Promise<void> {
+  const stream = await openConfined(file);
+  const extension = path.extname(file);
+  // The extension table's guess only; outputDelivery decides what is really sent.
+  res.type(extension || 'application/octet-stream');
+  const delivery = outputDelivery(extension, String(res.getHeader('Content-Type') ?? ''));
+  res.setHeader('Content-Type', delivery.contentType);
+  if (delivery.attachment) res.setHeader('Content-Disposition', 'attachment');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  const stream = createReadStream(file);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  send(stream, res);
 }
+
+/** Streams the file; a read error or a client gone closes both ends (and the file handle). */
+function send(stream: Readable, res: Response): void {
+  pipeline(stream, res).catch(() => res.destroy());
+}
+
+/** The decoded segments of a `*rest` route parameter (Express 5 gives one string per segment). */
+const segmentsOf = (param: unknown): string[] => ([] as string[]).concat(param as string[]);
 
 /**
  * Output and upload bytes, served by the app only in the embedded default (`server.media: app`);
- * behind nginx the proxy serves these paths. Nothing outside the job directory, symlinks included.
+ * behind nginx the proxy serves these paths. Only files inside a stored job's directory or a
+ * recorded upload; every refusal is the same 404, so a probe learns nothing about the disk.
  */
 export function mediaRouter(ctx: AppContext): Router {
   const router = Router();
   const { jobsPath, uploadsPath } = ctx.settings.server;
+  const { jobs, uploads } = ctx.settings.directories;
 
   router.get(`${jobsPath}/*file`, async (req, res) => {
-    const parts = ([] as string[]).concat(req.params.file as unknown as string[]);
-    // <aa>/<bb>/<rest>/<path inside the job directory>
-    if (parts.length < 4 || parts.slice(3).some(isAgentRecord)) throw notFound('file');
-    const jobRoot = path.join(ctx.settings.directories.jobs, ...parts.slice(0, 3));
-    const real = await confinedFile(jobRoot, parts.slice(3).join('/'));
+    const real = await jobMediaFile(ctx.store, jobs, segmentsOf(req.params.file));
     if (!real) throw notFound('file');
-    sendConfined(res, real);
+    await sendConfined(res, real);
   });
 
-  router.get(`${uploadsPath}/:id`, async (req, res) => {
-    // Only recorded uploads: a file still being received has no record yet.
-    if (!isWellFormedId(req.params.id) || !(await ctx.store.getUpload(req.params.id)))
-      throw notFound('file');
-    const real = await confinedFile(ctx.settings.directories.uploads, req.params.id);
+  router.get(`${uploadsPath}/*file`, async (req, res) => {
+    const real = await uploadMediaFile(ctx.store, uploads, segmentsOf(req.params.file));
     if (!real) throw notFound('file');
+    const stream = await openConfined(real);
     res.setHeader('Content-Disposition', 'attachment');
     res.type('application/octet-stream');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    createReadStream(real)
-      .on('error', () => res.destroy())
-      .pipe(res);
+    send(stream, res);
   });
   return router;
 }

@@ -212,15 +212,7 @@ export function parseMultipart(
     );
     bb.on(
       'error',
-      guarded((error: Error) =>
-        fail(
-          new HttpError(
-            400,
-            'malformed_multipart',
-            `The form body is malformed: ${error.message}.`,
-          ),
-        ),
-      ),
+      guarded(() => fail(new HttpError(400, 'malformed_multipart', 'The form body is malformed.'))),
     );
     bb.on(
       'close',

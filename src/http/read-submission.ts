@@ -7,6 +7,7 @@ import type { Submission, SubmittedFile } from '../services/form/form';
 import { newUploadId } from '../jobs';
 import { PartWriteError } from './save-file-part';
 import { storageFailure } from './storage-failure';
+import { PRIVATE_DIRECTORY_MODE } from '../lifecycle/private-paths';
 import { HttpError } from './http-error';
 import { readJsonSubmission } from './read-json-submission';
 import { parseMultipart, type LimitNames } from './parse-multipart';
@@ -31,7 +32,7 @@ const madeDirectories = new Set<string>();
 
 async function ensureDirectory(directory: string): Promise<void> {
   if (madeDirectories.has(directory)) return;
-  await mkdir(directory, { recursive: true });
+  await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
   madeDirectories.add(directory);
 }
 

@@ -1,6 +1,7 @@
 import { createWriteStream, writeFile, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_FILE_MODE } from '../lifecycle/private-paths';
 
 /** Parts up to this size are held in memory and written with one call once complete. */
 export const SMALL_PART_BYTES = 64 * 1024;
@@ -57,7 +58,7 @@ export function saveFilePart(
     stream.off('data', onData);
     stream.off('end', onEnd);
     stream.pause();
-    const out = createWriteStream(target, { flags: 'wx' });
+    const out = createWriteStream(target, { flags: 'wx', mode: PRIVATE_FILE_MODE });
     sink = out;
     out.once('error', (error) => (sinkError ??= error));
     out.write(Buffer.concat(held));
@@ -73,7 +74,7 @@ export function saveFilePart(
     const bytes = Buffer.concat(held);
     held.length = 0;
     writing = true;
-    writeFile(target, bytes, { flag: 'wx' }, (error) => {
+    writeFile(target, bytes, { flag: 'wx', mode: PRIVATE_FILE_MODE }, (error) => {
       if (!error) onWholeInMemory(bytes);
       settle(error ? new PartWriteError(error) : undefined);
     });

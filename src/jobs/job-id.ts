@@ -33,3 +33,19 @@ export function isWellFormedId(value: string): boolean {
 export function jobDirectoryRelative(jobId: string): string {
   return `${jobId.slice(-2)}/${jobId.slice(-4, -2)}/${jobId.slice(0, -4)}`;
 }
+
+const SHORT_SEGMENT = /^[A-Za-z0-9_-]{2}$/;
+const LONG_SEGMENT = /^[A-Za-z0-9_-]{12}$/;
+
+/**
+ * The job id a work-directory path names, when it has exactly the shape jobDirectoryRelative
+ * gives (`aa/bb/cccccccccccc`); otherwise null. No other path maps to an id.
+ */
+export function jobIdOfDirectory(relative: string): string | null {
+  const parts = relative.split('/');
+  if (parts.length !== 3) return null;
+  const [last, middle, first] = parts;
+  if (!SHORT_SEGMENT.test(last) || !SHORT_SEGMENT.test(middle) || !LONG_SEGMENT.test(first))
+    return null;
+  return `${first}${middle}${last}`;
+}

@@ -8,6 +8,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE_MODE } from '../lifecycle/private-paths';
 
 export interface JournalEntry {
   jobId: string;
@@ -34,7 +35,7 @@ export class JobJournal {
     private readonly file: string,
     readonly outstanding: JournalEntry[],
   ) {
-    this.fd = openSync(file, 'a');
+    this.fd = openSync(file, 'a', PRIVATE_FILE_MODE);
   }
 
   static open(file: string): JobJournal {
@@ -63,7 +64,7 @@ export class JobJournal {
     }
     const entries = [...live.values()];
     const compacted = `${file}.tmp`;
-    const fd = openSync(compacted, 'w');
+    const fd = openSync(compacted, 'w', PRIVATE_FILE_MODE);
     for (const entry of entries) writeSync(fd, `${JSON.stringify({ op: 'start', ...entry })}\n`);
     closeSync(fd);
     renameSync(compacted, file);

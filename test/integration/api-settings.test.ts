@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { jobDirectoryRelative } from '../../src/jobs';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
 import { multipartBody, rawRequest } from '../helpers/raw-http';
 
@@ -97,7 +98,7 @@ describe('API settings', () => {
       service: 'head',
       inputs: {},
       parameters: {},
-      workDir: 'Tt/00/OutputsTest_0',
+      workDir: jobDirectoryRelative('OutputsTest_0001'),
     });
     const dir = path.join(a.settings.directories.jobs, job.workDir);
     mkdirSync(dir, { recursive: true });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, FINISHED } from '../helpers/api-client';
 import { makeDamsonHome, REPO_ROOT, type DamsonHome } from '../helpers/damson-home';
@@ -93,5 +93,33 @@ describeWithNginx('Damson behind nginx (server.media: proxy)', () => {
     expect((await fetch(`${proxied.baseUrl}${input}`)).status).toBe(403);
     const traversal = await fetch(`${proxied.baseUrl}/media/jobs/..%2f..%2fsettings.yaml`);
     expect(traversal.status).not.toBe(200);
+  });
+
+  it("never serves the agents' records (.damson-exit-N, .damson/...)", async () => {
+    const body = new FormData();
+    body.append('input', new Blob(['one\ntwo\n']), 'in.txt');
+    const submitted = await proxied.submit('head', body);
+    expect(submitted.status).toBe(202);
+    const done = await proxied.waitForState(submitted.body.id, FINISHED);
+    expect(done.status).toBe('COMPLETED');
+    const stdout = (await proxied.files(done.id)).find((f) => f.path === 'stdout')!;
+    const base = stdout['@content'].replace(/\/stdout$/, '');
+    const dir = path.join(home.home, base.replace(/^\/media\/jobs\//, 'media/jobs/'));
+    const exitRecord = readdirSync(dir).find((name) => name.startsWith('.damson-exit-'));
+    expect(exitRecord).toBeDefined();
+    // Cluster agents keep engine files here; a local job has none, so make one.
+    mkdirSync(path.join(dir, '.damson'));
+    writeFileSync(path.join(dir, '.damson', 'engine-1.log'), 'engine');
+    expect((await fetch(`${proxied.baseUrl}${stdout['@content']}`)).status).toBe(200);
+    for (const name of [
+      exitRecord!,
+      '.damson/engine-1.log',
+      `%2E${exitRecord!.slice(1)}`,
+      '%2Edamson/engine-1.log',
+      'sub/../.damson/engine-1.log',
+    ]) {
+      const res = await fetch(`${proxied.baseUrl}${base}/${name}`);
+      expect({ name, status: res.status }).toEqual({ name, status: 404 });
+    }
   });
 });

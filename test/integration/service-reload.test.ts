@@ -118,8 +118,10 @@ test('an invalid edit keeps the last good version and shows the error in its sta
   }, 'the error to show');
   expect(body.name).toBe('Echo two');
   expect(body.status.errorMessage).toMatch(
-    /^the service file has an error; the last good version is serving: .*echo\.service\.yaml:4:\d+: at 'parameters\/word\/type': unknown parameter type 'txt'/,
+    /^the service file has an error; the last good version is serving: echo\.service\.yaml:4:\d+: at 'parameters\/word\/type': unknown parameter type 'txt'/,
   );
+  // The public status names the file relative to the services directory, never a server path.
+  expect(body.status.errorMessage).not.toContain(home.home);
   expect(body.status.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
   const job = await api.submit('echo', new URLSearchParams({ word: 'still' }));
   expect(job.status).toBe(202);

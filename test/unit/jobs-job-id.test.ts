@@ -1,4 +1,10 @@
-import { isWellFormedId, newJobId, newUploadId } from '../../src/jobs';
+import {
+  isWellFormedId,
+  jobDirectoryRelative,
+  jobIdOfDirectory,
+  newJobId,
+  newUploadId,
+} from '../../src/jobs';
 
 describe('job ids', () => {
   // Several thousand ids span many refills of the block of random bytes they are cut from.
@@ -18,5 +24,32 @@ describe('job ids', () => {
       // 5000 draws from 64 symbols miss one only by astronomically bad luck.
       expect(seen.size).toBe(64);
     }
+  });
+});
+
+describe('job directories', () => {
+  test('jobIdOfDirectory inverts jobDirectoryRelative', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = newJobId();
+      expect(jobIdOfDirectory(jobDirectoryRelative(id))).toBe(id);
+    }
+  });
+
+  test.each([
+    '..',
+    '../../..',
+    'ab/cd',
+    'ab/cd/efghijklmnop/q',
+    'a/cd/efghijklmnopq',
+    'ab/cd/efghijklmno',
+    'ab/c./efghijklmnop',
+    'ab/cd/efghijkl.nop',
+    'ab/cd/efghijkl/nop',
+    'ab/cd/efghijkl\\nop',
+    'ab/cd/efghijklmno\0',
+    '%2/cd/efghijklmnop',
+    'ab//cdefghijklmnop',
+  ])('no other shape names a job: %j', (relative) => {
+    expect(jobIdOfDirectory(relative)).toBeNull();
   });
 });

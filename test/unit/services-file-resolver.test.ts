@@ -33,6 +33,10 @@ beforeAll(async () => {
   const dir = path.join(jobsDir, jobDirectoryRelative(jobId));
   writeFileSync(path.join(dir, 'out.txt'), 'result');
   writeFileSync(path.join(dir, 'sub', 'deep.txt'), 'deep');
+  writeFileSync(path.join(dir, '.damson-exit-1'), '0');
+  mkdirSync(path.join(dir, '.damson'));
+  writeFileSync(path.join(dir, '.damson', 'engine-1.log'), 'engine');
+  writeFileSync(path.join(dir, 'sub', '.damson-exit-2'), '0');
   writeFileSync(path.join(root, 'secret.txt'), 'secret');
   symlinkSync(path.join(root, 'secret.txt'), path.join(dir, 'escape.txt'));
   symlinkSync('/', path.join(dir, 'rootdir'));
@@ -87,4 +91,9 @@ test.each([
   ['empty path', () => `${jobId}/`],
 ])('%s is not found', async (_name, ref) => {
   expect(await resolver.resolve(ref())).toBeNull();
+});
+
+test("the agents' records are not files a job can take as input", async () => {
+  for (const relative of ['.damson-exit-1', '.damson/engine-1.log', 'sub/.damson-exit-2'])
+    expect(await resolver.resolve(`${jobId}/${relative}`)).toBeNull();
 });

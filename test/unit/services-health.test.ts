@@ -70,7 +70,7 @@ describe('the service status shown by the API', () => {
     recordedAt: at(s),
   });
   test('UNKNOWN at the epoch without records', () => {
-    expect(serviceStatus(service, [], undefined)).toEqual({
+    expect(serviceStatus(service, [], undefined, '/s')).toEqual({
       status: 'UNKNOWN',
       errorMessage: '',
       timestamp: new Date(0),
@@ -78,7 +78,12 @@ describe('the service status shown by the API', () => {
   });
   test('the worst runner wins; its message names the runner', () => {
     expect(
-      serviceStatus(service, [record('a', 'OK', 1), record('b', 'DOWN', 2, 'boom')], undefined),
+      serviceStatus(
+        service,
+        [record('a', 'OK', 1), record('b', 'DOWN', 2, 'boom')],
+        undefined,
+        '/s',
+      ),
     ).toEqual({
       status: 'DOWN',
       errorMessage: 'b: boom',
@@ -91,19 +96,54 @@ describe('the service status shown by the API', () => {
       record('gone', 'DOWN', 2),
       { ...record('a', 'DOWN', 3), service: 'other' },
     ];
-    expect(serviceStatus(service, records, undefined).status).toBe('OK');
+    expect(serviceStatus(service, records, undefined, '/s').status).toBe('OK');
   });
   test('a broken file shows as WARNING while the last good version serves', () => {
     const since = at(9);
     const error = new ConfigError('/s/test.service.yaml', 'name', 'expected a string', 2, 7);
-    const view = serviceStatus(service, [record('a', 'OK', 1)], { error, since });
+    const view = serviceStatus(service, [record('a', 'OK', 1)], { error, since }, '/s');
     expect(view.status).toBe('WARNING');
     expect(view.errorMessage).toBe(
-      "the service file has an error; the last good version is serving: /s/test.service.yaml:2:7: at 'name': expected a string",
+      "the service file has an error; the last good version is serving: test.service.yaml:2:7: at 'name': expected a string",
     );
     expect(view.timestamp).toBe(since);
-    expect(serviceStatus(service, [record('a', 'DOWN', 1, 'x')], { error, since }).status).toBe(
-      'DOWN',
+    expect(
+      serviceStatus(service, [record('a', 'DOWN', 1, 'x')], { error, since }, '/s').status,
+    ).toBe('DOWN');
+  });
+});
+
+describe('public status messages carry no server path', () => {
+  const service = serviceOf({ execution: { runners: { a: { type: 'local' } } } });
+  test('a file error names the file relative to the services directory', () => {
+    const error = new ConfigError(
+      '/srv/damson/services/test.service.yaml',
+      '',
+      "EACCES: permission denied, open '/srv/damson/services/test.service.yaml'",
+    );
+    const view = serviceStatus(service, [], { error, since: new Date(0) }, '/srv/damson/services');
+    expect(view.errorMessage).toBe(
+      "the service file has an error; the last good version is serving: test.service.yaml: at '/': EACCES: permission denied, open 'test.service.yaml'",
+    );
+  });
+  test('other absolute paths in a reason or a health message are replaced', () => {
+    const error = new ConfigError(
+      '/srv/s/test.service.yaml',
+      'x',
+      'cannot read /etc/damson/x.yaml',
+    );
+    expect(serviceStatus(service, [], { error, since: new Date(0) }, '/srv/s').errorMessage).toBe(
+      "the service file has an error; the last good version is serving: test.service.yaml: at 'x': cannot read <path>",
+    );
+    const record = {
+      service: 'test',
+      runner: 'a',
+      status: 'DOWN' as const,
+      message: "spawn /opt/tools/bin/t ENOENT (cwd '/srv/jobs/aa/bb/x'); expected text/plain",
+      recordedAt: new Date(1),
+    };
+    expect(serviceStatus(service, [record], undefined, '/srv/s').errorMessage).toBe(
+      "a: spawn <path> ENOENT (cwd '<path>'); expected text/plain",
     );
   });
 });

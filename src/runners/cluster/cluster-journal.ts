@@ -8,6 +8,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE_MODE } from '../../lifecycle/private-paths';
 
 export interface ClusterJournalEntry {
   jobId: string;
@@ -42,7 +43,7 @@ export class ClusterJournal {
     readonly outstanding: ClusterJournalEntry[],
     file: string,
   ) {
-    this.fd = openSync(file, 'a');
+    this.fd = openSync(file, 'a', PRIVATE_FILE_MODE);
   }
 
   static open(file: string): ClusterJournal {
@@ -77,7 +78,7 @@ export class ClusterJournal {
     }
     const entries = [...live.values()];
     const compacted = `${file}.tmp`;
-    const fd = openSync(compacted, 'w');
+    const fd = openSync(compacted, 'w', PRIVATE_FILE_MODE);
     for (const entry of entries) writeSync(fd, `${JSON.stringify({ op: 'submit', ...entry })}\n`);
     closeSync(fd);
     renameSync(compacted, file);

@@ -1,6 +1,7 @@
 import type { ServiceHealth, ServiceStatusRecord } from '../../store/job-store';
 import type { Service } from '../service';
 import type { FileProblem } from '../service-catalog';
+import { publicConfigProblem, withoutServerPaths } from './public-message';
 
 export type ServiceStatusName = ServiceHealth | 'UNKNOWN';
 
@@ -15,12 +16,14 @@ const SEVERITY: Record<ServiceStatusName, number> = { UNKNOWN: 0, OK: 1, WARNING
 /**
  * A service's status: the worst latest health-test outcome among its current runners (runners
  * removed from the file no longer count, unlike slivka), and a WARNING while its file has an error
- * and the last good version is serving.
+ * and the last good version is serving. Messages are public: no server path in them (a service
+ * file is named relative to `servicesDirectory`).
  */
 export function serviceStatus(
   service: Service,
   records: ServiceStatusRecord[],
   fileProblem: FileProblem | undefined,
+  servicesDirectory: string,
 ): ServiceStatusView {
   const runners = new Set(service.runners.map((r) => r.id));
   let view: ServiceStatusView = { status: 'UNKNOWN', errorMessage: '', timestamp: new Date(0) };
@@ -30,14 +33,16 @@ export function serviceStatus(
     const sameButLater =
       record.status === view.status && record.recordedAt.getTime() > view.timestamp.getTime();
     if (worse || sameButLater) {
-      const message = record.message ? `${record.runner}: ${record.message}` : '';
+      const message = record.message
+        ? `${record.runner}: ${withoutServerPaths(record.message)}`
+        : '';
       view = { status: record.status, errorMessage: message, timestamp: record.recordedAt };
     }
   }
   if (fileProblem && SEVERITY[view.status] < SEVERITY.WARNING) {
     return {
       status: 'WARNING',
-      errorMessage: `the service file has an error; the last good version is serving: ${fileProblem.error.message}`,
+      errorMessage: `the service file has an error; the last good version is serving: ${publicConfigProblem(fileProblem.error, servicesDirectory)}`,
       timestamp: fileProblem.since,
     };
   }

@@ -1,6 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import {
+  createPrivateFile,
+  makePrivateDirectory,
+  tightenFileMode,
+} from '../../lifecycle/private-paths';
 import {
   FINISHED_STATES,
   initialState,
@@ -66,10 +70,17 @@ export class SqliteJobStore implements JobStore {
   private readonly queuedSubmissions: QueuedSubmission[] = [];
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      makePrivateDirectory(path.dirname(file));
+      // Every job id and upload path is in here: 0600 before SQLite opens it, and SQLite gives
+      // its -wal and -shm files the database file's mode.
+      createPrivateFile(file);
+      tightenFileMode(file);
+    }
     this.db = new Database(file);
     cacheStatements(this.db);
     this.db.pragma('journal_mode = WAL');
+    if (file !== ':memory:') for (const extra of ['-wal', '-shm']) tightenFileMode(file + extra);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536');
