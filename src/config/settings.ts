@@ -66,6 +66,12 @@ export interface Settings {
     finishedJobDays: number | null;
     sweepIntervalMs: number;
   };
+  /** How `damson start` restarts a child process that exited. */
+  supervisor: {
+    restartDelayMs: number;
+    maxRestartDelayMs: number;
+    stableAfterMs: number;
+  };
   logLevel: string;
   /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */
   api: ApiSettings;
