@@ -18,6 +18,7 @@ import { ChangeAnnouncer } from '../transport/job-changes';
 import { WakeListener } from '../transport/wake';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
+import { timerDelayMs } from '../lifecycle/long-timer';
 
 export async function runScheduler(): Promise<void> {
   const settings = loadSettings();
@@ -88,7 +89,7 @@ export async function runScheduler(): Promise<void> {
   // Agents say hello within a heartbeat; tests started before that would all report DOWN.
   const monitorStart = setTimeout(
     () => monitor.start(),
-    3 * settings.scheduler.heartbeatIntervalMs,
+    timerDelayMs(3 * settings.scheduler.heartbeatIntervalMs),
   );
   const sweeper = retentionSweeper(settings, store, log);
   sweeper?.start();

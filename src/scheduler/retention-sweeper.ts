@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../lifecycle/logger';
 import type { JobStore } from '../store/job-store';
+import { timerDelayMs } from '../lifecycle/long-timer';
 
 export interface RetentionOptions {
   /** Finished jobs older than this are deleted with their work directories. */
@@ -31,7 +32,7 @@ export class RetentionSweeper {
       void this.sweep()
         .catch((error: unknown) => this.log.warn({ err: error }, 'retention sweep failed'))
         .finally(() => {
-          if (this.timer) this.timer = setTimeout(loop, this.options.sweepIntervalMs);
+          if (this.timer) this.timer = setTimeout(loop, timerDelayMs(this.options.sweepIntervalMs));
         });
     };
     this.timer = setTimeout(loop, 0);

@@ -52,6 +52,27 @@ describe('scheduling hints on submission', () => {
     expect(deleted.completionTime).toBeTruthy();
   });
 
+  it('keeps a job due 25.5 days ahead QUEUED without the scheduler spinning on its timer', async () => {
+    // 2,203,200 s is past Node's 2^31-1 ms timer limit: unclamped, the due timer fired every
+    // millisecond, each time with a TimeoutOverflowWarning line (about 1,260 a second).
+    const overflowLines = (): number => damson.output().split('TimeoutOverflowWarning').length - 1;
+    const before = overflowLines();
+    const submitted = await api.json<{ id: string }>(
+      '/api/services/sleep/jobs?not-before=2203200',
+      { method: 'POST', body: new URLSearchParams([['seconds', '0']]) },
+    );
+    expect(submitted.status).toBe(202);
+    await sleep(2500);
+    expect(overflowLines() - before).toBe(0);
+    expect((await api.job(submitted.body.id)).status).toBe('QUEUED');
+    // The scheduler still answers: a job due now runs while the far one waits.
+    const now = await api.submit('sleep', new URLSearchParams([['seconds', '0']]));
+    expect((await api.waitForState(now.body.id, FINISHED)).status).toBe('COMPLETED');
+    expect((await api.job(submitted.body.id)).status).toBe('QUEUED');
+    const cancel = await api.json(`/api/jobs/${submitted.body.id}`, { method: 'DELETE' });
+    expect(cancel.status).toBe(204);
+  });
+
   it('stores the priority with the job', async () => {
     const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?priority=7', {
       method: 'POST',
