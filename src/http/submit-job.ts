@@ -11,6 +11,7 @@ import { notFound } from './http-error';
 import { readSubmission, SERVER_LIMIT_NAMES, type UploadLimits } from './read-submission';
 import type { LimitNames } from './parse-multipart';
 import { jobResource } from './resources';
+import { clientHasScope } from './rate-limits';
 import { schedulingOptions } from './scheduling-options';
 
 function newUploads(values: CleanValues): FileValue[] {
@@ -66,7 +67,7 @@ export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
-    const scheduling = schedulingOptions(req);
+    const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
     // Files are written under their final upload id: no rename once the form is valid.
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
