@@ -92,7 +92,7 @@ export async function runScheduler(): Promise<void> {
     timerDelayMs(3 * settings.scheduler.heartbeatIntervalMs),
   );
   const sweeper = retentionSweeper(settings, store, log);
-  sweeper?.start();
+  sweeper.start();
   log.info(
     { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
@@ -109,7 +109,7 @@ export async function runScheduler(): Promise<void> {
           },
         },
         { name: 'stop scheduling', run: () => scheduler.stop() },
-        { name: 'stop retention', run: () => sweeper?.stop() },
+        { name: 'stop retention', run: () => sweeper.stop() },
         { name: 'stop watching', run: stopWatching },
         // The link stays open through these two: agents keep acknowledging and reporting.
         { name: 'drain', run: () => scheduler.drain() },
@@ -178,19 +178,17 @@ async function whenStoreAnswers(
   }
 }
 
-function retentionSweeper(
-  settings: Settings,
-  store: JobStore,
-  log: Logger,
-): RetentionSweeper | null {
-  const days = settings.retention.finishedJobDays;
-  if (days === null) return null;
+function retentionSweeper(settings: Settings, store: JobStore, log: Logger): RetentionSweeper {
+  const { finishedJobDays, uploadDays, orphanAgeMs, sweepIntervalMs } = settings.retention;
   return new RetentionSweeper(
     store,
     {
-      retentionMs: days * DAY_MS,
-      sweepIntervalMs: settings.retention.sweepIntervalMs,
+      retentionMs: finishedJobDays === null ? null : finishedJobDays * DAY_MS,
+      uploadRetentionMs: uploadDays === null ? null : uploadDays * DAY_MS,
+      orphanAgeMs,
+      sweepIntervalMs,
       jobsDirectory: settings.directories.jobs,
+      uploadsDirectory: settings.directories.uploads,
     },
     log,
   );

@@ -178,6 +178,8 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     store: storeSettings(flat, home, directories.data),
     retention: {
       finishedJobDays: (flat['store.retention-days'] as number | undefined) ?? null,
+      uploadDays: int('store.upload-retention-days', 7) || null,
+      orphanAgeMs: int('store.upload-orphan-age', 600_000),
       sweepIntervalMs: int('store.retention-sweep-interval', 3_600_000),
     },
     supervisor: {

@@ -50,6 +50,8 @@ export const settingsSchema = {
     'mongodb.database': { type: 'string' },
     'store.retention-days': { type: 'number', exclusiveMinimum: 0 },
     'store.retention-sweep-interval': { type: 'integer', minimum: 1000 },
+    'store.upload-retention-days': { type: 'number', minimum: 0 },
+    'store.upload-orphan-age': { type: 'integer', minimum: 1000 },
     'supervisor.restart-delay': { type: 'integer', minimum: 10 },
     'supervisor.max-restart-delay': { type: 'integer', minimum: 10 },
     'supervisor.stable-after': { type: 'integer', minimum: 1000 },

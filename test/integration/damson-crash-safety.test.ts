@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ApiClient, FINISHED } from '../helpers/api-client';
 import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
 import { childPids, isAlive, startDamson, type RunningDamson } from '../helpers/damson-process';
@@ -81,12 +82,20 @@ describe('damson start keeps the scheduler and agent up while the server keeps d
   let api: ApiClient;
   let schedulerPid: number;
   let agentPid: number;
+  let leftover: string;
 
   beforeAll(async () => {
     home = await makeDamsonHome({
       'supervisor.restart-delay': RESTART_DELAY_MS,
       'supervisor.max-restart-delay': MAX_RESTART_DELAY_MS,
     });
+    // What a kill -9 in the middle of an upload leaves behind: a partial file with no record.
+    const uploads = path.join(home.home, 'media/uploads');
+    mkdirSync(uploads, { recursive: true });
+    leftover = path.join(uploads, '.partial-killedmidupload');
+    writeFileSync(leftover, 'half an upload');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(leftover, hourAgo, hourAgo);
     damson = await startDamson(home);
     api = new ApiClient(home.baseUrl);
     schedulerPid = pidOfRole(damson.process.pid!, 'scheduler')!;
@@ -113,6 +122,10 @@ describe('damson start keeps the scheduler and agent up while the server keeps d
     const done = await api.waitForState(submitted.body.id, FINISHED, 30_000);
     expect(done.status).toBe('COMPLETED');
   };
+
+  it('removes a partial upload left by an earlier crash when the scheduler starts', async () => {
+    await waitFor(async () => (existsSync(leftover) ? undefined : true), 'the orphan sweep');
+  });
 
   it('restarts the server after each of 12 kill -9 with a growing, capped backoff', async () => {
     const delays: number[] = [];
