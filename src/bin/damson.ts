@@ -31,9 +31,11 @@ function fail(error: unknown): never {
 async function start(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('damson', settings.logLevel);
-  const supervisor = new Supervisor(process.execPath, [__filename], log, (name) => {
-    log.error({ child: name }, 'child keeps failing; stopping everything');
-    void supervisor.stop().then(() => process.exit(1));
+  // No give-up: a child that keeps failing is restarted with backoff, and the others stay up.
+  const supervisor = new Supervisor(process.execPath, [__filename], log, {
+    initialDelayMs: settings.supervisor.restartDelayMs,
+    maxDelayMs: settings.supervisor.maxRestartDelayMs,
+    stableAfterMs: settings.supervisor.stableAfterMs,
   });
   supervisor.start({ name: 'scheduler', args: ['scheduler'] });
   supervisor.start({ name: 'agent-local', args: ['agent', '--kind', 'local'] });

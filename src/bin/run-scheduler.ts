@@ -18,6 +18,7 @@ import { ChangeAnnouncer } from '../transport/job-changes';
 import { WakeListener } from '../transport/wake';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
+import { timerDelayMs } from '../lifecycle/long-timer';
 
 export async function runScheduler(): Promise<void> {
   const settings = loadSettings();
@@ -88,10 +89,10 @@ export async function runScheduler(): Promise<void> {
   // Agents say hello within a heartbeat; tests started before that would all report DOWN.
   const monitorStart = setTimeout(
     () => monitor.start(),
-    3 * settings.scheduler.heartbeatIntervalMs,
+    timerDelayMs(3 * settings.scheduler.heartbeatIntervalMs),
   );
   const sweeper = retentionSweeper(settings, store, log);
-  sweeper?.start();
+  sweeper.start();
   log.info(
     { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
@@ -108,7 +109,7 @@ export async function runScheduler(): Promise<void> {
           },
         },
         { name: 'stop scheduling', run: () => scheduler.stop() },
-        { name: 'stop retention', run: () => sweeper?.stop() },
+        { name: 'stop retention', run: () => sweeper.stop() },
         { name: 'stop watching', run: stopWatching },
         // The link stays open through these two: agents keep acknowledging and reporting.
         { name: 'drain', run: () => scheduler.drain() },
@@ -177,19 +178,17 @@ async function whenStoreAnswers(
   }
 }
 
-function retentionSweeper(
-  settings: Settings,
-  store: JobStore,
-  log: Logger,
-): RetentionSweeper | null {
-  const days = settings.retention.finishedJobDays;
-  if (days === null) return null;
+function retentionSweeper(settings: Settings, store: JobStore, log: Logger): RetentionSweeper {
+  const { finishedJobDays, uploadDays, orphanAgeMs, sweepIntervalMs } = settings.retention;
   return new RetentionSweeper(
     store,
     {
-      retentionMs: days * DAY_MS,
-      sweepIntervalMs: settings.retention.sweepIntervalMs,
+      retentionMs: finishedJobDays === null ? null : finishedJobDays * DAY_MS,
+      uploadRetentionMs: uploadDays === null ? null : uploadDays * DAY_MS,
+      orphanAgeMs,
+      sweepIntervalMs,
       jobsDirectory: settings.directories.jobs,
+      uploadsDirectory: settings.directories.uploads,
     },
     log,
   );

@@ -12,6 +12,10 @@ export interface UploadLimits {
   maxTextBytes: number;
 }
 
+/** What a token allows beyond what anonymous clients may do. */
+export const TOKEN_SCOPES = ['priority'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 export interface ApiToken {
   /** Shown in logs and used as the rate-limit key; never the secret itself. */
   name: string;
@@ -19,6 +23,8 @@ export interface ApiToken {
   /** Per-window limits for this client; absent means the general limit. */
   requests?: number;
   submissions?: number;
+  /** `priority`: may submit with `?priority=` above 0 (jump ahead of other clients' jobs). */
+  scopes?: TokenScope[];
 }
 
 export interface ApiSettings {
@@ -35,8 +41,9 @@ export interface ApiSettings {
   /** When true, every API request must carry a configured token. */
   requireToken: boolean;
   /**
-   * Who may list jobs (`GET /api/jobs`): `anyone`, or only clients with an API token. Job ids are
-   * the only secret guarding a job's results, so a public server should not list them to all.
+   * Who may list jobs (`GET /api/jobs`): only clients with an API token (the default), or
+   * `anyone`. Job ids are the only secret guarding a job's results, its inputs and its cancel, so
+   * listing them to all is an operator's explicit choice.
    */
   listJobs: 'anyone' | 'token';
   /** Upload limits for one service (lower-case id), over the server-wide ones. */
@@ -73,6 +80,7 @@ export const apiSettingsProperties = {
         token: { type: 'string', minLength: 16 },
         requests: { type: 'integer', minimum: 0 },
         submissions: { type: 'integer', minimum: 0 },
+        scopes: { type: 'array', uniqueItems: true, items: { enum: [...TOKEN_SCOPES] } },
       },
     },
   },
@@ -100,7 +108,7 @@ export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
     },
     tokens: (flat['api.tokens'] as ApiToken[] | undefined) ?? [],
     requireToken: (flat['api.require-token'] as boolean | undefined) ?? false,
-    listJobs: (flat['api.list-jobs'] as 'anyone' | 'token' | undefined) ?? 'anyone',
+    listJobs: (flat['api.list-jobs'] as 'anyone' | 'token' | undefined) ?? 'token',
     serviceLimits,
   };
 }

@@ -182,7 +182,17 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     store: storeSettings(flat, home, directories.data),
     retention: {
       finishedJobDays: (flat['store.retention-days'] as number | undefined) ?? null,
+      uploadDays: int('store.upload-retention-days', 7) || null,
+      orphanAgeMs: int('store.upload-orphan-age', 600_000),
       sweepIntervalMs: int('store.retention-sweep-interval', 3_600_000),
+    },
+    supervisor: {
+      restartDelayMs: int('supervisor.restart-delay', 500),
+      maxRestartDelayMs: Math.max(
+        int('supervisor.max-restart-delay', 30_000),
+        int('supervisor.restart-delay', 500),
+      ),
+      stableAfterMs: int('supervisor.stable-after', 60_000),
     },
     logLevel: str('log.level', 'info'),
     api: buildApiSettings(flat),

@@ -66,7 +66,17 @@ export interface Settings {
   retention: {
     /** Finished jobs are deleted with their files after this many days; null keeps them. */
     finishedJobDays: number | null;
+    /** Uploads no unfinished job uses are deleted this many days after upload; null keeps them. */
+    uploadDays: number | null;
+    /** Files in the uploads directory without a record, unchanged this long, are removed. */
+    orphanAgeMs: number;
     sweepIntervalMs: number;
+  };
+  /** How `damson start` restarts a child process that exited. */
+  supervisor: {
+    restartDelayMs: number;
+    maxRestartDelayMs: number;
+    stableAfterMs: number;
   };
   logLevel: string;
   /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { ApiSettings, ApiToken } from '../config/api-settings';
+import type { ApiSettings, ApiToken, TokenScope } from '../config/api-settings';
 import { HttpError } from './http-error';
 
 interface Client {
@@ -23,6 +23,15 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 const clientOf = (res: Response): Client => res.locals.client as Client;
+
+/**
+ * Whether the caller holds a token with `scope`. Without any configured token the client is never
+ * identified (res.locals.client is unset), and nobody holds a scope.
+ */
+export function clientHasScope(res: Response, scope: TokenScope): boolean {
+  const client = res.locals.client as Client | undefined;
+  return client?.token?.scopes?.includes(scope) ?? false;
+}
 
 /**
  * Who is calling: a configured API token (`Authorization: Bearer …` or `X-API-Key`) names the
@@ -94,6 +103,12 @@ const tokenHolders: RequestHandler = (_req, res, next) => {
   next(new HttpError(401, 'token_required', 'Listing jobs needs an API token on this server.'));
 };
 
+/** `api.list-jobs: token` on a server with no token configured: nobody can list. */
+const nobody: RequestHandler = (_req, res, next) => {
+  res.setHeader('WWW-Authenticate', 'Bearer');
+  next(new HttpError(401, 'token_required', 'Listing jobs needs an API token on this server.'));
+};
+
 /**
  * Limits on all API requests and, separately, on submissions and uploads, per client. With no
  * token, no limit and no required token configured, nothing is installed (`active` is false).
@@ -106,14 +121,14 @@ export function rateLimits(settings: ApiSettings): {
   listing: RequestHandler;
 } {
   const { windowMs, requests, submissions } = settings.rateLimit;
+  // Without tokens no client can be told apart, so `list-jobs: token` needs no identification:
+  // the listing is closed to all, and the lean status route stays on.
   const active =
-    requests > 0 ||
-    submissions > 0 ||
-    settings.requireToken ||
-    settings.tokens.length > 0 ||
-    settings.listJobs === 'token';
-  if (!active)
-    return { active, requests: passThrough, submissions: passThrough, listing: passThrough };
+    requests > 0 || submissions > 0 || settings.requireToken || settings.tokens.length > 0;
+  if (!active) {
+    const listing = settings.listJobs === 'token' ? nobody : passThrough;
+    return { active, requests: passThrough, submissions: passThrough, listing };
+  }
   return {
     active,
     requests: limiter(windowMs, (c) => c.token?.requests ?? requests, 'requests'),

@@ -21,9 +21,14 @@ function single(req: Request, name: string): string | undefined {
 /**
  * Damson's scheduling hints on submission, as query parameters so they never collide with a
  * service's own parameter ids: `priority` (an integer, higher first) and `not-before` (an ISO
- * 8601 time, or a number of seconds from now) before which the job is not started.
+ * 8601 time, or a number of seconds from now) before which the job is not started. A priority
+ * above 0 needs `mayRaisePriority` (a token with the `priority` scope).
  */
-export function schedulingOptions(req: Request, now = Date.now()): SchedulingOptions {
+export function schedulingOptions(
+  req: Request,
+  mayRaisePriority: boolean,
+  now = Date.now(),
+): SchedulingOptions {
   const priorityText = single(req, 'priority');
   let priority = 0;
   if (priorityText !== undefined) {
@@ -33,6 +38,16 @@ export function schedulingOptions(req: Request, now = Date.now()): SchedulingOpt
         400,
         'invalid_query',
         `'priority' must be an integer from -${MAX_PRIORITY} to ${MAX_PRIORITY}`,
+        { parameter: 'priority' },
+      );
+    }
+    // Raising one's own jobs above everyone else's is a privilege: anonymous clients may only
+    // lower theirs. Refused before the body is read, so nothing is stored.
+    if (priority > 0 && !mayRaisePriority) {
+      throw new HttpError(
+        403,
+        'priority_not_allowed',
+        "'priority' above 0 needs an API token with the 'priority' scope",
         { parameter: 'priority' },
       );
     }

@@ -20,6 +20,7 @@ import {
 } from './read-submission';
 import type { LimitNames } from './parse-multipart';
 import { jobResource } from './resources';
+import { clientHasScope } from './rate-limits';
 import { schedulingOptions } from './scheduling-options';
 
 function newUploads(values: CleanValues): FileValue[] {
@@ -85,7 +86,7 @@ export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
-    const scheduling = schedulingOptions(req);
+    const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
     const { submission, discard, commit, saved } = await readSubmission(

@@ -6,60 +6,115 @@ export interface ChildSpec {
   args: string[];
 }
 
+/** How long to wait before restarting a child that exited. */
+export interface RestartPolicy {
+  /** Wait after the first exit of a child that had been stable. */
+  initialDelayMs: number;
+  /** The wait doubles on each exit in a row, up to this. */
+  maxDelayMs: number;
+  /** A child that stayed up at least this long is stable again: its next wait is the initial one. */
+  stableAfterMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  stableAfterMs: 60_000,
+};
+
+/** The wait before restart number `failures` (1 = first exit after a stable run). */
+export function restartDelayMs(policy: RestartPolicy, failures: number): number {
+  // The exponent is bounded so the product stays a finite number however long a child fails.
+  const doubled = policy.initialDelayMs * 2 ** Math.min(Math.max(failures, 1) - 1, 40);
+  return Math.min(policy.maxDelayMs, doubled);
+}
+
 interface Running {
   spec: ChildSpec;
   child: ChildProcess;
-  restarts: number[];
+  startedAt: number;
+  /** Exits in a row without a stable run, before this start. */
+  failures: number;
 }
 
-const RESTART_WINDOW_MS = 60_000;
-const MAX_RESTARTS = 5;
-
 /**
- * Runs Damson's processes as children of one process: restarts one that dies (up to five times a
- * minute), and on stop sends SIGTERM to all, then SIGKILL to any still alive after the grace time.
+ * Runs Damson's processes as children of one process. A child that dies is restarted after an
+ * exponential backoff, however often it dies: one failing child (say the server, hit by a
+ * crashing request) must never take the others (scheduler, agents) down with it. On stop, every
+ * child gets SIGTERM, then SIGKILL if it is still alive after the grace time.
  */
 export class Supervisor {
   private readonly children = new Map<string, Running>();
+  private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private stopping = false;
 
   constructor(
     private readonly command: string,
     private readonly baseArgs: string[],
     private readonly log: Logger,
-    private readonly onGiveUp: (name: string) => void,
+    private readonly policy: RestartPolicy = DEFAULT_RESTART_POLICY,
   ) {}
 
-  start(spec: ChildSpec, restarts: number[] = []): void {
+  /** The process id of a running child, or undefined while it is down. */
+  pidOf(name: string): number | undefined {
+    return this.children.get(name)?.child.pid;
+  }
+
+  start(spec: ChildSpec, failures = 0): void {
     const child = spawn(this.command, [...this.baseArgs, ...spec.args], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, DAMSON_SUPERVISED: '1' },
     });
-    this.children.set(spec.name, { spec, child, restarts });
+    const running: Running = { spec, child, startedAt: Date.now(), failures };
+    this.children.set(spec.name, running);
     this.log.info({ child: spec.name, pid: child.pid }, 'started');
-    child.on('exit', (code, signal) => this.onExit(spec, restarts, code, signal));
+    // A spawn failure may emit 'error' without 'exit'; either one ends this run, once.
+    let ended = false;
+    const end = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
+      if (ended) return;
+      ended = true;
+      this.onExit(running, code, signal, error);
+    };
+    child.once('exit', (code, signal) => end(code, signal));
+    child.once('error', (error) => end(null, null, error));
   }
 
   private onExit(
-    spec: ChildSpec,
-    restarts: number[],
+    running: Running,
     code: number | null,
     signal: NodeJS.Signals | null,
+    error?: Error,
   ): void {
-    this.children.delete(spec.name);
+    const { spec, child } = running;
+    if (this.children.get(spec.name) === running) this.children.delete(spec.name);
     if (this.stopping) return;
-    const now = Date.now();
-    const recent = [...restarts.filter((t) => now - t < RESTART_WINDOW_MS), now];
-    this.log.warn({ child: spec.name, code, signal, restarts: recent.length }, 'child exited');
-    if (recent.length > MAX_RESTARTS) {
-      this.onGiveUp(spec.name);
-      return;
-    }
-    setTimeout(() => !this.stopping && this.start(spec, recent), 500 * recent.length);
+    const uptimeMs = Date.now() - running.startedAt;
+    const failures = uptimeMs >= this.policy.stableAfterMs ? 1 : running.failures + 1;
+    const restartInMs = restartDelayMs(this.policy, failures);
+    this.log.warn(
+      {
+        child: spec.name,
+        pid: child.pid,
+        code,
+        signal,
+        error: error?.message,
+        uptimeMs,
+        failures,
+        restartInMs,
+      },
+      'child exited; restarting after backoff',
+    );
+    const timer = setTimeout(() => {
+      this.pendingRestarts.delete(spec.name);
+      if (!this.stopping) this.start(spec, failures);
+    }, restartInMs);
+    this.pendingRestarts.set(spec.name, timer);
   }
 
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
+    for (const timer of this.pendingRestarts.values()) clearTimeout(timer);
+    this.pendingRestarts.clear();
     const exits = [...this.children.values()].map(
       ({ child }) =>
         new Promise<void>((resolve) =>

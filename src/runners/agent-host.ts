@@ -15,6 +15,7 @@ import {
 } from '../transport/protocol';
 import { SerialSender } from '../transport/serial-sender';
 import type { Executor, ExecutorEvent, ExecutorHealth } from './executor';
+import { timerDelayMs } from '../lifecycle/long-timer';
 
 export interface AgentHostOptions {
   /** Stable across restarts: the scheduler matches a returning agent by name. */
@@ -83,7 +84,7 @@ export class AgentHost {
     await this.executor.open(this.report);
     void this.watchConnection();
     this.socket.connect(this.options.schedulerAddress);
-    this.timer = setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
+    this.timer = setInterval(() => this.tick(), timerDelayMs(this.options.heartbeatIntervalMs));
     void this.receive();
   }
 

@@ -9,6 +9,7 @@ import type { Executor, ExecutorEvent, ReportEvent } from './executor';
 import { JobJournal, type JournalEntry } from './job-journal';
 import { isWrapperAlive, readExitFile, WRAPPER_SHELL, wrapperArgs } from './job-wrapper';
 import { prepareJobDirectory } from './prepare-job-directory';
+import { setLongTimeout, type LongTimeout } from '../lifecycle/long-timer';
 
 type Outcome = Omit<ExecutorEvent, 'jobId' | 'fencingToken'>;
 
@@ -21,7 +22,8 @@ interface LocalJob {
   pid: number | null;
   /** Why we are stopping it, when we are: decides the reported outcome. */
   stopping: Outcome | null;
-  timer: NodeJS.Timeout | null;
+  /** The run time limit; a limit can be longer than Node's timers allow. */
+  timer: LongTimeout | null;
 }
 
 export interface LocalExecutorOptions {
@@ -86,7 +88,7 @@ export class LocalExecutor implements Executor {
     this.log.info({ jobId: job.jobId, pid: job.pid }, 'adopted a job started before a restart');
     if (entry.timeoutMs !== null) {
       const left = Math.max(0, entry.startedAt + entry.timeoutMs - Date.now());
-      job.timer = setTimeout(() => this.stop(job, timedOut(entry.timeoutMs!)), left);
+      job.timer = setLongTimeout(() => this.stop(job, timedOut(entry.timeoutMs!)), left);
     }
     this.checkAdopted(job);
   }
@@ -166,7 +168,7 @@ export class LocalExecutor implements Executor {
 
   private end(job: LocalJob, outcome: Outcome): void {
     if (job.phase === 'ended') return;
-    if (job.timer) clearTimeout(job.timer);
+    job.timer?.clear();
     if (job.phase === 'running') this.runningCount--;
     job.phase = 'ended';
     this.report({ jobId: job.jobId, fencingToken: job.fencingToken, ...outcome });
@@ -221,7 +223,7 @@ export class LocalExecutor implements Executor {
         externalId: String(child.pid),
       });
       if (spec.timeoutMs) {
-        job.timer = setTimeout(() => this.stop(job, timedOut(spec.timeoutMs!)), spec.timeoutMs);
+        job.timer = setLongTimeout(() => this.stop(job, timedOut(spec.timeoutMs!)), spec.timeoutMs);
       }
     } catch (error) {
       this.end(job, {
@@ -283,7 +285,7 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> {
     this.closed = true;
     if (this.checkTimer) clearInterval(this.checkTimer);
-    for (const job of this.jobs.values()) if (job.timer) clearTimeout(job.timer);
+    for (const job of this.jobs.values()) job.timer?.clear();
     this.journal?.close();
   }
 }

@@ -1,24 +1,50 @@
-import { rm } from 'node:fs/promises';
+import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { timerDelayMs } from '../lifecycle/long-timer';
 import type { Logger } from '../lifecycle/logger';
 import type { JobStore } from '../store/job-store';
 
 export interface RetentionOptions {
-  /** Finished jobs older than this are deleted with their work directories. */
-  retentionMs: number;
+  /** Finished jobs older than this are deleted with their work directories; null keeps them. */
+  retentionMs: number | null;
+  /** Uploads older than this that no unfinished job uses are deleted; null keeps them. */
+  uploadRetentionMs: number | null;
+  /**
+   * A file in the uploads directory with no upload record, unchanged for this long, is left over
+   * from a crash, a kill or a failed write (partial files included), and is removed.
+   */
+  orphanAgeMs: number;
   sweepIntervalMs: number;
   jobsDirectory: string;
+  uploadsDirectory: string;
+}
+
+export interface SweepResult {
+  jobs: number;
+  uploads: number;
+  orphans: number;
 }
 
 const BATCH = 500;
+/** Older servers wrote uploads here first; its leftovers are orphans too. */
+const INCOMING = '.incoming';
+
+/** `target` if it lies strictly below `root` (both resolved), else null. */
+function confined(root: string, target: string): string | null {
+  const base = path.resolve(root);
+  const resolved = path.resolve(base, target);
+  return resolved.startsWith(base + path.sep) ? resolved : null;
+}
 
 /**
- * Deletes finished jobs (record first, then files) once they are older than the retention age.
- * A store outage only delays a sweep; the next one catches up.
+ * Deletes what is past its time: finished jobs (record first, then files) older than the job
+ * retention, uploads no unfinished job uses older than the upload retention (record, then file),
+ * and files in the uploads directory that have no record. Runs at start, then every interval. A
+ * store outage only delays a sweep; the next one catches up.
  */
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<number> | null = null;
+  private sweeping: Promise<SweepResult> | null = null;
 
   constructor(
     private readonly store: JobStore,
@@ -31,19 +57,27 @@ export class RetentionSweeper {
       void this.sweep()
         .catch((error: unknown) => this.log.warn({ err: error }, 'retention sweep failed'))
         .finally(() => {
-          if (this.timer) this.timer = setTimeout(loop, this.options.sweepIntervalMs);
+          if (this.timer) this.timer = setTimeout(loop, timerDelayMs(this.options.sweepIntervalMs));
         });
     };
     this.timer = setTimeout(loop, 0);
   }
 
-  /** One sweep; returns how many jobs were deleted. Concurrent calls share one sweep. */
-  sweep(): Promise<number> {
-    this.sweeping ??= this.deleteExpired().finally(() => (this.sweeping = null));
+  /** One sweep; concurrent calls share one sweep. */
+  sweep(): Promise<SweepResult> {
+    this.sweeping ??= this.sweepAll().finally(() => (this.sweeping = null));
     return this.sweeping;
   }
 
-  private async deleteExpired(): Promise<number> {
+  private async sweepAll(): Promise<SweepResult> {
+    const jobs = await this.deleteExpiredJobs();
+    const uploads = await this.deleteExpiredUploads();
+    const orphans = await this.deleteOrphans();
+    return { jobs, uploads, orphans };
+  }
+
+  private async deleteExpiredJobs(): Promise<number> {
+    if (this.options.retentionMs === null) return 0;
     const cutoff = new Date(Date.now() - this.options.retentionMs);
     let deleted = 0;
     for (;;) {
@@ -56,12 +90,65 @@ export class RetentionSweeper {
     return deleted;
   }
 
+  private async deleteExpiredUploads(): Promise<number> {
+    if (this.options.uploadRetentionMs === null) return 0;
+    const cutoff = new Date(Date.now() - this.options.uploadRetentionMs);
+    let deleted = 0;
+    for (;;) {
+      const uploads = await this.store.deleteUnusedUploadsBefore(cutoff, BATCH);
+      // A file that fails to go now has no record any more: the orphan sweep takes it later.
+      for (const upload of uploads) await this.removeUploadFile(upload.path);
+      deleted += uploads.length;
+      if (uploads.length < BATCH) break;
+    }
+    if (deleted) this.log.info({ deleted, cutoff }, 'deleted unused uploads past retention');
+    return deleted;
+  }
+
+  /** Files (never directories or symlinks) in the uploads directory that no record names. */
+  private async deleteOrphans(): Promise<number> {
+    const root = path.resolve(this.options.uploadsDirectory);
+    const olderThanMs = Date.now() - this.options.orphanAgeMs;
+    let removed = 0;
+    for (const directory of [root, path.join(root, INCOMING)]) {
+      let names: string[];
+      try {
+        names = await readdir(directory);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const file = path.join(directory, name);
+        const stats = await lstat(file).catch(() => null);
+        // Recent files may belong to a request still in progress, or be about to be recorded.
+        if (!stats?.isFile() || stats.mtimeMs > olderThanMs) continue;
+        // Uploads are recorded under their file name; partial and incoming files never are.
+        if (directory === root && (await this.store.getUpload(name)) !== null) continue;
+        if (await this.removeUploadFile(file)) removed++;
+      }
+    }
+    if (removed) this.log.info({ removed }, 'removed orphaned upload files');
+    return removed;
+  }
+
+  /** Removes one file below the uploads directory; anything else is left alone. */
+  private async removeUploadFile(file: string): Promise<boolean> {
+    const target = confined(this.options.uploadsDirectory, file);
+    if (!target) return false;
+    try {
+      await unlink(target);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.log.warn({ err: error, file: target }, 'cannot remove upload');
+      return false;
+    }
+  }
+
   private async removeDirectory(workDir: string): Promise<void> {
-    const root = path.resolve(this.options.jobsDirectory);
-    const target = path.resolve(root, workDir);
     // A work dir is always below the jobs directory; never remove anything else.
-    if (!target.startsWith(root + path.sep)) return;
-    await rm(target, { recursive: true, force: true });
+    const target = confined(this.options.jobsDirectory, workDir);
+    if (target) await rm(target, { recursive: true, force: true });
   }
 
   stop(): void {

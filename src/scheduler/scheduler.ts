@@ -27,6 +27,7 @@ import { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
 import { defaultRunner, selectRunner } from './select-runner';
 import { WriteBatcher } from './write-batcher';
+import { timerDelayMs } from '../lifecycle/long-timer';
 
 export interface SchedulerOptions {
   owner: string;
@@ -152,7 +153,10 @@ export class Scheduler {
     if (this.stopped) return;
     const delay = this.again ? 0 : this.options.pollIntervalMs;
     this.again = false;
-    this.tickTimer = setTimeout(() => void this.tick(), Math.min(delay, this.driveIntervalMs));
+    this.tickTimer = setTimeout(
+      () => void this.tick(),
+      timerDelayMs(Math.min(delay, this.driveIntervalMs)),
+    );
   }
 
   private tick(): Promise<void> {
@@ -248,7 +252,9 @@ export class Scheduler {
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueTimer = null;
     if (!at || this.stopped) return;
-    this.dueTimer = setTimeout(this.wake, Math.max(0, at.getTime() - Date.now()) + 1);
+    // A job due beyond Node's timer limit wakes the scheduler early, once: the tick finds nothing
+    // due and arms this timer again. Unclamped, the timer would fire every millisecond.
+    this.dueTimer = setTimeout(this.wake, timerDelayMs(at.getTime() - Date.now() + 1));
   }
 
   private async dispatchOne(job: Job): Promise<void> {

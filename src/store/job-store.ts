@@ -160,6 +160,12 @@ export interface JobStore {
    * returns them so the caller can remove their work directories.
    */
   deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]>;
+  /**
+   * Upload expiry: deletes the records of up to `limit` uploads created before `cutoff` that no
+   * unfinished job uses (its inputs name the upload's path), oldest first, and returns them so
+   * the caller can remove their files.
+   */
+  deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]>;
   /** Cheap liveness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

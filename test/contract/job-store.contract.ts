@@ -288,6 +288,40 @@ export function jobStoreContract(factory: StoreFactory): void {
       expect(await store.getUpload('upload0000000003')).toBeNull();
       expect(await rejection(store.insertUpload({ ...bare, path: '/u/c' }))).toBeTruthy();
     });
+
+    it('expires old uploads no unfinished job uses, oldest first, in batches', async () => {
+      const hourAgo = Date.now() - 3_600_000;
+      const upload = (n: number, ageOffsetMs: number) => ({
+        id: `expiry${String(n).padStart(10, '0')}`,
+        path: `/u/expiry-${n}`,
+        mediaType: null,
+        title: null,
+        createdAt: new Date(hourAgo + ageOffsetMs),
+      });
+      // 1-3 unused, oldest first; 4 used by a pending job, 5 by a delayed one, 6 in an array
+      // input of a running job; 7 used only by a finished job; 8 is newer than the cutoff.
+      const all = [1, 2, 3, 4, 5, 6, 7].map((n) => upload(n, n * 1000));
+      const fresh = { ...upload(8, 0), createdAt: new Date() };
+      for (const u of [...all, fresh]) await store.insertUpload(u);
+      await store.insertJob(newJob({ inputs: { input: '/u/expiry-4' } }));
+      await store.insertJob(
+        newJob({ inputs: { input: '/u/expiry-5' }, notBefore: new Date(Date.now() + 3_600_000) }),
+      );
+      await jobIn(store, 'RUNNING', newJob({ inputs: { many: ['/u/other', '/u/expiry-6'] } }));
+      await jobIn(store, 'COMPLETED', newJob({ inputs: { input: '/u/expiry-7' } }));
+      const cutoff = new Date(Date.now() - 60_000);
+
+      const first = await store.deleteUnusedUploadsBefore(cutoff, 2);
+      expect(first.map((u) => u.id)).toEqual([all[0].id, all[1].id]);
+      expect(first[0]).toEqual(all[0]);
+      const rest = await store.deleteUnusedUploadsBefore(cutoff, 10);
+      expect(rest.map((u) => u.id)).toEqual([all[2].id, all[6].id]);
+      expect(await store.deleteUnusedUploadsBefore(cutoff, 10)).toEqual([]);
+      for (const n of [0, 1, 2, 6]) expect(await store.getUpload(all[n].id)).toBeNull();
+      for (const kept of [all[3], all[4], all[5], fresh]) {
+        expect(await store.getUpload(kept.id)).toEqual(kept);
+      }
+    });
   });
 
   describe('usage statistics', () => {

@@ -11,7 +11,8 @@ let damson: RunningDamson;
 let api: ApiClient;
 
 beforeAll(async () => {
-  home = await makeDamsonHome();
+  // Listing jobs anonymously is an operator's choice (the default needs a token); this suite lists.
+  home = await makeDamsonHome({ 'api.list-jobs': 'anyone' });
   damson = await startDamson(home);
   api = new ApiClient(home.baseUrl);
 });
@@ -52,18 +53,53 @@ describe('scheduling hints on submission', () => {
     expect(deleted.completionTime).toBeTruthy();
   });
 
-  it('stores the priority with the job', async () => {
-    const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?priority=7', {
+  it('keeps a job due 25.5 days ahead QUEUED without the scheduler spinning on its timer', async () => {
+    // 2,203,200 s is past Node's 2^31-1 ms timer limit: unclamped, the due timer fired every
+    // millisecond, each time with a TimeoutOverflowWarning line (about 1,260 a second).
+    const overflowLines = (): number => damson.output().split('TimeoutOverflowWarning').length - 1;
+    const before = overflowLines();
+    const submitted = await api.json<{ id: string }>(
+      '/api/services/sleep/jobs?not-before=2203200',
+      { method: 'POST', body: new URLSearchParams([['seconds', '0']]) },
+    );
+    expect(submitted.status).toBe(202);
+    await sleep(2500);
+    expect(overflowLines() - before).toBe(0);
+    expect((await api.job(submitted.body.id)).status).toBe('QUEUED');
+    // The scheduler still answers: a job due now runs while the far one waits.
+    const now = await api.submit('sleep', new URLSearchParams([['seconds', '0']]));
+    expect((await api.waitForState(now.body.id, FINISHED)).status).toBe('COMPLETED');
+    expect((await api.job(submitted.body.id)).status).toBe('QUEUED');
+    const cancel = await api.json(`/api/jobs/${submitted.body.id}`, { method: 'DELETE' });
+    expect(cancel.status).toBe(204);
+  });
+
+  it('stores a lowered priority with the job (anyone may lower their own)', async () => {
+    const submitted = await api.json<{ id: string }>('/api/services/sleep/jobs?priority=-7', {
       method: 'POST',
       body: new URLSearchParams([['seconds', '0']]),
     });
     expect(submitted.status).toBe(202);
     const store = new SqliteJobStore(path.join(home.home, 'data/damson.sqlite'));
     try {
-      expect((await store.getJob(submitted.body.id))!.priority).toBe(7);
+      expect((await store.getJob(submitted.body.id))!.priority).toBe(-7);
     } finally {
       await store.close();
     }
+  });
+
+  it('refuses an anonymous raised priority with a 403 naming it, and creates no job', async () => {
+    const before = (await api.json<{ jobs: unknown[] }>('/api/jobs?limit=500')).body.jobs.length;
+    const res = await api.json<{ error: { code: string; message: string; parameter: string } }>(
+      '/api/services/sleep/jobs?priority=1000',
+      { method: 'POST', body: new URLSearchParams([['seconds', '0']]) },
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ code: 'priority_not_allowed', parameter: 'priority' });
+    expect(res.body.error.message).toContain("'priority'");
+    expect((await api.json<{ jobs: unknown[] }>('/api/jobs?limit=500')).body.jobs.length).toBe(
+      before,
+    );
   });
 
   it.each([

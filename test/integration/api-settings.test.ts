@@ -171,6 +171,64 @@ describe('API settings', () => {
     ).toBe(200);
   });
 
+  it('by default nobody lists jobs: there is no token, and the listing needs one', async () => {
+    const a = await app({});
+    expect((await submitWords(a)).status).toBe(202);
+    const anonymous = await rawRequest(`${a.baseUrl}/api/jobs`, 'GET');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json()).toMatchObject({ error: { code: 'token_required' } });
+    const job = (await submitWords(a)).json<{ id: string }>();
+    expect((await rawRequest(`${a.baseUrl}/api/jobs/${job.id}`, 'GET')).status).toBe(200);
+  });
+
+  it('api.list-jobs: anyone opens the listing when the operator chooses to', async () => {
+    const a = await app({ 'api.list-jobs': 'anyone' });
+    expect((await submitWords(a)).status).toBe(202);
+    const anonymous = await rawRequest(`${a.baseUrl}/api/jobs`, 'GET');
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.json<{ jobs: unknown[] }>().jobs).toHaveLength(1);
+  });
+
+  it('a raised priority needs a token with the priority scope; nothing is stored otherwise', async () => {
+    const PLAIN = 'plain-token-0123456789abcdef';
+    const a = await app({
+      'api.tokens': [
+        { name: 'ops', token: TOKEN, scopes: ['priority'] },
+        { name: 'plain', token: PLAIN },
+      ],
+    });
+    const submitHead = (query: string, headers: Record<string, string> = {}) => {
+      const { contentType, body } = multipartBody([
+        { name: 'input', filename: 'a.txt', value: 'one\ntwo\n' },
+      ]);
+      return rawRequest(
+        `${a.baseUrl}/api/services/head/jobs?${query}`,
+        'POST',
+        { 'content-type': contentType, ...headers },
+        body,
+      );
+    };
+    const uploads = (): string[] =>
+      readdirSync(a.settings.directories.uploads).filter((f) => f !== '.incoming');
+    const callers: Record<string, string>[] = [{}, { authorization: `Bearer ${PLAIN}` }];
+    for (const headers of callers) {
+      const refused = await submitHead('priority=5', headers);
+      expect(refused.status).toBe(403);
+      expect(refused.json()).toMatchObject({
+        error: { code: 'priority_not_allowed', parameter: 'priority' },
+      });
+    }
+    expect((await a.store.listJobs({ limit: 10 })).jobs).toHaveLength(0);
+    expect(uploads()).toEqual([]);
+    expect(incomingFiles(a)).toEqual([]);
+    const ops = await submitHead('priority=5', { authorization: `Bearer ${TOKEN}` });
+    expect(ops.status).toBe(202);
+    expect((await a.store.getJob(ops.json<{ id: string }>().id))!.priority).toBe(5);
+    for (const query of ['priority=0', 'priority=-3']) {
+      expect((await submitHead(query)).status).toBe(202);
+    }
+  });
+
   it('api.list-jobs: token keeps job ids (the only guard of results) from anonymous clients', async () => {
     const a = await app({
       'api.list-jobs': 'token',

@@ -15,6 +15,7 @@ import { jobVerdict, pastTimeLimit } from './job-verdict';
 import { runnerArgs } from './runner-args';
 import { DEFAULT_SUBMIT_BACKOFF, submitAttempt } from './submit-attempt';
 import { ToolHealth, type ToolFailureHook } from './tool-health';
+import { timerDelayMs } from '../../lifecycle/long-timer';
 
 export interface ClusterExecutorOptions {
   slots: number;
@@ -202,7 +203,7 @@ export class ClusterExecutor implements Executor {
 
   private schedulePoll(delayMs = this.options.pollIntervalMs): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => void this.poll(), delayMs);
+    this.timer = setTimeout(() => void this.poll(), timerDelayMs(delayMs));
     this.timer.unref();
   }
 

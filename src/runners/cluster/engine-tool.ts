@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { timerDelayMs } from '../../lifecycle/long-timer';
 
 export type ToolFailureKind = 'timeout' | 'exit' | 'spawn' | 'garbage';
 
@@ -119,7 +120,7 @@ export async function withBackoff<T>(
       onFailure(error as Error, tryNumber);
       if (tryNumber >= options.attempts || !retryable(error as Error)) throw error;
       const jittered = delay * (0.75 + Math.random() * 0.5);
-      await new Promise((resolve) => setTimeout(resolve, jittered));
+      await new Promise((resolve) => setTimeout(resolve, timerDelayMs(jittered)));
       delay = Math.min(options.maxDelayMs, delay * 2);
     }
   }

@@ -8,6 +8,7 @@ import { expandEnv } from '../command/expand-env';
 import type { RunnerSpec, Service, ServiceTest } from '../service';
 import type { ServiceCatalog } from '../service-catalog';
 import { newTestRunId, type TestRunOutcome } from './test-runs';
+import { timerDelayMs } from '../../lifecycle/long-timer';
 
 export interface MonitorOptions {
   /** How often due tests are looked for (slivka: 300 s). */
@@ -89,7 +90,7 @@ export class ServiceMonitor {
     }
     if (!this.stopped) {
       if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.poll(), this.options.pollIntervalMs);
+      this.timer = setTimeout(() => void this.poll(), timerDelayMs(this.options.pollIntervalMs));
     }
     await Promise.all(started);
   }

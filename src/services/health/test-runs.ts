@@ -6,6 +6,7 @@ import {
   type DispatchSpec,
   type SchedulerMessage,
 } from '../../transport/protocol';
+import { timerDelayMs } from '../../lifecycle/long-timer';
 
 /** Health-test runs never enter the job store; their ids cannot be mistaken for job ids. */
 export const TEST_RUN_PREFIX = 'service-test-';
@@ -63,7 +64,7 @@ export class TestRuns<A extends TestAgent> {
           jobId: spec.jobId,
           fencingToken: spec.fencingToken,
         });
-      }, timeoutMs);
+      }, timerDelayMs(timeoutMs));
       this.runs.set(spec.jobId, { agent, fencingToken: spec.fencingToken, timer, resolve });
       agent.jobs.set(spec.jobId, {
         service: spec.service,

@@ -30,6 +30,7 @@ import { cancelUpdate, transitionUpdate } from './job-updates';
 import { JobWriter, type WriteTicket } from './job-writer';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
+import { inputValues, UNFINISHED_STATES } from '../upload-references';
 
 const uploadDocument = (upload: Upload): UploadDocument => ({
   _id: upload.id,
@@ -326,6 +327,27 @@ export class MongoJobStore implements JobStore {
       await this.jobs.deleteMany({ _id: { $in: finished.map((doc) => doc._id) } });
       await this.writer.forget(finished);
       return finished.map(documentToJob);
+    });
+  }
+
+  deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]> {
+    return this.run(async () => {
+      const inUse = new Set<string>();
+      const live = this.jobs.find(
+        { state: { $in: [...UNFINISHED_STATES] } },
+        { projection: { inputs: 1 } },
+      );
+      for await (const doc of live) for (const value of inputValues(doc.inputs)) inUse.add(value);
+      const docs = await this.uploads
+        .find({ createdAt: { $lt: cutoff }, path: { $nin: [...inUse] } })
+        .sort({ createdAt: 1 })
+        .limit(limit)
+        .toArray();
+      if (docs.length === 0) return [];
+      // No transactions here: a job recorded meanwhile with one of these files as input would
+      // lose it. Only uploads older than the retention age are candidates, which keeps that rare.
+      await this.uploads.deleteMany({ _id: { $in: docs.map((doc) => doc._id) } });
+      return docs.map(documentToUpload);
     });
   }
 

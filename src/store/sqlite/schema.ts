@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS uploads (
   title TEXT,
   created_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS uploads_by_creation ON uploads (created_at);
 CREATE TABLE IF NOT EXISTS service_revisions (
   service TEXT NOT NULL,
   revision TEXT NOT NULL,

@@ -30,6 +30,7 @@ import type {
   Upload,
   UsageRow,
 } from '../job-store';
+import { inputValues, UNFINISHED_STATES } from '../upload-references';
 import { rowToJob, type JobRow } from './row-mapping';
 import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
 
@@ -37,6 +38,22 @@ import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } f
 const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
 const decodeCursor = (cursor: string): number =>
   Number(Buffer.from(cursor, 'base64url').toString()) || 0;
+interface UploadRow {
+  id: string;
+  path: string;
+  media_type: string | null;
+  title: string | null;
+  created_at: number;
+}
+
+const rowToUpload = (row: UploadRow): Upload => ({
+  id: row.id,
+  path: row.path,
+  mediaType: row.media_type,
+  title: row.title,
+  createdAt: new Date(row.created_at),
+});
+
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(',');
 
 /**
@@ -359,22 +376,8 @@ export class SqliteJobStore implements JobStore {
 
   async getUpload(id: string): Promise<Upload | null> {
     const row = this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as
-      | {
-          id: string;
-          path: string;
-          media_type: string | null;
-          title: string | null;
-          created_at: number;
-        }
-      | undefined;
-    if (!row) return null;
-    return {
-      id: row.id,
-      path: row.path,
-      mediaType: row.media_type,
-      title: row.title,
-      createdAt: new Date(row.created_at),
-    };
+      UploadRow | undefined;
+    return row ? rowToUpload(row) : null;
   }
 
   async usageStats(): Promise<UsageRow[]> {
@@ -498,6 +501,30 @@ export class SqliteJobStore implements JobStore {
       )
       .all(cutoff.getTime(), ...finished, limit) as JobRow[];
     return rows.map(rowToJob);
+  }
+
+  async deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]> {
+    const live = UNFINISHED_STATES;
+    // One write transaction: no job can be recorded between reading what is in use and the delete.
+    const expire = this.db.transaction((): UploadRow[] => {
+      const inUse = new Set<string>();
+      const rows = this.db
+        .prepare(`SELECT inputs FROM jobs WHERE state IN (${placeholders(live.length)})`)
+        .all(...live) as { inputs: string }[];
+      for (const row of rows)
+        for (const value of inputValues(JSON.parse(row.inputs))) inUse.add(value);
+      return this.db
+        .prepare(
+          `DELETE FROM uploads WHERE id IN (SELECT id FROM uploads WHERE created_at < ?
+             AND path NOT IN (SELECT value FROM json_each(?)) ORDER BY created_at LIMIT ?)
+           RETURNING *`,
+        )
+        .all(cutoff.getTime(), JSON.stringify([...inUse]), limit) as UploadRow[];
+    });
+    return expire
+      .immediate()
+      .map(rowToUpload)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
   async ping(): Promise<void> {

@@ -10,14 +10,14 @@ function settingsFrom(yaml: string) {
 }
 
 describe('api.* settings', () => {
-  it('has defaults that change nothing for slivka clients', () => {
+  it('has defaults that change nothing for slivka clients and keep job ids private', () => {
     const { api } = settingsFrom('')();
     expect(api).toEqual({
       watchIntervalMs: 200,
       rateLimit: { windowMs: 60000, requests: 0, submissions: 0 },
       tokens: [],
       requireToken: false,
-      listJobs: 'anyone',
+      listJobs: 'token',
       serviceLimits: {},
     });
   });
@@ -27,13 +27,15 @@ describe('api.* settings', () => {
       [
         'api:',
         '  rate-limit: { submissions: 20 }',
-        '  tokens: [{ name: ci, token: 0123456789abcdef0123, submissions: 500 }]',
+        '  tokens: [{ name: ci, token: 0123456789abcdef0123, submissions: 500, scopes: [priority] }]',
         'api.service-limits.my.tool.max-file-size: 1024',
         'api.service-limits.Head.max-files: 1',
       ].join('\n'),
     )();
     expect(api.rateLimit.submissions).toBe(20);
-    expect(api.tokens).toEqual([{ name: 'ci', token: '0123456789abcdef0123', submissions: 500 }]);
+    expect(api.tokens).toEqual([
+      { name: 'ci', token: '0123456789abcdef0123', submissions: 500, scopes: ['priority'] },
+    ]);
     expect(api.serviceLimits).toEqual({ 'my.tool': { maxFileBytes: 1024 }, head: { maxFiles: 1 } });
   });
 
@@ -42,6 +44,7 @@ describe('api.* settings', () => {
     ['api.rate-limit.submissions: -1', /api\.rate-limit\.submissions/],
     ['api.service-limits.head.max-size: 5', /api\.service-limits\.head\.max-size/],
     ['api.watch-interval: 1', /api\.watch-interval/],
+    ['api.tokens: [{ name: ci, token: 0123456789abcdef0123, scopes: [admin] }]', /api\.tokens/],
   ])('refuses %s, naming the key', (yaml, key) => {
     expect(settingsFrom(yaml)).toThrow(key);
   });
