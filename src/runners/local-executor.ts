@@ -7,6 +7,7 @@ import type { DispatchSpec, RunningJob } from '../transport/protocol';
 import { stateForExit } from './exit-status';
 import type { Executor, ExecutorEvent, ReportEvent } from './executor';
 import { JobJournal, type JournalEntry } from './job-journal';
+import { classifyLaunchError } from './launch-failure';
 import { isWrapperAlive, readExitFile, WRAPPER_SHELL, wrapperArgs } from './job-wrapper';
 import { prepareJobDirectory } from './prepare-job-directory';
 import { setLongTimeout, type LongTimeout } from '../lifecycle/long-timer';
@@ -180,7 +181,11 @@ export class LocalExecutor implements Executor {
     try {
       await prepareJobDirectory(spec.cwd, spec.links);
     } catch (error) {
-      const reason = `cannot prepare the job directory: ${(error as Error).message}`;
+      // A disk or permission problem of the host: retried, and the breaker sees it. The reason
+      // keeps only the error code (the message holds a server path); the log has the rest.
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      this.log.warn({ jobId: job.jobId, err: error }, 'cannot prepare the job directory');
+      const reason = `cannot prepare the job directory (${code})`;
       return this.end(job, { state: 'ERROR', reason, lost: true });
     }
     if (job.stopping) return this.end(job, job.stopping);
@@ -197,7 +202,7 @@ export class LocalExecutor implements Executor {
       });
       child.once('error', (error: NodeJS.ErrnoException) => {
         if (child.pid !== undefined) return;
-        this.end(job, { state: 'ERROR', reason: `cannot start: ${error.code}`, lost: true });
+        this.launchFailed(job, error);
       });
       child.once('exit', (code, signal) => {
         // The wrapper went first; whatever is left of a stopped job's group goes with it.
@@ -226,15 +231,23 @@ export class LocalExecutor implements Executor {
         job.timer = setLongTimeout(() => this.stop(job, timedOut(spec.timeoutMs!)), spec.timeoutMs);
       }
     } catch (error) {
-      this.end(job, {
-        state: 'ERROR',
-        reason: `cannot start: ${(error as Error).message}`,
-        lost: true,
-      });
+      this.launchFailed(job, error);
     } finally {
       if (out >= 0) closeSync(out);
       if (err >= 0) closeSync(err);
     }
+  }
+
+  /**
+   * spawn threw (NUL byte, E2BIG: the job's own argv) or emitted an error before there was a pid
+   * (the wrapper shell or the job directory unusable, the host out of processes). Only the host's
+   * failures are `lost`: retried and counted against the runner's breaker.
+   */
+  private launchFailed(job: LocalJob, error: unknown): void {
+    const { reason, lost } = classifyLaunchError(error);
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    this.log.warn({ jobId: job.jobId, code, lost }, `job launch failed: ${reason}`);
+    this.end(job, { state: 'ERROR', reason, lost });
   }
 
   /** TERM to the job's whole process group, KILL after the grace time; reports `outcome`. */
