@@ -17,6 +17,8 @@ export interface JournalEntry {
   pid: number;
   startedAt: number;
   timeoutMs: number | null;
+  /** Inputs linked into the job directory: not the job's output (absent in older journals). */
+  inputNames?: string[];
 }
 
 type Line = ({ op: 'start' } & JournalEntry) | { op: 'end'; jobId: string; fencingToken: number };
@@ -50,7 +52,7 @@ export class JobJournal {
           continue; // an empty line, or the last line cut short by a crash
         }
         if (line.op === 'start') {
-          const { jobId, fencingToken, cwd, pid, startedAt, timeoutMs } = line;
+          const { jobId, fencingToken, cwd, pid, startedAt, timeoutMs, inputNames } = line;
           live.set(key(jobId, fencingToken), {
             jobId,
             fencingToken,
@@ -58,6 +60,7 @@ export class JobJournal {
             pid,
             startedAt,
             timeoutMs,
+            ...(Array.isArray(inputNames) ? { inputNames } : {}),
           });
         } else live.delete(key(line.jobId, line.fencingToken));
       }

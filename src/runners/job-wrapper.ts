@@ -9,6 +9,15 @@ import path from 'node:path';
  */
 const SCRIPT = '"$@"; s=$?; echo "$s" > ".damson-exit-${0##*:}"; exit "$s"';
 
+/**
+ * POSIX `ulimit -f` counts 512-byte blocks (dash, busybox ash, and bash when run as `sh`). The
+ * limit is set one block past the quota, so a file that reaches it is over the quota by at least a
+ * byte: the agent can tell "stopped at the quota" from "wrote exactly the quota".
+ */
+export function fileSizeLimitBlocks(quotaBytes: number): number {
+  return Math.floor(quotaBytes / 512) + 1;
+}
+
 export const WRAPPER_SHELL = '/bin/sh';
 
 /** The wrapper's $0, visible in /proc/<pid>/cmdline: ties a pid to one attempt of one job. */
@@ -20,8 +29,21 @@ export function exitFileName(fencingToken: number): string {
   return `.damson-exit-${fencingToken}`;
 }
 
-export function wrapperArgs(jobId: string, fencingToken: number, argv: string[]): string[] {
-  return ['-c', SCRIPT, wrapperTag(jobId, fencingToken), ...argv];
+/**
+ * The wrapper first sets RLIMIT_FSIZE for itself and everything the tool starts: no single file
+ * the job writes can pass the output quota (the kernel sends SIGXFSZ, or the write fails with
+ * EFBIG where the tool ignores that signal). Should the shell refuse (a lower hard limit set by the
+ * admin), the lower limit stands and the tool still runs.
+ */
+export function wrapperArgs(
+  jobId: string,
+  fencingToken: number,
+  argv: string[],
+  quotaBytes: number,
+): string[] {
+  const blocks = fileSizeLimitBlocks(quotaBytes);
+  const script = `ulimit -f ${blocks} 2>/dev/null; ${SCRIPT}`;
+  return ['-c', script, wrapperTag(jobId, fencingToken), ...argv];
 }
 
 /** The recorded exit status, or null when the wrapper has not written one (yet). */

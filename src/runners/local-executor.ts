@@ -1,11 +1,17 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import type { DispatchSpec, RunningJob } from '../transport/protocol';
 import { stateForExit } from './exit-status';
 import type { Executor, ExecutorEvent, ReportEvent } from './executor';
+import {
+  MAX_JOB_DEPTH,
+  MAX_JOB_ENTRIES,
+  measureJobDirectory,
+  type JobDirectoryUsage,
+} from './job-directory-usage';
 import { JobJournal, type JournalEntry } from './job-journal';
 import { classifyLaunchError } from './launch-failure';
 import { isWrapperAlive, readExitFile, WRAPPER_SHELL, wrapperArgs } from './job-wrapper';
@@ -25,12 +31,18 @@ interface LocalJob {
   stopping: Outcome | null;
   /** The run time limit; a limit can be longer than Node's timers allow. */
   timer: LongTimeout | null;
+  /** Top-level names in the job directory that are inputs, not output (never counted). */
+  inputNames: ReadonlySet<string>;
+  /** A walk of the job directory is under way (at most one per job at a time). */
+  measuring: boolean;
+  lastMeasuredAt: number;
 }
 
 export interface LocalExecutorOptions {
   slots: number;
   /** The agent's journal file: jobs started by this agent, across its restarts. */
   journalFile: string;
+  /** Bytes all files in a job's directory may hold together; also the limit of any one file. */
   outputQuotaBytes: number;
   killGraceMs?: number;
   /** How often adopted jobs (started before a restart) and output sizes are checked. */
@@ -83,6 +95,9 @@ export class LocalExecutor implements Executor {
       pid: entry.pid,
       stopping: null,
       timer: null,
+      inputNames: new Set(entry.inputNames ?? []),
+      measuring: false,
+      lastMeasuredAt: 0,
     };
     this.jobs.set(key(job.jobId, job.fencingToken), job);
     this.runningCount++;
@@ -118,21 +133,35 @@ export class LocalExecutor implements Executor {
     }
   }
 
+  /**
+   * The whole job directory against the quota, walked off the event loop and at most once a
+   * second per job (a walk can take a while on a tree the tool made large). RLIMIT_FSIZE in the
+   * wrapper already stops any one file at the quota; this catches many files that add up.
+   */
   private checkQuota(job: LocalJob): void {
-    let bytes = 0;
-    for (const name of ['stdout', 'stderr']) {
-      try {
-        bytes += statSync(path.join(job.cwd, name)).size;
-      } catch {
-        // not created yet
-      }
-    }
-    if (bytes > this.options.outputQuotaBytes) {
-      this.stop(job, {
-        state: 'FAILED',
-        reason: `output quota of ${this.options.outputQuotaBytes} bytes exceeded`,
+    const now = Date.now();
+    if (job.measuring || now - job.lastMeasuredAt < QUOTA_WALK_INTERVAL_MS) return;
+    job.measuring = true;
+    job.lastMeasuredAt = now;
+    void this.overQuota(job)
+      .then((over) => {
+        if (over && job.phase === 'running') this.stop(job, over);
+      })
+      .finally(() => {
+        job.measuring = false;
       });
+  }
+
+  /** Why the job is over its output limits, or null when it is not. */
+  private async overQuota(job: LocalJob): Promise<Outcome | null> {
+    let usage: JobDirectoryUsage;
+    try {
+      usage = await measureJobDirectory(job.cwd, this.options.outputQuotaBytes, job.inputNames);
+    } catch (error) {
+      this.log.warn({ jobId: job.jobId, err: error }, 'cannot measure the job directory');
+      return null;
     }
+    return quotaOutcome(usage, this.options.outputQuotaBytes);
   }
 
   async start(spec: DispatchSpec): Promise<void> {
@@ -152,6 +181,9 @@ export class LocalExecutor implements Executor {
       pid: null,
       stopping: null,
       timer: null,
+      inputNames: new Set(spec.links.map((l) => l.name)),
+      measuring: false,
+      lastMeasuredAt: 0,
     };
     this.jobs.set(key(spec.jobId, spec.fencingToken), job);
     this.waiting.push(job);
@@ -194,7 +226,13 @@ export class LocalExecutor implements Executor {
     try {
       out = openSync(path.join(spec.cwd, 'stdout'), 'w');
       err = openSync(path.join(spec.cwd, 'stderr'), 'w');
-      const child = spawn(WRAPPER_SHELL, wrapperArgs(spec.jobId, spec.fencingToken, spec.argv), {
+      const args = wrapperArgs(
+        spec.jobId,
+        spec.fencingToken,
+        spec.argv,
+        this.options.outputQuotaBytes,
+      );
+      const child = spawn(WRAPPER_SHELL, args, {
         cwd: spec.cwd,
         env: spec.env,
         stdio: ['ignore', out, err],
@@ -206,9 +244,16 @@ export class LocalExecutor implements Executor {
       });
       child.once('exit', (code, signal) => {
         // The wrapper went first; whatever is left of a stopped job's group goes with it.
-        if (job.stopping) killGroup(child.pid!, 'SIGKILL');
-        const outcome = job.stopping ?? stateForExit(code, signal);
-        this.end(job, { ...outcome, exitCode: code });
+        if (job.stopping) {
+          killGroup(child.pid!, 'SIGKILL');
+          return this.end(job, { ...job.stopping, exitCode: code });
+        }
+        // A tool stopped by RLIMIT_FSIZE dies of SIGXFSZ (exit 153) or fails on EFBIG; either way
+        // the directory is over the quota, and that is the reason the user should read.
+        void this.overQuota(job).then((over) => {
+          const outcome = job.stopping ?? over ?? stateForExit(code, signal);
+          this.end(job, { ...outcome, exitCode: code });
+        });
       });
       if (child.pid === undefined) return;
       failpoint('agent-after-spawn');
@@ -220,6 +265,7 @@ export class LocalExecutor implements Executor {
         pid: child.pid,
         startedAt: Date.now(),
         timeoutMs: spec.timeoutMs,
+        inputNames: spec.links.map((l) => l.name),
       });
       this.report({
         jobId: spec.jobId,
@@ -300,6 +346,27 @@ export class LocalExecutor implements Executor {
     if (this.checkTimer) clearInterval(this.checkTimer);
     for (const job of this.jobs.values()) job.timer?.clear();
     this.journal?.close();
+  }
+}
+
+const QUOTA_WALK_INTERVAL_MS = 1000;
+
+function quotaOutcome(usage: JobDirectoryUsage, quotaBytes: number): Outcome | null {
+  switch (usage.kind) {
+    case 'within':
+      return null;
+    case 'over-quota':
+      return { state: 'FAILED', reason: `output quota of ${quotaBytes} bytes exceeded` };
+    case 'too-many-entries':
+      return {
+        state: 'FAILED',
+        reason: `output limit exceeded: more than ${MAX_JOB_ENTRIES} files and directories`,
+      };
+    case 'too-deep':
+      return {
+        state: 'FAILED',
+        reason: `output limit exceeded: directories nested deeper than ${MAX_JOB_DEPTH} levels`,
+      };
   }
 }
 
