@@ -8,6 +8,9 @@ import { settingsSchema } from './settings-schema';
 import { resolveIn, type Settings, type StoreSettings } from './settings';
 import { YamlSource } from './yaml-source';
 
+/** `scheduler.timeout` when unset: a day, longer than any interactive tool needs. */
+export const DEFAULT_RUN_TIME_LIMIT_SECONDS = 24 * 60 * 60;
+
 const CANDIDATES = [
   'settings.yaml',
   'settings.yml',
@@ -160,7 +163,8 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
       pollIntervalMs: int('scheduler.poll-interval', 1000),
       leaseMs: int('scheduler.lease', 30000),
       heartbeatIntervalMs: int('scheduler.heartbeat-interval', 1000),
-      timeoutSeconds: int('scheduler.timeout', 0) || null,
+      // No job runs forever unless an admin says so (0); services set their own `timeout`.
+      timeoutSeconds: int('scheduler.timeout', DEFAULT_RUN_TIME_LIMIT_SECONDS) || null,
       retries: int('scheduler.retries', 1),
       maxRetries: int('scheduler.max-retries', 3),
       lostJobGraceMs: int('scheduler.lost-job-grace', 5000),

@@ -41,7 +41,10 @@ export interface Settings {
     pollIntervalMs: number;
     leaseMs: number;
     heartbeatIntervalMs: number;
-    /** Default run time limit; null means none. A service's `execution.timeout` overrides it. */
+    /**
+     * Default run time limit (24 h unless set; `scheduler.timeout: 0` gives null, no limit). A
+     * service's `execution.timeout` overrides it.
+     */
     timeoutSeconds: number | null;
     /** Default retries for attempts lost to infrastructure; a service's `execution.retries` overrides it. */
     retries: number;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive, SchedulerHarness } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
@@ -77,5 +77,28 @@ describe('the local agent runs jobs as real processes', () => {
     const done = await h.waitForState(job.id, ['INTERRUPTED'], 5000);
     expect(done.reason).toMatch(/timed out after 1 s/);
     expect(done.attempt).toBe(1);
+  });
+
+  it('gives a run the 24 h default limit unless its service sets its own', async () => {
+    const plain = await h.submit('ledger', { seconds: 30 });
+    const timed = await h.submit('timed', { seconds: 30 });
+    await h.waitForState(plain.id, ['RUNNING']);
+    // The agent's journal records the limit each run was dispatched with.
+    const limits = await waitFor(async () => {
+      const dir = path.join(h.home.home, 'data/agents');
+      const found = new Map<string, unknown>();
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.journal'))) {
+        for (const line of readFileSync(path.join(dir, name), 'utf8').split('\n')) {
+          if (!line) continue;
+          const entry = JSON.parse(line) as { op: string; jobId: string; timeoutMs?: unknown };
+          if (entry.op === 'start') found.set(entry.jobId, entry.timeoutMs);
+        }
+      }
+      return found.has(plain.id) && found.has(timed.id) ? found : undefined;
+    }, 'both runs in the journal');
+    expect(limits.get(plain.id)).toBe(24 * 60 * 60 * 1000);
+    expect(limits.get(timed.id)).toBe(1000);
+    await h.store.requestCancel(plain.id);
+    await h.waitForState(plain.id, ['INTERRUPTED'], 5000);
   });
 });
