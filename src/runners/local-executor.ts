@@ -277,6 +277,16 @@ export class LocalExecutor implements Executor {
         job.timer = setLongTimeout(() => this.stop(job, timedOut(spec.timeoutMs!)), spec.timeoutMs);
       }
     } catch (error) {
+      if (job.pid !== null) {
+        // The tool runs, but the journal write failed (a disk error): without a journal entry an
+        // agent restart would lose it, so it is stopped, and the attempt is the host's loss.
+        this.log.error({ jobId: job.jobId, err: error }, 'cannot record a started job');
+        return this.stop(job, {
+          state: 'ERROR',
+          reason: 'the agent could not record the job',
+          lost: true,
+        });
+      }
       this.launchFailed(job, error);
     } finally {
       if (out >= 0) closeSync(out);
