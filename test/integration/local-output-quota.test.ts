@@ -74,7 +74,7 @@ describe('the output quota covers every file a job writes', () => {
     expect(done.reason).toBe(`output quota of ${QUOTA} bytes exceeded`);
     const total = directoryBytes(path.join(h.jobsDirectory, done.workDir));
     expect(total).toBeGreaterThan(QUOTA);
-    // Written at about 10 MB/s and walked once a second: a few MB over at most, never the
+    // Written at about 4 MB/s and walked once a second: a few MB over at most, never the
     // 200 MB the job would have written.
     expect(total).toBeLessThan(10 * QUOTA);
   });
