@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { Dealer, Router } from 'zeromq';
 import { jobDirectoryRelative, newJobId } from '../src/jobs';
 import { createLogger } from '../src/lifecycle/logger';
+import { clientSecurity } from '../src/transport/link-security';
 import { AgentHost } from '../src/runners/agent-host';
 import type { Executor, ReportEvent } from '../src/runners/executor';
 import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
@@ -132,7 +133,13 @@ async function runOnce(): Promise<{ jobsPerSecond: number; schedulerCpuMsPerJob:
   const log = createLogger('bench-agent', 'warn');
   const host = new AgentHost(
     new InstantExecutor(),
-    { name: 'instant', schedulerAddress: home.agentsAddress, heartbeatIntervalMs: 1000 },
+    {
+      name: 'instant',
+      schedulerAddress: home.agentsAddress,
+      heartbeatIntervalMs: 1000,
+      // The same keys as the scheduler it starts (created by whichever end comes first).
+      security: clientSecurity(home.agentsAddress, path.join(home.home, 'keys')),
+    },
     log,
   );
   try {

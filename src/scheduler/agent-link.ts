@@ -1,4 +1,5 @@
 import { Router } from 'zeromq';
+import { DamsonError } from '../errors';
 import type { Logger } from '../lifecycle/logger';
 import type { ServerSecurity } from '../transport/link-security';
 import {
@@ -77,7 +78,15 @@ export class AgentLink {
   }
 
   async start(): Promise<void> {
-    await this.socket.bind(this.address);
+    try {
+      await this.socket.bind(this.address);
+    } catch (error) {
+      // Another scheduler, or another account's process squatting the port: say which address.
+      throw new DamsonError(
+        'address_in_use',
+        `cannot listen for agents at ${this.address} (local-queue.host): ${(error as Error).message}`,
+      );
+    }
     void this.receive();
   }
 

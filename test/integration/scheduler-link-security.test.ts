@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { curveKeyPair } from 'zeromq';
+import { curveKeyPair, Dealer, Router } from 'zeromq';
 import { DAMSON_BIN } from '../helpers/damson-process';
 import { freePort } from '../helpers/free-port';
+import { allowedAgentOptions } from '../helpers/link-keys';
 import { SchedulerHarness } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
 
@@ -14,6 +15,67 @@ let h: SchedulerHarness;
 afterEach(async () => {
   await h?.close();
 });
+
+const sockets: (Dealer | Router)[] = [];
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) if (!socket.closed) socket.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function agentsAddressOf(home: string): string {
+  const settings = readFileSync(path.join(home, 'settings.yaml'), 'utf8');
+  return JSON.parse(/local-queue\.host: (.*)/.exec(settings)![1]) as string;
+}
+
+/**
+ * Another local account's process: it cannot read the keys directory, but it can reach the port
+ * and knows the scheduler's public key (public keys are no secret). It says hello offering many
+ * slots and reports forged events for `forged`, over and over, and records what it receives.
+ */
+function rogueAgent(
+  address: string,
+  options: Record<string, string>,
+  forged: { jobId: string; fencingToken: number },
+) {
+  const socket = new Dealer({ linger: 0, sendTimeout: 0, ...options });
+  sockets.push(socket);
+  socket.connect(address);
+  const received: string[] = [];
+  void (async () => {
+    try {
+      for await (const [frame] of socket) received.push(frame.toString());
+    } catch {
+      // closed
+    }
+  })();
+  let seq = 0;
+  const messages = () => [
+    {
+      v: 2,
+      type: 'hello',
+      agent: 'local@real-host',
+      bootId: 'rogue',
+      kinds: ['local', 'slurm', 'gridengine'],
+      slots: 1000,
+      running: [{ ...forged, externalId: '1' }],
+    },
+    { v: 2, type: 'dispatch-ack', ...forged, accepted: true },
+    { v: 2, type: 'event', seq: ++seq, ...forged, state: 'COMPLETED', exitCode: 0 },
+    { v: 2, type: 'event', seq: ++seq, ...forged, state: 'FAILED', exitCode: 1, reason: 'forged' },
+  ];
+  const timer = setInterval(() => {
+    for (const message of messages()) socket.send(JSON.stringify(message)).catch(() => undefined);
+  }, 100);
+  return {
+    received,
+    stop: () => {
+      clearInterval(timer);
+      socket.close();
+    },
+  };
+}
 
 const keys = (home: string): string =>
   execFileSync(process.execPath, [DAMSON_BIN, 'keys'], {
@@ -55,5 +117,102 @@ describe('link security', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect((await h.store.getJob(refused.id))!.state).toBe('PENDING');
     expect(scheduler.output()).not.toMatch(/"agent":"stranger".*agent joined/);
+  });
+});
+
+describe('the link with default settings', () => {
+  it('gives a rogue agent nothing and lets it change nothing, with no key or a key not allowed', async () => {
+    h = await SchedulerHarness.create({ 'log.level': 'info' });
+    const scheduler = h.scheduler();
+    h.agent();
+    const address = agentsAddressOf(h.home.home);
+    const { curveServerKey } = await allowedAgentOptions(h.home.home);
+    const job = await h.submit('ledger', { seconds: 3 });
+    const running = await h.waitForState(job.id, ['RUNNING']);
+    const forged = { jobId: job.id, fencingToken: running.fencingToken };
+    const stranger = curveKeyPair();
+    const rogues = [
+      rogueAgent(address, {}, forged),
+      rogueAgent(
+        address,
+        { curveServerKey, curvePublicKey: stranger.publicKey, curveSecretKey: stranger.secretKey },
+        forged,
+      ),
+    ];
+    try {
+      // Jobs submitted while the rogues offer 2,000 slots: all of them go to the real agent.
+      const others = await Promise.all([1, 2, 3].map(() => h.submit('ledger')));
+      for (const other of others) await h.waitForState(other.id, ['COMPLETED']);
+      await waitFor(
+        async () =>
+          /refused an agent key not allowed/.test(scheduler.output()) ? true : undefined,
+        'the refusal of the stranger key',
+      );
+      const meanwhile = await h.store.getJob(job.id);
+      expect(meanwhile!.state).toBe('RUNNING');
+      expect(meanwhile!.fencingToken).toBe(running.fencingToken);
+      const done = await h.waitForState(job.id, ['COMPLETED', 'FAILED', 'ERROR']);
+      expect(done.state).toBe('COMPLETED');
+      expect(done.exitCode).toBe(0);
+      expect(h.ledger().sort()).toEqual([job.id, ...others.map((o) => o.id)].sort());
+      for (const rogue of rogues) expect(rogue.received).toEqual([]);
+      expect(scheduler.output()).not.toMatch(/"boot":"rogue"/);
+    } finally {
+      for (const rogue of rogues) rogue.stop();
+    }
+  });
+
+  it('never runs a dispatch from a fake scheduler on the agents address', async () => {
+    h = await SchedulerHarness.create({ 'log.level': 'info' });
+    const address = agentsAddressOf(h.home.home);
+    const marker = path.join(h.home.home, 'pwned');
+    const spec = {
+      jobId: 'fake0000000000000000000000000000',
+      fencingToken: 1,
+      service: 'ledger',
+      runner: 'default',
+      runnerType: 'local',
+      runnerParameters: {},
+      argv: ['/bin/sh', '-c', `id > '${marker}'`],
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: path.join(h.jobsDirectory, 'fa/ke/job'),
+      links: [],
+      timeoutMs: null,
+    };
+    // Without the scheduler's secret key: an open ROUTER, then a CURVE one with a key of its own.
+    const impostors: Record<string, unknown>[] = [
+      {},
+      {
+        curveServer: true,
+        ...(({ publicKey, secretKey }) => ({
+          curvePublicKey: publicKey,
+          curveSecretKey: secretKey,
+        }))(curveKeyPair()),
+      },
+    ];
+    const agent = h.agent();
+    for (const options of impostors) {
+      const fake = new Router({ linger: 0, ...options });
+      sockets.push(fake);
+      await fake.bind(address);
+      const heard: string[] = [];
+      void (async () => {
+        try {
+          for await (const [route, frame] of fake) {
+            heard.push(frame.toString());
+            await fake.send([route, JSON.stringify({ v: 2, type: 'welcome' })]);
+            await fake.send([route, JSON.stringify({ v: 2, type: 'dispatch', job: spec })]);
+          }
+        } catch {
+          // closed
+        }
+      })();
+      // Heartbeats every 200 ms: the agent reconnects and tries many handshakes meanwhile.
+      await sleep(2500);
+      fake.close();
+      expect(heard).toEqual([]);
+      expect(existsSync(marker)).toBe(false);
+    }
+    expect(agent.child.exitCode).toBeNull();
   });
 });
