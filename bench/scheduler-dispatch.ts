@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Dealer, Router } from 'zeromq';
@@ -131,12 +132,14 @@ async function runOnce(): Promise<{ jobsPerSecond: number; schedulerCpuMsPerJob:
   const scheduler = startDamson(home.home, ['scheduler']);
   const store = new SqliteJobStore(dbFile);
   const log = createLogger('bench-agent', 'warn');
+  mkdirSync(path.join(home.home, 'media/jobs'), { recursive: true });
   const host = new AgentHost(
     new InstantExecutor(),
     {
       name: 'instant',
       schedulerAddress: home.agentsAddress,
       heartbeatIntervalMs: 1000,
+      jobsDirectory: path.join(home.home, 'media/jobs'),
       // The same keys as the scheduler it starts (created by whichever end comes first).
       security: clientSecurity(home.agentsAddress, path.join(home.home, 'keys')),
     },

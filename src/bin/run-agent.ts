@@ -75,6 +75,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       name,
       schedulerAddress: address,
       heartbeatIntervalMs: settings.scheduler.heartbeatIntervalMs,
+      jobsDirectory: settings.directories.jobs,
       security,
     },
     log,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { Dealer } from 'zeromq';
 import { isFinished } from '../jobs';
 import { failpoint } from '../lifecycle/failpoint';
@@ -15,12 +16,15 @@ import {
 } from '../transport/protocol';
 import { SerialSender } from '../transport/serial-sender';
 import type { Executor, ExecutorEvent, ExecutorHealth } from './executor';
+import { outsideJobsDirectory } from './jobs-confinement';
 
 export interface AgentHostOptions {
   /** Stable across restarts: the scheduler matches a returning agent by name. */
   name: string;
   schedulerAddress: string;
   heartbeatIntervalMs: number;
+  /** `directory.jobs`: the agent runs a dispatch only in a directory inside it. */
+  jobsDirectory: string;
   security?: ClientSecurity;
 }
 
@@ -55,12 +59,15 @@ export class AgentHost {
   private droppedSinceHeard = 0;
   /** Between a completed handshake and the next disconnection. */
   private connected = false;
+  /** realpath of directory.jobs, taken once: the root every dispatch's cwd must resolve inside. */
+  private readonly jobsRoot: string;
 
   constructor(
     private readonly executor: Executor,
     private readonly options: AgentHostOptions,
     private readonly log: Logger,
   ) {
+    this.jobsRoot = realpathSync(options.jobsDirectory);
     const security = options.security ?? { kind: 'open' };
     this.socket = new Dealer({
       maxMessageSize: MAX_MESSAGE_BYTES,
@@ -230,6 +237,19 @@ export class AgentHost {
     job: Extract<SchedulerMessage, { type: 'dispatch' }>['job'],
   ): Promise<void> {
     const { jobId, fencingToken } = job;
+    const refusal = outsideJobsDirectory(job.cwd, this.jobsRoot);
+    if (refusal) {
+      this.log.warn({ jobId, cwd: job.cwd }, `dispatch refused: ${refusal}`);
+      this.send({
+        v: PROTOCOL_VERSION,
+        type: 'dispatch-ack',
+        jobId,
+        fencingToken,
+        accepted: false,
+        reason: refusal,
+      });
+      return;
+    }
     try {
       await this.executor.start(job);
       this.send({ v: PROTOCOL_VERSION, type: 'dispatch-ack', jobId, fencingToken, accepted: true });

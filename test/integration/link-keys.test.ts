@@ -1,8 +1,18 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { outsideJobsDirectory } from '../../src/runners/jobs-confinement';
 import {
   clientSecurity,
   ensureLocalKeys,
@@ -85,5 +95,33 @@ describe('link keys on one host', () => {
     );
     expect(() => generateKeys(keys, '../evil')).toThrow(/agent name/);
     expect(() => generateKeys(keys, 'cluster-1')).toThrow(/already exists/);
+  });
+});
+
+describe('the job directory an agent accepts', () => {
+  const root = path.join(scratch(), 'jobs');
+  mkdirSync(path.join(root, 'ab/cd'), { recursive: true });
+  const outside = scratch();
+  symlinkSync(outside, path.join(root, 'out'));
+  symlinkSync(path.join(outside, 'gone'), path.join(root, 'dangling'));
+  writeFileSync(path.join(root, 'file'), '');
+
+  it.each([
+    [path.join(root, 'ab/cd/ef'), true],
+    [path.join(root, 'xy/zz/new'), true],
+    [root, false],
+    [path.join(outside, 'job'), false],
+    [`${root}/ab/../../escape`, false],
+    [`${root}/ab//cd`, false],
+    [`${root}/ab/cd/`, false],
+    [path.join(root, 'out/job'), false],
+    [path.join(root, 'dangling'), false],
+    [path.join(root, 'dangling/job'), false],
+    [path.join(root, 'file/job'), false],
+    ['relative/job', false],
+    [`${root}/ab\0/cd`, false],
+    ['/', false],
+  ])('%s inside: %p', (cwd, inside) => {
+    expect(outsideJobsDirectory(cwd, root) === null).toBe(inside);
   });
 });

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { curveKeyPair, Dealer, Router } from 'zeromq';
 import { DAMSON_BIN } from '../helpers/damson-process';
@@ -213,6 +221,83 @@ describe('the link with default settings', () => {
       expect(heard).toEqual([]);
       expect(existsSync(marker)).toBe(false);
     }
+    expect(agent.child.exitCode).toBeNull();
+  });
+});
+
+describe('the agent runs only inside directory.jobs', () => {
+  it('refuses a dispatch whose directory resolves outside, even from the real scheduler', async () => {
+    h = await SchedulerHarness.create({ 'log.level': 'info' });
+    const address = agentsAddressOf(h.home.home);
+    const agent = h.agent();
+    // The test holds the scheduler's keys: what a compromised or mistaken scheduler could send.
+    await allowedAgentOptions(h.home.home);
+    const pair = readFileSync(path.join(h.home.home, 'keys/scheduler.key'), 'utf8');
+    const scheduler = new Router({
+      linger: 0,
+      curveServer: true,
+      curvePublicKey: /^public = (.{40})$/m.exec(pair)![1],
+      curveSecretKey: /^secret = (.{40})$/m.exec(pair)![1],
+    });
+    sockets.push(scheduler);
+    await scheduler.bind(address);
+    const outside = mkdtempSync(path.join(tmpdir(), 'damson-outside-'));
+    symlinkSync(outside, path.join(h.jobsDirectory, 'out'));
+    const acks: { jobId: string; accepted: boolean; reason?: string }[] = [];
+    let route: Buffer | null = null;
+    void (async () => {
+      try {
+        for await (const [from, frame] of scheduler) {
+          route = from;
+          const message = JSON.parse(frame.toString()) as (typeof acks)[number] & { type: string };
+          if (message.type === 'hello')
+            await scheduler.send([from, JSON.stringify({ v: 2, type: 'welcome' })]);
+          if (message.type === 'dispatch-ack') acks.push(message);
+        }
+      } catch {
+        // closed
+      }
+    })();
+    await waitFor(async () => (route ? true : undefined), 'the agent to say hello');
+    const cwds: Record<string, string> = {
+      outside0000000000000000000000000: path.join(outside, 'job'),
+      dotdot00000000000000000000000000: `${h.jobsDirectory}/ab/../../../escape`,
+      symlink0000000000000000000000000: path.join(h.jobsDirectory, 'out/job'),
+      root0000000000000000000000000000: h.jobsDirectory,
+      inside00000000000000000000000000: path.join(h.jobsDirectory, 'in/si/de'),
+    };
+    for (const [jobId, cwd] of Object.entries(cwds)) {
+      const job = {
+        jobId,
+        fencingToken: 1,
+        service: 'ledger',
+        runner: 'default',
+        runnerType: 'local',
+        runnerParameters: {},
+        argv: ['/bin/sh', '-c', 'pwd > ran'],
+        env: { PATH: '/usr/bin:/bin' },
+        cwd,
+        links: [],
+        timeoutMs: null,
+      };
+      await scheduler.send([route!, JSON.stringify({ v: 2, type: 'dispatch', job })]);
+    }
+    await waitFor(async () => (acks.length >= 5 ? true : undefined), 'five acknowledgements');
+    const byJob = new Map(acks.map((ack) => [ack.jobId, ack]));
+    for (const jobId of Object.keys(cwds).filter((id) => !id.startsWith('inside'))) {
+      expect(byJob.get(jobId)).toMatchObject({
+        accepted: false,
+        reason: expect.stringMatching(/not inside directory\.jobs/),
+      });
+    }
+    expect(byJob.get('inside00000000000000000000000000')!.accepted).toBe(true);
+    await waitFor(
+      async () => (existsSync(path.join(h.jobsDirectory, 'in/si/de/ran')) ? true : undefined),
+      'the job inside to run',
+    );
+    expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(path.join(h.home.home, 'escape'))).toBe(false);
+    expect(existsSync(path.join(h.jobsDirectory, 'ran'))).toBe(false);
     expect(agent.child.exitCode).toBeNull();
   });
 });
