@@ -202,7 +202,15 @@ describe('the link with default settings', () => {
     for (const options of impostors) {
       const fake = new Router({ linger: 0, ...options });
       sockets.push(fake);
-      await fake.bind(address);
+      // libzmq releases a closed socket's port asynchronously: the previous impostor's may linger.
+      await waitFor(
+        () =>
+          fake.bind(address).then(
+            () => true,
+            () => undefined,
+          ),
+        'the agents address to be free',
+      );
       const heard: string[] = [];
       void (async () => {
         try {
