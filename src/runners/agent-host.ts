@@ -7,7 +7,7 @@ import type { Logger } from '../lifecycle/logger';
 import type { ClientSecurity } from '../transport/link-security';
 import {
   decodeSchedulerMessage,
-  encode,
+  encodeWithinLimit,
   MAX_HEALTH_REASON_CHARS,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
@@ -116,8 +116,19 @@ export class AgentHost {
 
   private send(message: AgentMessage): void {
     // An outage itself is logged as three silent heartbeats (tick), its end with this count.
-    if (this.connected) this.sender.send(encode(message));
-    else this.droppedSinceHeard++;
+    if (!this.connected) {
+      this.droppedSinceHeard++;
+      return;
+    }
+    let frame: Buffer;
+    try {
+      // Over the limit, the scheduler's socket would drop the link (and every job's reports).
+      frame = encodeWithinLimit(message);
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, 'message not sent');
+      return;
+    }
+    this.sender.send(frame);
   }
 
   private onSendFailed = (error: Error): void => {
