@@ -221,15 +221,33 @@ export function clientSecurity(
 }
 
 const ZAP_ADDRESS = 'inproc://zeromq.zap.01';
+const ZAP_LOG_INTERVAL_MS = 10_000;
 
-/** The allow-list as raw keys; an unreadable or broken list allows no one (fail closed). */
-function allowedKeys(file: string, log: Logger): Set<string> {
+/** The allow-list as raw keys, or why it cannot be read (then no one is allowed: fail closed). */
+function allowedKeys(file: string): Set<string> | string {
   try {
     return new Set(readPublicKeys(file).map((key) => z85Decode(key).toString('hex')));
   } catch (error) {
-    log.error({ err: (error as Error).message }, 'cannot read the agent allow-list; refusing all');
-    return new Set();
+    return (error as Error).message;
   }
+}
+
+/**
+ * Logs a line at most once per interval, with how many times it happened: a stranger retrying
+ * (libzmq reconnects every 100 ms, or many connections at once) must not flood the log.
+ */
+function throttled(log: Logger): (message: string, fields: Record<string, unknown>) => void {
+  const last = new Map<string, { at: number; count: number }>();
+  return (message, fields) => {
+    const entry = last.get(message) ?? { at: 0, count: 0 };
+    entry.count++;
+    last.set(message, entry);
+    const now = Date.now();
+    if (now - entry.at < ZAP_LOG_INTERVAL_MS) return;
+    log.warn({ ...fields, times: entry.count }, message);
+    entry.at = now;
+    entry.count = 0;
+  };
 }
 
 /**
@@ -239,13 +257,18 @@ function allowedKeys(file: string, log: Logger): Set<string> {
 export async function startZapHandler(allowListFile: string, log: Logger): Promise<() => void> {
   const socket = new Router();
   await socket.bind(ZAP_ADDRESS);
+  const warn = throttled(log);
   void (async () => {
     try {
       for await (const frames of socket) {
         const [route, empty, version, requestId, , address, , mechanism, credentials] = frames;
         const key = credentials?.toString('hex') ?? '';
-        const ok = mechanism?.toString() === 'CURVE' && allowedKeys(allowListFile, log).has(key);
-        if (!ok) log.warn({ address: address?.toString() }, 'refused an agent key not allowed');
+        const allowed = allowedKeys(allowListFile);
+        if (typeof allowed === 'string')
+          warn('cannot read the agent allow-list; refusing every agent', { err: allowed });
+        const ok =
+          mechanism?.toString() === 'CURVE' && typeof allowed !== 'string' && allowed.has(key);
+        if (!ok) warn('refused an agent key not allowed', { address: address?.toString() });
         await socket.send([
           route,
           empty,

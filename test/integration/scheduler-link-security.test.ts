@@ -165,6 +165,20 @@ describe('the link with default settings', () => {
       expect(h.ledger().sort()).toEqual([job.id, ...others.map((o) => o.id)].sort());
       for (const rogue of rogues) expect(rogue.received).toEqual([]);
       expect(scheduler.output()).not.toMatch(/"boot":"rogue"/);
+      // Twenty more strangers: twenty refused handshakes, one log line so far.
+      for (let i = 0; i < 20; i++) {
+        const pair = curveKeyPair();
+        const socket = new Dealer({
+          linger: 0,
+          curveServerKey,
+          curvePublicKey: pair.publicKey,
+          curveSecretKey: pair.secretKey,
+        });
+        sockets.push(socket);
+        socket.connect(address);
+      }
+      await sleep(1500);
+      expect(scheduler.output().match(/refused an agent key not allowed/g)).toHaveLength(1);
     } finally {
       for (const rogue of rogues) rogue.stop();
     }
