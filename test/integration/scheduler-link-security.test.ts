@@ -323,3 +323,34 @@ describe('the agent runs only inside directory.jobs', () => {
     expect(agent.child.exitCode).toBeNull();
   });
 });
+
+describe('addresses taken by another process', () => {
+  const addressOf = (home: string, key: string): string => {
+    const settings = readFileSync(path.join(home, 'settings.yaml'), 'utf8');
+    return JSON.parse(new RegExp(`${key}: (.*)`).exec(settings)![1]) as string;
+  };
+
+  it('a squatted wake address costs a poll, not the scheduler', async () => {
+    h = await SchedulerHarness.create({ 'log.level': 'info' });
+    const squatter = new Router({ linger: 0 });
+    sockets.push(squatter);
+    await squatter.bind(addressOf(h.home.home, 'scheduler\\.wake-address'));
+    const scheduler = h.scheduler();
+    h.agent();
+    const job = await h.submit('ledger');
+    await h.waitForState(job.id, ['COMPLETED']);
+    expect(scheduler.child.exitCode).toBeNull();
+    expect(scheduler.output()).toMatch(/cannot listen for wake-ups/);
+  });
+
+  it('a squatted agents address stops the scheduler with an error naming it', async () => {
+    h = await SchedulerHarness.create({ 'log.level': 'info' });
+    const address = agentsAddressOf(h.home.home);
+    const squatter = new Router({ linger: 0 });
+    sockets.push(squatter);
+    await squatter.bind(address);
+    const scheduler = h.scheduler();
+    expect(await scheduler.exited).toBe(2);
+    expect(scheduler.output()).toContain(`address_in_use: cannot listen for agents at ${address}`);
+  });
+});
