@@ -135,6 +135,8 @@ function privateDirectory(directory: string): void {
  * moment (the scheduler and the local agent do) either wins or reads the complete winner.
  */
 function createOnce(file: string, content: string): boolean {
+  // Checked first so a complete, read-only keys directory (made by an operator) is never written.
+  if (existsSync(file)) return false;
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
   try {

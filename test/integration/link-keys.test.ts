@@ -64,6 +64,18 @@ describe('link keys on one host', () => {
     ]);
   });
 
+  it('leave a complete directory untouched (an operator may have made it read-only)', async () => {
+    const keys = path.join(scratch(), 'keys');
+    ensureLocalKeys(keys);
+    // File times tick with the kernel's coarse clock: a change now must show.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = statSync(keys, { bigint: true }).mtimeNs;
+    expect(ensureLocalKeys(keys)).toEqual([]);
+    expect(serverSecurity(LOCAL, keys).kind).toBe('curve');
+    expect(clientSecurity(LOCAL, keys).kind).toBe('curve');
+    expect(statSync(keys, { bigint: true }).mtimeNs).toBe(before);
+  });
+
   it('closes a directory others can enter, and refuses a secret key others can read', () => {
     const keys = path.join(scratch(), 'keys');
     mkdirSync(keys, { mode: 0o755 });
