@@ -1,8 +1,10 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Dealer, Router } from 'zeromq';
 import { jobDirectoryRelative, newJobId } from '../src/jobs';
 import { createLogger } from '../src/lifecycle/logger';
+import { clientSecurity } from '../src/transport/link-security';
 import { AgentHost } from '../src/runners/agent-host';
 import type { Executor, ReportEvent } from '../src/runners/executor';
 import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
@@ -130,9 +132,17 @@ async function runOnce(): Promise<{ jobsPerSecond: number; schedulerCpuMsPerJob:
   const scheduler = startDamson(home.home, ['scheduler']);
   const store = new SqliteJobStore(dbFile);
   const log = createLogger('bench-agent', 'warn');
+  mkdirSync(path.join(home.home, 'media/jobs'), { recursive: true });
   const host = new AgentHost(
     new InstantExecutor(),
-    { name: 'instant', schedulerAddress: home.agentsAddress, heartbeatIntervalMs: 1000 },
+    {
+      name: 'instant',
+      schedulerAddress: home.agentsAddress,
+      heartbeatIntervalMs: 1000,
+      jobsDirectory: path.join(home.home, 'media/jobs'),
+      // The same keys as the scheduler it starts (created by whichever end comes first).
+      security: clientSecurity(home.agentsAddress, path.join(home.home, 'keys')),
+    },
     log,
   );
   try {

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings } from '../config/load-settings';
 import { DamsonError } from '../errors';
@@ -8,7 +7,7 @@ import { DAMSON_VERSION } from '../http/api-router';
 import { createLogger } from '../lifecycle/logger';
 import { Supervisor } from '../lifecycle/supervisor';
 import { checkServices } from '../services/check-services';
-import { generateKeys } from '../transport/link-security';
+import { ensureLocalKeys, generateKeys } from '../transport/link-security';
 import { runAgent } from './run-agent';
 import { runScheduler } from './run-scheduler';
 import { runServer } from './run-server';
@@ -31,6 +30,13 @@ function fail(error: unknown): never {
 async function start(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('damson', settings.logLevel);
+  // Before any child starts: the scheduler and the local agent then share one set of keys.
+  if (settings.link.security === 'curve') {
+    const created = ensureLocalKeys(settings.link.keysDirectory);
+    if (created.length) log.info({ files: created }, 'created the agent link keys');
+  } else {
+    log.warn('link.security is none: the agent link is open to every local account');
+  }
   // No give-up: a child that keeps failing is restarted with backoff, and the others stay up.
   const supervisor = new Supervisor(process.execPath, [__filename], log, {
     initialDelayMs: settings.supervisor.restartDelayMs,
@@ -104,13 +110,25 @@ program
   );
 program
   .command('keys')
-  .description('create CURVE keys for the scheduler and an agent (needed off loopback)')
-  .action(() => {
+  .description(
+    "create the agent link's CURVE keys: the scheduler's and the local agent's, or with --agent a remote agent's",
+  )
+  .option(
+    '--agent <name>',
+    "a new key pair for a remote agent, added to the scheduler's allow-list",
+  )
+  .action((options: { agent?: string }) => {
     try {
       const settings = loadSettings();
-      mkdirSync(settings.link.keysDirectory, { recursive: true, mode: 0o700 });
-      for (const file of generateKeys(settings.link.keysDirectory))
+      for (const file of generateKeys(settings.link.keysDirectory, options.agent))
         process.stdout.write(`wrote ${file}\n`);
+      if (options.agent) {
+        process.stdout.write(
+          `copy scheduler.pub and agent-${options.agent}.key (as agent.key) into the agent host's ` +
+            'link.keys-directory (mode 0700, files 0600), then delete agent-' +
+            `${options.agent}.key here\n`,
+        );
+      }
     } catch (error) {
       fail(error);
     }

@@ -66,17 +66,24 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     throw new Error(`unknown agent kind '${options.kind}' (local, slurm or gridengine)`);
   }
   const address = settings.scheduler.agentsAddress;
+  const security = clientSecurity(address, settings.link.keysDirectory, settings.link.security);
+  if (security.kind === 'open')
+    log.warn({ address }, 'link.security is none: any local account can act as the scheduler');
   const host = new AgentHost(
     executor,
     {
       name,
       schedulerAddress: address,
       heartbeatIntervalMs: settings.scheduler.heartbeatIntervalMs,
-      security: clientSecurity(address, settings.link.keysDirectory, settings.link.security),
+      jobsDirectory: settings.directories.jobs,
+      security,
     },
     log,
   );
   await host.start();
-  log.info({ scheduler: address, slots: executor.slots, boot: host.bootId }, 'agent running');
+  log.info(
+    { scheduler: address, slots: executor.slots, boot: host.bootId, security: security.kind },
+    'agent running',
+  );
   onTerminate(log, () => runShutdown([{ name: 'stop agent', run: () => host.stop() }], log));
 }

@@ -53,8 +53,12 @@ export async function runScheduler(): Promise<void> {
   );
   const address = settings.scheduler.agentsAddress;
   const security = serverSecurity(address, settings.link.keysDirectory, settings.link.security);
+  if (security.kind === 'open')
+    log.warn({ address }, 'link.security is none: any local account can act as an agent');
   const stopZap =
-    security.kind === 'curve' ? await startZapHandler(security.allowed, log) : () => undefined;
+    security.kind === 'curve'
+      ? await startZapHandler(security.allowListFile, log)
+      : () => undefined;
   const link = new AgentLink(
     address,
     settings.scheduler.heartbeatIntervalMs,
@@ -71,7 +75,7 @@ export async function runScheduler(): Promise<void> {
   // Started while the store is down (MongoDB restarting), the scheduler waits instead of exiting.
   await whenStoreAnswers(() => store.ping(), settings.scheduler.pollIntervalMs, log);
   await link.start();
-  await wake.start(() => scheduler.wake());
+  await listenForWakes(wake, () => scheduler.wake(), settings.scheduler.wakeAddress, log);
   await announceChangesAt(announcer, settings.scheduler.changesAddress, log);
   scheduler.start();
   const monitor = new ServiceMonitor(
@@ -138,6 +142,26 @@ async function announceChangesAt(
     log.warn(
       { err: error, address },
       'cannot announce job changes (scheduler.changes-address); waiting clients fall back to polling',
+    );
+  }
+}
+
+/**
+ * Wake-ups only spare a poll: a port in use (another process squatting it) is a warning, and the
+ * scheduler runs on its poll interval instead of not starting at all.
+ */
+async function listenForWakes(
+  wake: WakeListener,
+  onWake: () => void,
+  address: string,
+  log: Logger,
+): Promise<void> {
+  try {
+    await wake.start(onWake);
+  } catch (error) {
+    log.warn(
+      { err: error, address },
+      'cannot listen for wake-ups (scheduler.wake-address); new jobs wait for the next poll',
     );
   }
 }

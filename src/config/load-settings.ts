@@ -177,7 +177,8 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     },
     link: {
       keysDirectory: resolveIn(home, str('link.keys-directory', './keys')),
-      security: str('link.security', 'auto') as 'auto' | 'curve',
+      // `auto` (open on loopback) was the default of earlier releases; it now means `curve`.
+      security: str('link.security', 'curve') === 'none' ? 'none' : 'curve',
     },
     localAgent: {
       slots: int('local-agent.slots', 4),

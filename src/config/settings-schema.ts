@@ -40,7 +40,7 @@ export const settingsSchema = {
     'scheduler.breaker-backoff': { type: 'integer', minimum: 10 },
     'scheduler.breaker-max-backoff': { type: 'integer', minimum: 10 },
     'link.keys-directory': { type: 'string', minLength: 1 },
-    'link.security': { enum: ['auto', 'curve'] },
+    'link.security': { enum: ['curve', 'none', 'auto'] },
     'local-agent.slots': { type: 'integer', minimum: 1 },
     'local-agent.output-quota': { type: 'integer', minimum: 1 },
     'store.url': { type: 'string', pattern: '^(sqlite:|mongodb(\\+srv)?://)' },

@@ -54,11 +54,11 @@ export interface Settings {
     lostJobGraceMs: number;
     breaker: BreakerSettings;
   };
-  /** Link security: CURVE keys live here (required unless the agents address is loopback/ipc). */
+  /** Agent link security: CURVE keys live in a private directory, created on first local run. */
   link: {
     keysDirectory: string;
-    /** `auto`: open on loopback/ipc, CURVE elsewhere; `curve`: CURVE everywhere. */
-    security: 'auto' | 'curve';
+    /** `curve` (default): authenticated on every address; `none`: open, for development only. */
+    security: 'curve' | 'none';
   };
   localAgent: {
     slots: number;

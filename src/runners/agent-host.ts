@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { Dealer } from 'zeromq';
 import { isFinished } from '../jobs';
 import { failpoint } from '../lifecycle/failpoint';
@@ -6,7 +7,7 @@ import type { Logger } from '../lifecycle/logger';
 import type { ClientSecurity } from '../transport/link-security';
 import {
   decodeSchedulerMessage,
-  encode,
+  encodeWithinLimit,
   MAX_HEALTH_REASON_CHARS,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
@@ -16,12 +17,15 @@ import {
 import { SerialSender } from '../transport/serial-sender';
 import type { Executor, ExecutorEvent, ExecutorHealth } from './executor';
 import { timerDelayMs } from '../lifecycle/long-timer';
+import { outsideJobsDirectory } from './jobs-confinement';
 
 export interface AgentHostOptions {
   /** Stable across restarts: the scheduler matches a returning agent by name. */
   name: string;
   schedulerAddress: string;
   heartbeatIntervalMs: number;
+  /** `directory.jobs`: the agent runs a dispatch only in a directory inside it. */
+  jobsDirectory: string;
   security?: ClientSecurity;
 }
 
@@ -56,12 +60,15 @@ export class AgentHost {
   private droppedSinceHeard = 0;
   /** Between a completed handshake and the next disconnection. */
   private connected = false;
+  /** realpath of directory.jobs, taken once: the root every dispatch's cwd must resolve inside. */
+  private readonly jobsRoot: string;
 
   constructor(
     private readonly executor: Executor,
     private readonly options: AgentHostOptions,
     private readonly log: Logger,
   ) {
+    this.jobsRoot = realpathSync(options.jobsDirectory);
     const security = options.security ?? { kind: 'open' };
     this.socket = new Dealer({
       maxMessageSize: MAX_MESSAGE_BYTES,
@@ -110,8 +117,19 @@ export class AgentHost {
 
   private send(message: AgentMessage): void {
     // An outage itself is logged as three silent heartbeats (tick), its end with this count.
-    if (this.connected) this.sender.send(encode(message));
-    else this.droppedSinceHeard++;
+    if (!this.connected) {
+      this.droppedSinceHeard++;
+      return;
+    }
+    let frame: Buffer;
+    try {
+      // Over the limit, the scheduler's socket would drop the link (and every job's reports).
+      frame = encodeWithinLimit(message);
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, 'message not sent');
+      return;
+    }
+    this.sender.send(frame);
   }
 
   private onSendFailed = (error: Error): void => {
@@ -231,6 +249,19 @@ export class AgentHost {
     job: Extract<SchedulerMessage, { type: 'dispatch' }>['job'],
   ): Promise<void> {
     const { jobId, fencingToken } = job;
+    const refusal = outsideJobsDirectory(job.cwd, this.jobsRoot);
+    if (refusal) {
+      this.log.warn({ jobId, cwd: job.cwd }, `dispatch refused: ${refusal}`);
+      this.send({
+        v: PROTOCOL_VERSION,
+        type: 'dispatch-ack',
+        jobId,
+        fencingToken,
+        accepted: false,
+        reason: refusal,
+      });
+      return;
+    }
     try {
       await this.executor.start(job);
       this.send({ v: PROTOCOL_VERSION, type: 'dispatch-ack', jobId, fencingToken, accepted: true });

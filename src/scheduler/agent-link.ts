@@ -1,9 +1,11 @@
 import { Router } from 'zeromq';
+import { DamsonError } from '../errors';
 import type { Logger } from '../lifecycle/logger';
 import type { ServerSecurity } from '../transport/link-security';
 import {
   decodeAgentMessage,
   encode,
+  encodeWithinLimit,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type AgentMessage,
@@ -77,7 +79,15 @@ export class AgentLink {
   }
 
   async start(): Promise<void> {
-    await this.socket.bind(this.address);
+    try {
+      await this.socket.bind(this.address);
+    } catch (error) {
+      // Another scheduler, or another account's process squatting the port: say which address.
+      throw new DamsonError(
+        'address_in_use',
+        `cannot listen for agents at ${this.address} (local-queue.host): ${(error as Error).message}`,
+      );
+    }
     void this.receive();
   }
 
@@ -85,18 +95,32 @@ export class AgentLink {
     return [...this.agents.values()];
   }
 
+  /** A message over the link's limit is never sent: the agent's socket would drop the link. */
   send(agent: AgentInfo, message: SchedulerMessage): Promise<void> {
-    return this.sender.send([agent.route, encode(message)]);
+    let frame: Buffer;
+    try {
+      frame = encodeWithinLimit(message);
+    } catch (error) {
+      this.log.error({ agent: agent.name, err: (error as Error).message }, 'message not sent');
+      return Promise.resolve();
+    }
+    return this.sender.send([agent.route, frame]);
   }
 
+  /**
+   * Throws MessageTooLargeError, before the agent is charged with the job, when the dispatch is
+   * over the link's limit: the caller ends the job instead of sending it.
+   */
   dispatch(agent: AgentInfo, spec: DispatchSpec): Promise<void> {
+    const message: SchedulerMessage = { v: PROTOCOL_VERSION, type: 'dispatch', job: spec };
+    const frame = encodeWithinLimit(message);
     agent.jobs.set(spec.jobId, {
       service: spec.service,
       runner: spec.runner,
       fencingToken: spec.fencingToken,
     });
     agent.unacked.set(spec.jobId, { spec, sentAt: Date.now() });
-    return this.send(agent, { v: PROTOCOL_VERSION, type: 'dispatch', job: spec });
+    return this.sender.send([agent.route, frame]);
   }
 
   /**

@@ -9,7 +9,7 @@ import { TestRuns } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
-import type { DispatchSpec } from '../transport/protocol';
+import { MessageTooLargeError, type DispatchSpec } from '../transport/protocol';
 import type { AgentInfo, AgentLink } from './agent-link';
 import { ClaimLedger, drainBoundMs, type ReleaseReport } from './claim-ledger';
 import {
@@ -301,7 +301,19 @@ export class Scheduler {
       timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : null,
     };
     if (this.stopped) return;
-    const sent = this.link.dispatch(agent, spec);
+    let sent: Promise<void>;
+    try {
+      sent = this.link.dispatch(agent, spec);
+    } catch (error) {
+      // Deterministic: the same job would be too large on every attempt and every agent.
+      if (error instanceof MessageTooLargeError)
+        return this.fail(
+          job,
+          'ERROR',
+          `the job's command and environment are too large: ${error.message}`,
+        );
+      throw error;
+    }
     this.claims.sent(job.id, job.fencingToken);
     // Armed only in crash tests: dies once the message has had a moment to leave the process.
     if (isArmed('scheduler-after-dispatch'))

@@ -1,4 +1,15 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { curveKeyPair, Router } from 'zeromq';
 import { ConfigError, DamsonError } from '../errors';
@@ -10,8 +21,16 @@ export interface KeyPair {
   secretKey: string;
 }
 
-/** CURVE settings for the scheduler's ROUTER (server side) or an agent's DEALER (client side). */
-export type ServerSecurity = { kind: 'open' } | { kind: 'curve'; keys: KeyPair; allowed: string[] };
+/** `curve` (the default): authenticated on every address. `none`: open, for development only. */
+export type LinkSecurityMode = 'curve' | 'none';
+
+/**
+ * CURVE settings for the scheduler's ROUTER (server side) or an agent's DEALER (client side). The
+ * allow-list is a file, read again at every handshake, so adding or removing an agent's key takes
+ * effect without a restart.
+ */
+export type ServerSecurity =
+  { kind: 'open' } | { kind: 'curve'; keys: KeyPair; allowListFile: string };
 export type ClientSecurity = { kind: 'open' } | { kind: 'curve'; keys: KeyPair; serverKey: string };
 
 export const KEY_FILES = {
@@ -21,7 +40,9 @@ export const KEY_FILES = {
   authorizedAgents: 'authorized-agents',
 } as const;
 
-/** Loopback TCP and ipc/inproc stay on this machine: they may run without CURVE. */
+const ALLOW_LIST_HEADER = '# public keys of the agents allowed to connect, one per line\n';
+
+/** Loopback TCP and ipc/inproc stay on this machine: both ends can share one keys directory. */
 export function isLocalAddress(address: string): boolean {
   if (/^(ipc|inproc):\/\//.test(address)) return true;
   const match = /^tcp:\/\/(.+):(\d+|\*)$/.exec(address);
@@ -30,30 +51,54 @@ export function isLocalAddress(address: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-function readKeyPair(file: string): KeyPair {
-  if (!existsSync(file)) {
-    throw new ConfigError(file, '', 'missing CURVE key file (create the keys with `damson keys`)');
-  }
-  const lines = Object.fromEntries(
-    readFileSync(file, 'utf8')
+function parseKeyPair(file: string, text: string): KeyPair {
+  const lines = new Map(
+    text
       .split('\n')
       .map((line) => /^(public|secret)\s*=\s*(\S{40})\s*$/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => [m[1], m[2]]),
   );
-  if (!lines.public || !lines.secret) {
+  const publicKey = lines.get('public');
+  const secretKey = lines.get('secret');
+  if (!publicKey || !secretKey) {
     throw new ConfigError(
       file,
       '',
       'expected lines `public = <40 chars>` and `secret = <40 chars>`',
     );
   }
-  return { publicKey: lines.public, secretKey: lines.secret };
+  return { publicKey, secretKey };
+}
+
+/** A secret key other accounts can read may be known to them: refused, never used. */
+function readKeyPair(file: string): KeyPair {
+  if (!existsSync(file)) {
+    throw new ConfigError(file, '', 'missing CURVE key file (create the keys with `damson keys`)');
+  }
+  const mode = statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new ConfigError(
+      file,
+      '',
+      `secret key file has mode 0${mode.toString(8)}: other accounts may have read it; ` +
+        'chmod 600 it if they cannot have, or delete it and create a new key',
+    );
+  }
+  return parseKeyPair(file, readFileSync(file, 'utf8'));
 }
 
 function readPublicKeys(file: string): string[] {
   if (!existsSync(file)) {
     throw new ConfigError(file, '', 'missing allow-list of agent public keys (`damson keys`)');
+  }
+  const mode = statSync(file).mode & 0o777;
+  if (mode & 0o022) {
+    throw new ConfigError(
+      file,
+      '',
+      `mode 0${mode.toString(8)} lets other accounts change it; chmod 600 it`,
+    );
   }
   const keys = readFileSync(file, 'utf8')
     .split('\n')
@@ -63,33 +108,113 @@ function readPublicKeys(file: string): string[] {
   keys.forEach((key, i) => {
     if (key.length !== 40) throw new ConfigError(file, String(i + 1), 'a key has 40 characters');
   });
-  if (!keys.length) throw new ConfigError(file, '', 'the allow-list of agent keys is empty');
+  if (!keys.length) throw new ConfigError(file, '', 'the list of keys is empty');
   return keys;
 }
 
-/** Open on a local address; CURVE with an allow-list anywhere else, and no start without keys. */
+/**
+ * The keys directory is this account's alone (0700). One we own but others can enter is closed
+ * (an earlier release created it under the umask); one another account owns is refused.
+ */
+function privateDirectory(directory: string): void {
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const stat = statSync(directory);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) {
+    throw new ConfigError(
+      directory,
+      '',
+      'the keys directory belongs to another account; use a directory of this account',
+    );
+  }
+  if (stat.mode & 0o077) chmodSync(directory, 0o700);
+}
+
+/**
+ * Creates `file` with `content` unless it exists, atomically: a process that starts at the same
+ * moment (the scheduler and the local agent do) either wins or reads the complete winner.
+ */
+function createOnce(file: string, content: string): boolean {
+  // Checked first so a complete, read-only keys directory (made by an operator) is never written.
+  if (existsSync(file)) return false;
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  try {
+    chmodSync(temporary, 0o600);
+    linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+const keyPairText = (pair: KeyPair): string =>
+  `public = ${pair.publicKey}\nsecret = ${pair.secretKey}\n`;
+
+/**
+ * First run on one host: the scheduler's pair, its public key for agents, the local agent's pair
+ * and an allow-list holding that agent. Whatever exists is kept. Returns the files it created.
+ */
+export function ensureLocalKeys(keysDirectory: string): string[] {
+  privateDirectory(keysDirectory);
+  const at = (name: string): string => path.join(keysDirectory, name);
+  const created: string[] = [];
+  const create = (name: string, content: string): boolean => {
+    const made = createOnce(at(name), content);
+    if (made) created.push(at(name));
+    return made;
+  };
+  create(KEY_FILES.schedulerKey, keyPairText(curveKeyPair()));
+  const scheduler = parseKeyPair(
+    at(KEY_FILES.schedulerKey),
+    readFileSync(at(KEY_FILES.schedulerKey), 'utf8'),
+  );
+  create(KEY_FILES.schedulerPublic, `${scheduler.publicKey}\n`);
+  const agentCreated = create(KEY_FILES.agentKey, keyPairText(curveKeyPair()));
+  const agent = parseKeyPair(at(KEY_FILES.agentKey), readFileSync(at(KEY_FILES.agentKey), 'utf8'));
+  const listed = create(KEY_FILES.authorizedAgents, `${ALLOW_LIST_HEADER}${agent.publicKey}\n`);
+  // An operator's existing list (remote agents) gains the new local agent; nothing else is added.
+  if (agentCreated && !listed) {
+    const list = readFileSync(at(KEY_FILES.authorizedAgents), 'utf8');
+    if (!list.split('\n').includes(agent.publicKey))
+      appendFileSync(at(KEY_FILES.authorizedAgents), `${agent.publicKey}\n`);
+  }
+  return created;
+}
+
+/**
+ * The scheduler's side. CURVE unless `mode` is `none`. On a local address the keys are created on
+ * first run; elsewhere they must exist (`damson keys`), so a typo never opens the link.
+ */
 export function serverSecurity(
   address: string,
   keysDirectory: string,
-  mode: 'auto' | 'curve' = 'auto',
+  mode: LinkSecurityMode = 'curve',
 ): ServerSecurity {
-  if (mode === 'auto' && isLocalAddress(address)) return { kind: 'open' };
-  return {
-    kind: 'curve',
-    keys: readKeyPair(path.join(keysDirectory, KEY_FILES.schedulerKey)),
-    allowed: readPublicKeys(path.join(keysDirectory, KEY_FILES.authorizedAgents)),
-  };
+  if (mode === 'none') return { kind: 'open' };
+  if (isLocalAddress(address)) ensureLocalKeys(keysDirectory);
+  else privateDirectory(keysDirectory);
+  const keys = readKeyPair(path.join(keysDirectory, KEY_FILES.schedulerKey));
+  const allowListFile = path.join(keysDirectory, KEY_FILES.authorizedAgents);
+  readPublicKeys(allowListFile);
+  return { kind: 'curve', keys, allowListFile };
 }
 
+/** An agent's side: its own pair, and the scheduler's public key pinned (no other server is). */
 export function clientSecurity(
   address: string,
   keysDirectory: string,
-  mode: 'auto' | 'curve' = 'auto',
+  mode: LinkSecurityMode = 'curve',
 ): ClientSecurity {
-  if (mode === 'auto' && isLocalAddress(address)) return { kind: 'open' };
+  if (mode === 'none') return { kind: 'open' };
+  if (isLocalAddress(address)) ensureLocalKeys(keysDirectory);
   const serverFile = path.join(keysDirectory, KEY_FILES.schedulerPublic);
-  const [serverKey] = existsSync(serverFile) ? readPublicKeys(serverFile) : [];
-  if (!serverKey) throw new ConfigError(serverFile, '', "missing the scheduler's public key");
+  if (!existsSync(serverFile))
+    throw new ConfigError(serverFile, '', "missing the scheduler's public key (`damson keys`)");
+  const [serverKey] = readPublicKeys(serverFile);
   return {
     kind: 'curve',
     keys: readKeyPair(path.join(keysDirectory, KEY_FILES.agentKey)),
@@ -98,22 +223,54 @@ export function clientSecurity(
 }
 
 const ZAP_ADDRESS = 'inproc://zeromq.zap.01';
+const ZAP_LOG_INTERVAL_MS = 10_000;
+
+/** The allow-list as raw keys, or why it cannot be read (then no one is allowed: fail closed). */
+function allowedKeys(file: string): Set<string> | string {
+  try {
+    return new Set(readPublicKeys(file).map((key) => z85Decode(key).toString('hex')));
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * Logs a line at most once per interval, with how many times it happened: a stranger retrying
+ * (libzmq reconnects every 100 ms, or many connections at once) must not flood the log.
+ */
+function throttled(log: Logger): (message: string, fields: Record<string, unknown>) => void {
+  const last = new Map<string, { at: number; count: number }>();
+  return (message, fields) => {
+    const entry = last.get(message) ?? { at: 0, count: 0 };
+    entry.count++;
+    last.set(message, entry);
+    const now = Date.now();
+    if (now - entry.at < ZAP_LOG_INTERVAL_MS) return;
+    log.warn({ ...fields, times: entry.count }, message);
+    entry.at = now;
+    entry.count = 0;
+  };
+}
 
 /**
  * The ZAP handler (ZeroMQ RFC 27): libzmq asks it about every CURVE handshake. Without one libzmq
  * would accept any client key, so the scheduler starts it before binding and fails closed.
  */
-export async function startZapHandler(allowed: string[], log: Logger): Promise<() => void> {
-  const allowedHex = new Set(allowed.map((key) => z85Decode(key).toString('hex')));
+export async function startZapHandler(allowListFile: string, log: Logger): Promise<() => void> {
   const socket = new Router();
   await socket.bind(ZAP_ADDRESS);
+  const warn = throttled(log);
   void (async () => {
     try {
       for await (const frames of socket) {
         const [route, empty, version, requestId, , address, , mechanism, credentials] = frames;
         const key = credentials?.toString('hex') ?? '';
-        const ok = mechanism?.toString() === 'CURVE' && allowedHex.has(key);
-        if (!ok) log.warn({ address: address?.toString() }, 'refused an agent key not allowed');
+        const allowed = allowedKeys(allowListFile);
+        if (typeof allowed === 'string')
+          warn('cannot read the agent allow-list; refusing every agent', { err: allowed });
+        const ok =
+          mechanism?.toString() === 'CURVE' && typeof allowed !== 'string' && allowed.has(key);
+        if (!ok) warn('refused an agent key not allowed', { address: address?.toString() });
         await socket.send([
           route,
           empty,
@@ -132,34 +289,30 @@ export async function startZapHandler(allowed: string[], log: Logger): Promise<(
   return () => socket.close();
 }
 
-function writeKeyPair(file: string, keys: KeyPair): void {
-  writeFileSync(file, `public = ${keys.publicKey}\nsecret = ${keys.secretKey}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-}
+const AGENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * `damson keys`: creates the scheduler's key pair and one agent key pair (kept if present) and
- * adds the agent's public key to the allow-list. Returns the files written.
+ * `damson keys`: the scheduler's keys and the local agent's (kept if present), or with
+ * `agentName` a new pair for a remote agent, `agent-<name>.key`, added to the allow-list.
+ * Returns the files written.
  */
-export function generateKeys(keysDirectory: string): string[] {
-  const written: string[] = [];
-  const at = (name: string): string => path.join(keysDirectory, name);
-  if (!existsSync(at(KEY_FILES.schedulerKey))) {
-    const pair = curveKeyPair();
-    writeKeyPair(at(KEY_FILES.schedulerKey), pair);
-    writeFileSync(at(KEY_FILES.schedulerPublic), `${pair.publicKey}\n`);
-    written.push(at(KEY_FILES.schedulerKey), at(KEY_FILES.schedulerPublic));
+export function generateKeys(keysDirectory: string, agentName?: string): string[] {
+  if (agentName === undefined) {
+    const written = ensureLocalKeys(keysDirectory);
+    if (!written.length)
+      throw new DamsonError('keys_exist', `keys already exist in ${keysDirectory}`);
+    return written;
   }
-  if (!existsSync(at(KEY_FILES.agentKey))) {
-    const pair = curveKeyPair();
-    writeKeyPair(at(KEY_FILES.agentKey), pair);
-    const list = existsSync(at(KEY_FILES.authorizedAgents))
-      ? readFileSync(at(KEY_FILES.authorizedAgents), 'utf8')
-      : '# public keys of the agents allowed to connect, one per line\n';
-    writeFileSync(at(KEY_FILES.authorizedAgents), `${list}${pair.publicKey}\n`);
-    written.push(at(KEY_FILES.agentKey), at(KEY_FILES.authorizedAgents));
-  }
-  if (!written.length)
-    throw new DamsonError('keys_exist', `keys already exist in ${keysDirectory}`);
-  return written;
+  if (!AGENT_NAME.test(agentName))
+    throw new DamsonError('invalid_name', 'an agent name has 1-64 letters, digits, . _ or -');
+  ensureLocalKeys(keysDirectory);
+  const file = path.join(keysDirectory, `agent-${agentName}.key`);
+  const pair = curveKeyPair();
+  if (!createOnce(file, keyPairText(pair)))
+    throw new DamsonError('keys_exist', `${file} already exists`);
+  appendFileSync(
+    path.join(keysDirectory, KEY_FILES.authorizedAgents),
+    `# ${agentName}\n${pair.publicKey}\n`,
+  );
+  return [file, path.join(keysDirectory, KEY_FILES.authorizedAgents)];
 }

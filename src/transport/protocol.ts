@@ -1,4 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
+import { DamsonError } from '../errors';
 import { JOB_STATES, type JobState } from '../jobs';
 
 /**
@@ -6,7 +7,12 @@ import { JOB_STATES, type JobState } from '../jobs';
  * Bumped on any incompatible change; a message of another version is dropped and logged.
  */
 export const PROTOCOL_VERSION = 2;
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * The largest message either end sends or accepts. ZeroMQ closes a connection that delivers a
+ * larger one (`maxMessageSize`), and a dispatch resent over and over would then cut the agent off
+ * for good: so no end ever sends one (see encodeWithinLimit). Both ends must agree on it.
+ */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** A runner-health reason longer than this is malformed (agents shorten theirs). */
 export const MAX_HEALTH_REASON_CHARS = 500;
 
@@ -213,6 +219,27 @@ export class ProtocolError extends Error {}
 
 export function encode(message: AgentMessage | SchedulerMessage): Buffer {
   return Buffer.from(JSON.stringify(message));
+}
+
+/** A message the link would refuse: never sent. */
+export class MessageTooLargeError extends DamsonError {
+  constructor(
+    readonly messageType: string,
+    readonly bytes: number,
+  ) {
+    super(
+      'message_too_large',
+      `the ${messageType} message is ${bytes} bytes, over the agent link's limit of ` +
+        `${MAX_MESSAGE_BYTES} bytes (${MAX_MESSAGE_BYTES / 1024 / 1024} MiB)`,
+    );
+  }
+}
+
+/** Encodes, or throws MessageTooLargeError when the peer's socket would drop the connection. */
+export function encodeWithinLimit(message: AgentMessage | SchedulerMessage): Buffer {
+  const frame = encode(message);
+  if (frame.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(message.type, frame.length);
+  return frame;
 }
 
 function decodeWith<T>(frame: Buffer, validate: ValidateFunction<T>): T {

@@ -81,7 +81,7 @@ export class SchedulerHarness {
 
   async submit(
     service: string,
-    inputs: { seconds?: number; code?: number } = {},
+    inputs: { seconds?: number | string; code?: number | string } = {},
     extra: { priority?: number; notBefore?: Date; workDir?: string } = {},
   ): Promise<Job> {
     const id = newJobId();

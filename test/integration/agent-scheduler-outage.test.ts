@@ -86,7 +86,12 @@ async function startAgent(heartbeatIntervalMs: number): Promise<AgentHost> {
   );
   const agent = new AgentHost(
     executor,
-    { name: 'outage-test', schedulerAddress: address, heartbeatIntervalMs },
+    {
+      name: 'outage-test',
+      schedulerAddress: address,
+      heartbeatIntervalMs,
+      jobsDirectory: workDirectory,
+    },
     log,
   );
   await agent.start();
@@ -137,7 +142,7 @@ it('says hello on reconnection at once, and gives the reports made meanwhile to 
     runnerParameters: {},
     argv: ['sleep', '0.5'],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    cwd: workDirectory,
+    cwd: path.join(workDirectory, 'job'),
     links: [],
     timeoutMs: null,
   };

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, FINISHED } from '../helpers/api-client';
 import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
@@ -222,3 +222,53 @@ function endToEnd(describeOn: jest.Describe, storeName: string, store: StoreChoi
 
 endToEnd(describe, 'the embedded SQLite store', SQLITE);
 endToEnd(describeWithMongo(), 'MongoDB (FerretDB)', mongoChoice());
+
+describe('damson start and the agent link keys', () => {
+  it('creates the keys on first start in a 0700 directory, files 0600, and reuses them', async () => {
+    const home = await makeDamsonHome();
+    const keys = path.join(home.home, 'keys');
+    const snapshot = () =>
+      Object.fromEntries(
+        readdirSync(keys).map((name) => [
+          name,
+          {
+            mode: statSync(path.join(keys, name)).mode & 0o777,
+            text: readFileSync(path.join(keys, name), 'utf8'),
+          },
+        ]),
+      );
+    const runOneJob = async (): Promise<void> => {
+      const api = new ApiClient(home.baseUrl);
+      const res = await api.submit('sleep', new URLSearchParams([['seconds', '0']]));
+      expect(res.status).toBe(202);
+      expect((await api.waitForState(res.body.id, FINISHED)).status).toBe('COMPLETED');
+    };
+    expect(existsSync(keys)).toBe(false);
+    const first = await startDamson(home);
+    try {
+      await runOneJob();
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    expect(statSync(keys).mode & 0o777).toBe(0o700);
+    const created = snapshot();
+    expect(Object.keys(created).sort()).toEqual([
+      'agent.key',
+      'authorized-agents',
+      'scheduler.key',
+      'scheduler.pub',
+    ]);
+    for (const file of Object.values(created)) expect(file.mode).toBe(0o600);
+    expect(created['scheduler.key'].text).toMatch(/^public = .{40}\nsecret = .{40}\n$/);
+    expect(created['authorized-agents'].text).toContain(
+      /^public = (.{40})$/m.exec(created['agent.key'].text)![1],
+    );
+    const second = await startDamson(home);
+    try {
+      await runOneJob();
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+    expect(snapshot()).toEqual(created);
+  });
+});

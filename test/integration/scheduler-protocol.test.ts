@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Dealer } from 'zeromq';
+import { MAX_MESSAGE_BYTES } from '../../src/transport/protocol';
+import { allowedAgentOptions, type AgentCurveOptions } from '../helpers/link-keys';
 import { SchedulerHarness } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
 
@@ -8,12 +10,15 @@ jest.setTimeout(40_000);
 
 let h: SchedulerHarness;
 let agentsAddress: string;
+/** The fake agents hold the local agent's keys: the scheduler allows no one else. */
+let curve: AgentCurveOptions;
 
 beforeAll(async () => {
   h = await SchedulerHarness.create({ 'log.level': 'info' });
   const settings = readFileSync(path.join(h.home.home, 'settings.yaml'), 'utf8');
   agentsAddress = JSON.parse(/local-queue\.host: (.*)/.exec(settings)![1]);
   h.scheduler();
+  curve = await allowedAgentOptions(h.home.home);
 });
 
 const sockets: Dealer[] = [];
@@ -25,7 +30,7 @@ afterAll(async () => {
 
 /** A hand-driven agent: the test plays the agent's side of the protocol. */
 async function fakeAgent(name: string, slots = 1) {
-  const socket = new Dealer({ linger: 0 });
+  const socket = new Dealer({ linger: 0, ...curve });
   socket.connect(agentsAddress);
   const received: Record<string, unknown>[] = [];
   void (async () => {
@@ -79,10 +84,10 @@ describe('the scheduler side of the agent protocol', () => {
           : undefined,
       'four drops in the log',
     );
-    const big = new Dealer({ linger: 0 });
+    const big = new Dealer({ linger: 0, ...curve });
     sockets.push(big);
     big.connect(agentsAddress);
-    await big.send(Buffer.alloc(2 * 1024 * 1024, 'x'));
+    await big.send(Buffer.alloc(MAX_MESSAGE_BYTES + 1, 'x'));
     big.close();
     // Still alive and still answering.
     await agent.send({ v: 2, type: 'heartbeat' });
@@ -163,7 +168,12 @@ describe('the scheduler side of the agent protocol', () => {
     }, 'earlier agents written off');
     // A stuck agent: alive (it heartbeats) but reads nothing, with tiny buffers, so the dispatches
     // resent to it every heartbeat soon fill everything between it and the scheduler.
-    const stuck = new Dealer({ linger: 0, receiveHighWaterMark: 1, receiveBufferSize: 4096 });
+    const stuck = new Dealer({
+      linger: 0,
+      receiveHighWaterMark: 1,
+      receiveBufferSize: 4096,
+      ...curve,
+    });
     sockets.push(stuck);
     stuck.connect(agentsAddress);
     const send = (message: unknown) => stuck.send(JSON.stringify(message)).catch(() => undefined);
@@ -198,7 +208,7 @@ describe('the scheduler side of the agent protocol', () => {
   });
 
   it('asks an unknown peer to introduce itself', async () => {
-    const socket = new Dealer({ linger: 0 });
+    const socket = new Dealer({ linger: 0, ...curve });
     sockets.push(socket);
     socket.connect(agentsAddress);
     await socket.send(JSON.stringify({ v: 2, type: 'heartbeat' }));

@@ -11,6 +11,9 @@ import { isLocalAddress } from '../../src/transport/link-security';
 import {
   decodeAgentMessage,
   decodeSchedulerMessage,
+  encodeWithinLimit,
+  MAX_MESSAGE_BYTES,
+  MessageTooLargeError,
   ProtocolError,
 } from '../../src/transport/protocol';
 import { z85Decode } from '../../src/transport/z85';
@@ -107,7 +110,7 @@ describe('protocol decoding', () => {
   });
 
   it('refuses a frame over the size limit and accepts well-formed messages', () => {
-    expect(() => decodeAgentMessage(Buffer.alloc(2 * 1024 * 1024, 32))).toThrow(/too large/);
+    expect(() => decodeAgentMessage(Buffer.alloc(MAX_MESSAGE_BYTES + 1, 32))).toThrow(/too large/);
     expect(decodeAgentMessage(Buffer.from('{"v":2,"type":"heartbeat"}'))).toEqual({
       v: 2,
       type: 'heartbeat',
@@ -115,6 +118,25 @@ describe('protocol decoding', () => {
     expect(() =>
       decodeSchedulerMessage(Buffer.from('{"v":2,"type":"dispatch","job":{"jobId":"a"}}')),
     ).toThrow(ProtocolError);
+  });
+
+  it('never encodes a message the peer would drop: the limit is named, in bytes', () => {
+    const reason = (chars: number) => ({
+      v: 2 as const,
+      type: 'dispatch-ack' as const,
+      jobId: 'a',
+      fencingToken: 1,
+      accepted: false,
+      reason: 'x'.repeat(chars),
+    });
+    const overhead = encodeWithinLimit(reason(0)).length;
+    expect(encodeWithinLimit(reason(MAX_MESSAGE_BYTES - overhead))).toHaveLength(MAX_MESSAGE_BYTES);
+    expect(() => encodeWithinLimit(reason(MAX_MESSAGE_BYTES - overhead + 1))).toThrow(
+      MessageTooLargeError,
+    );
+    expect(() => encodeWithinLimit(reason(MAX_MESSAGE_BYTES))).toThrow(
+      new RegExp(`limit of ${MAX_MESSAGE_BYTES} bytes`),
+    );
   });
 });
 
