@@ -2,7 +2,7 @@ import type { ConditionValue } from '../condition/condition';
 import type { FileContent } from '../media-types/file-content';
 import { mediaTypeValidator } from '../media-types/media-type-validator';
 import type { Parameter, Service } from '../service';
-import { convertScalar, type ScalarValue } from './convert-scalar';
+import { convertScalar, uncarriable, type ScalarValue } from './convert-scalar';
 import type { FieldError } from './field-error';
 
 /** A file part of a submission, already streamed to a temporary file. */
@@ -60,6 +60,10 @@ async function convertFile(p: Parameter, raw: Raw, resolver: FileResolver): Prom
   let value: FileValue;
   let content: FileContent;
   if (typeof raw === 'string') {
+    // Never a valid id, and a NUL would reach the file system calls below.
+    if (uncarriable(raw) !== undefined) {
+      return { ok: false, code: 'invalid_character', message: 'Invalid file id.' };
+    }
     const found = await resolver.resolve(raw.trim());
     if (!found) return { ok: false, code: 'not_found', message: 'File not found.' };
     value = { kind: 'file', path: found.path, id: found.id, upload: null };
