@@ -362,3 +362,62 @@ describe('values a command line cannot carry (audit F9)', () => {
     );
   });
 });
+
+describe('values that would reach the tool as an option (audit F12)', () => {
+  const service = (extra: Record<string, unknown> = {}) =>
+    serviceOf({
+      parameters: {
+        words: { name: 'Words', type: 'text[]', required: false, ...extra },
+        named: { name: 'Named', type: 'text', required: false },
+        glued: { name: 'Glued', type: 'text', required: false },
+        quoted: { name: 'Quoted', type: 'text', required: false },
+        unused: { name: 'Unused', type: 'text', required: false },
+        count: { name: 'Count', type: 'integer', required: false },
+        mode: { name: 'Mode', type: 'choice', choices: { a: '-a', b: '--b' }, required: false },
+      },
+      args: {
+        count: { arg: '$(value)' },
+        mode: { arg: '$(value)' },
+        named: { arg: '--name $(value)' },
+        glued: { arg: '--glued=$(value)' },
+        quoted: { arg: '"${PREFIX}$(value)"' },
+        words: { arg: '$(value)' },
+      },
+    });
+  const s = service();
+  test('the audit reproducer: words=--repeat=3000000 is refused naming words', async () => {
+    expect(await errorOf(s, { words: ['--repeat=3000000', 'x'] })).toEqual([
+      [
+        'words',
+        'leading_dash',
+        "Value 1 begins with '-', so the tool would read it as an option; this parameter does not allow that",
+      ],
+    ]);
+  });
+  test("a value that starts a word after '--name' or an environment reference is refused", async () => {
+    expect((await errorOf(s, { named: '-rf' }))[0].slice(0, 2)).toEqual(['named', 'leading_dash']);
+    expect((await errorOf(s, { quoted: '--x' }))[0].slice(0, 2)).toEqual([
+      'quoted',
+      'leading_dash',
+    ]);
+  });
+  test('inside a word, in an unused parameter, in numbers and choices a dash is harmless', async () => {
+    expect(await valueOf(s, { glued: '-x' }, 'glued')).toBe('-x');
+    expect(await valueOf(s, { unused: '-x' }, 'unused')).toBe('-x');
+    expect(await valueOf(s, { count: '-5' }, 'count')).toBe(-5);
+    expect(await valueOf(s, { mode: 'a' }, 'mode')).toBe('a');
+    expect(await valueOf(s, { words: ['a-b', ' -c'] }, 'words')).toEqual(['a-b', ' -c']);
+  });
+  test('allow-leading-dash: true lets the service accept it', async () => {
+    const open = service({ 'allow-leading-dash': true });
+    expect(await valueOf(open, { words: ['--gap', '-1'] }, 'words')).toEqual(['--gap', '-1']);
+  });
+  test('allow-leading-dash must be a boolean and only on text', () => {
+    expect(() => service({ 'allow-leading-dash': 'yes' })).toThrow(
+      /expected true or false for 'allow-leading-dash'/,
+    );
+    expect(() => form({ n: { name: 'N', type: 'integer', 'allow-leading-dash': true } })).toThrow(
+      /unknown key 'allow-leading-dash'/,
+    );
+  });
+});

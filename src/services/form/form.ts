@@ -4,6 +4,7 @@ import { mediaTypeValidator } from '../media-types/media-type-validator';
 import type { Parameter, Service } from '../service';
 import { convertScalar, uncarriable, type ScalarValue } from './convert-scalar';
 import type { FieldError } from './field-error';
+import { optionLikeValue } from './option-like';
 
 /** A file part of a submission, already streamed to a temporary file. */
 export interface SubmittedFile {
@@ -165,6 +166,11 @@ export async function validateSubmission(
     const outcome = await validateField(p, submission, resolver);
     if (!outcome.ok) {
       errors.push({ parameter: p.id, errorCode: outcome.code, message: outcome.message });
+      continue;
+    }
+    const optionLike = optionLikeValue(service, p, outcome.value);
+    if (optionLike !== undefined) {
+      errors.push({ parameter: p.id, errorCode: 'leading_dash', message: optionLike });
       continue;
     }
     if (outcome.value !== null) provided.add(p.id);
