@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import { jobDirectoryRelative, newJobId } from '../jobs';
+import { commandSizeErrors } from '../services/command/command-limits';
 import { jobInputs } from '../services/form/job-inputs';
+import type { FieldError } from '../services/form/field-error';
 import { validateSubmission, type CleanValues, type FileValue } from '../services/form/form';
 import type { Service } from '../services/service';
 import type { Upload } from '../store/job-store';
@@ -62,6 +64,13 @@ export function serviceLimits(
   return { limits, names };
 }
 
+function refuse(res: Response, errors: FieldError[]): void {
+  res.status(422).json({
+    errors,
+    error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
+  });
+}
+
 export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
@@ -80,14 +89,17 @@ export function submitJob(ctx: AppContext) {
       const resolver = new StoreFileResolver(ctx.store, ctx.settings.directories.jobs);
       const result = await validateSubmission(service, submission, resolver);
       if (!result.ok) {
-        res.status(422).json({
-          errors: result.errors,
-          error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
-        });
+        refuse(res, result.errors);
         return;
       }
       const uploads = uploadRecords(service, result.values);
       const { inputs, parameters } = jobInputs(service, result.values);
+      // A command that could not be launched or sent to an agent is refused now, not at dispatch.
+      const tooLong = commandSizeErrors(service, inputs);
+      if (tooLong.length > 0) {
+        refuse(res, tooLong);
+        return;
+      }
       const id = newJobId();
       const serviceRevision = await ctx.revisions.remember(service);
       const job = await ctx.store.insertJobWithUploads(

@@ -1,4 +1,8 @@
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
+import { EXAMPLE_SERVICES } from '../helpers/damson-home';
 import { rawRequest, type RawResponse } from '../helpers/raw-http';
 
 /**
@@ -7,8 +11,32 @@ import { rawRequest, type RawResponse } from '../helpers/raw-http';
  */
 let app: ApiApp;
 
+/** The example services, plus one with a text parameter without max-length (audit F16). */
+function servicesDirectory(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'damson-limits-services-'));
+  for (const name of ['words.service.yaml', 'scripts']) {
+    symlinkSync(path.join(EXAMPLE_SERVICES, name), path.join(dir, name));
+  }
+  writeFileSync(
+    path.join(dir, 'example.service.yaml'),
+    `slivka-version: '0.8.3'
+name: Echo
+parameters:
+  rep: {name: Rep, type: text, required: false}
+  arg: {name: Arg, type: 'text[]', required: false}
+command: echo
+args:
+  rep: {arg: $(value)}
+  arg: {arg: $(value)}
+outputs: {}
+execution: {runners: {default: {type: ShellRunner}}}
+`,
+  );
+  return dir;
+}
+
 beforeAll(async () => {
-  app = await startApiApp();
+  app = await startApiApp({}, servicesDirectory());
 });
 afterAll(async () => {
   await app?.close();
@@ -57,5 +85,27 @@ describe('audit F12: a value that would reach the tool as an option', () => {
   });
   test('the ordinary submission still goes through', async () => {
     expect((await post('words', 'words=x&words=a-b&repeat=2')).status).toBe(202);
+  });
+});
+
+describe('audit F16: no submission makes a command that cannot be launched or sent', () => {
+  test.each([1_100_000, 1_000_000, 200_000])(
+    'a %d-byte text value is a 422 naming the field and the limit, not a 202',
+    async (bytes) => {
+      const before = await jobCount();
+      const res = await post('example', `rep=a&arg=${'y'.repeat(bytes)}`);
+      expectRefused(res, 'arg', 'argument_too_long');
+      expect(res.text).toContain('at most 131071 bytes');
+      expect(await jobCount()).toBe(before);
+    },
+  );
+  test('values each under the argument limit but together too large are refused', async () => {
+    const body = Array.from({ length: 5 }, () => `arg=${'y'.repeat(120_000)}`).join('&');
+    const res = await post('example', body);
+    expectRefused(res, 'arg', 'command_too_long');
+    expect(res.text).toContain('at most 524288 bytes');
+  });
+  test('a large value within the limits is accepted', async () => {
+    expect((await post('example', `arg=${'y'.repeat(100_000)}`)).status).toBe(202);
   });
 });
