@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
 import { EXAMPLE_SERVICES } from '../helpers/damson-home';
-import { rawRequest, type RawResponse } from '../helpers/raw-http';
+import { multipartBody, rawRequest, type RawResponse } from '../helpers/raw-http';
+import { stopYamlWorker } from '../../src/services/media-types/structured-text';
 
 /**
  * Submissions the audit showed reaching a tool in a form it could not (or should not) take: each
@@ -32,6 +33,25 @@ outputs: {}
 execution: {runners: {default: {type: ShellRunner}}}
 `,
   );
+  for (const [id, mediaType] of [
+    ['yamlin', 'application/yaml'],
+    ['jsonin', 'application/json'],
+    ['fastain', 'application/fasta'],
+  ]) {
+    writeFileSync(
+      path.join(dir, `${id}.service.yaml`),
+      `slivka-version: '0.8.3'
+name: ${id}
+parameters:
+  input: {name: Input, type: file, media-type: ${mediaType}}
+command: cat
+args:
+  input: {arg: $(value)}
+outputs: {}
+execution: {runners: {default: {type: ShellRunner}}}
+`,
+    );
+  }
   return dir;
 }
 
@@ -40,6 +60,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
+  await stopYamlWorker();
 });
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -108,4 +129,56 @@ describe('audit F16: no submission makes a command that cannot be launched or se
   test('a large value within the limits is accepted', async () => {
     expect((await post('example', `arg=${'y'.repeat(100_000)}`)).status).toBe(202);
   });
+});
+
+describe('audit F5/F7: hostile files are refused or accepted without stalling the server', () => {
+  const MIB = 1024 * 1024;
+  /**
+   * Uploads `content` (the body is built first) while a 10 ms interval in this process, which is
+   * the server's, measures the longest stall of the event loop.
+   */
+  async function probedUpload(service: string, content: string) {
+    const { contentType, body } = multipartBody([
+      { name: 'input', filename: 'input', value: content },
+    ]);
+    let maxLagMs = 0;
+    let last = performance.now();
+    const probe = setInterval(() => {
+      const now = performance.now();
+      maxLagMs = Math.max(maxLagMs, now - last - 10);
+      last = now;
+    }, 10);
+    try {
+      const url = `${app.baseUrl}/api/services/${service}/jobs`;
+      const res = await rawRequest(url, 'POST', { 'content-type': contentType }, body);
+      // The server answers a normal request right after.
+      expect((await rawRequest(`${app.baseUrl}/api/version`, 'GET')).status).toBe(200);
+      return { res, maxLagMs };
+    } finally {
+      clearInterval(probe);
+    }
+  }
+
+  test('a 30 MiB YAML is a 422 naming the YAML limit, and nothing stalls', async () => {
+    const { res, maxLagMs } = await probedUpload('yamlin', `[${'1, '.repeat(10 * MIB)}1]`);
+    expectRefused(res, 'input', 'media_type');
+    expect(res.text).toContain('larger than the 4 MiB limit for YAML validation');
+    expect(maxLagMs).toBeLessThan(200);
+  }, 120_000);
+  test('a 3 MiB YAML flow sequence is checked in the worker: 422 or 202, no stall', async () => {
+    const { res, maxLagMs } = await probedUpload('yamlin', `[${'1, '.repeat(MIB)}1]`);
+    expect([202, 422]).toContain(res.status);
+    expect(maxLagMs).toBeLessThan(200);
+  }, 120_000);
+  test('a 24 MiB JSON array is checked a piece at a time and accepted', async () => {
+    const { res, maxLagMs } = await probedUpload('jsonin', `[${'1,'.repeat(12 * MIB)}1]`);
+    expect(res.status).toBe(202);
+    expect(maxLagMs).toBeLessThan(200);
+  }, 120_000);
+  test('a 20 MiB single-line FASTA is a 422 naming the line limit', async () => {
+    const { res, maxLagMs } = await probedUpload('fastain', `>x\n${'A'.repeat(20 * MIB)}\n`);
+    expectRefused(res, 'input', 'media_type');
+    expect(res.text).toContain('line 2 is longer than the 16 MiB Damson checks');
+    expect(maxLagMs).toBeLessThan(200);
+  }, 120_000);
 });
