@@ -35,7 +35,7 @@ function wordStarters(service: Service): Set<string> {
 }
 
 /**
- * Refuses a text value that would reach the tool as an option (F12: `words=--repeat=3000000`
+ * Refuses a text value that would reach the tool as an option (`words=--repeat=3000000`
  * got around the bound of another parameter). A service allows it with `allow-leading-dash: true`.
  */
 export function optionLikeValue(

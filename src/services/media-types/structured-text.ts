@@ -7,8 +7,8 @@ import { JsonSyntaxChecker } from './json-syntax';
 import { YamlWorkerPool } from './yaml-worker';
 
 /*
- * Neither check may hold the event loop (audit F5: a 10 MiB YAML blocked it for two minutes, a
- * 30 MiB one crashed the server). JSON is checked by a streaming tokenizer, in linear time and
+ * Neither check may hold the event loop: parsed on it, a 10 MiB YAML blocked it for two minutes
+ * and a 30 MiB one exhausted the heap. JSON is checked by a streaming tokenizer, in linear time and
  * constant memory, one 64 KiB piece per turn of the event loop, at any size the upload limits
  * allow. YAML needs a real parser, which is slow and memory-hungry on hostile input: it runs in a
  * worker thread with a heap and a time limit, on files up to MAX_YAML_BYTES.
