@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 import { jobDirectoryRelative, newJobId } from '../jobs';
+import { commandSizeErrors } from '../services/command/command-limits';
 import { jobInputs } from '../services/form/job-inputs';
+import type { FieldError } from '../services/form/field-error';
 import {
   validateSubmission,
   type CleanValues,
@@ -82,6 +84,13 @@ export function serviceLimits(
   return { limits, names };
 }
 
+function refuse(res: Response, errors: FieldError[]): void {
+  res.status(422).json({
+    errors,
+    error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
+  });
+}
+
 export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
@@ -101,14 +110,18 @@ export function submitJob(ctx: AppContext) {
       if (!result.ok) {
         // The refused request's files are gone before the client hears of the refusal.
         await discard();
-        res.status(422).json({
-          errors: result.errors,
-          error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
-        });
+        refuse(res, result.errors);
         return;
       }
       const uploads = await uploadRecords(service, result.values, commit);
       const { inputs, parameters } = jobInputs(service, result.values);
+      // A command that could not be launched or sent to an agent is refused now, not at dispatch.
+      const tooLong = commandSizeErrors(service, inputs);
+      if (tooLong.length > 0) {
+        await discard();
+        refuse(res, tooLong);
+        return;
+      }
       const id = newJobId();
       const serviceRevision = await ctx.revisions.remember(service);
       const job = await ctx.store.insertJobWithUploads(

@@ -18,7 +18,7 @@ const COMMON_KEYS = ['name', 'description', 'type', 'default', 'required', 'cond
 const TYPE_KEYS: Record<ParamKind, string[]> = {
   integer: ['min', 'max'],
   decimal: ['min', 'max', 'min-exclusive', 'max-exclusive'],
-  text: ['min-length', 'max-length', 'pattern'],
+  text: ['min-length', 'max-length', 'pattern', 'allow-leading-dash'],
   flag: [],
   choice: ['choices'],
   file: ['media-type', 'media-type-parameters', 'extensions'],
@@ -161,6 +161,7 @@ export function parseParameter(id: string, raw: Raw): Parameter {
     parameter.minLength = lengthKey(raw, 'min-length');
     parameter.maxLength = lengthKey(raw, 'max-length');
     if (raw.pattern !== undefined) parameter.pattern = patternKey(raw.pattern);
+    parameter.allowLeadingDash = boolKey(raw, 'allow-leading-dash');
   }
   if (parameter.min !== undefined && parameter.max !== undefined && parameter.min > parameter.max) {
     throw new ParameterProblem(

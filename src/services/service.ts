@@ -64,6 +64,11 @@ export interface Parameter {
   maxLength?: number;
   /** Damson's addition for text: the whole value must match (slivka had no pattern). */
   pattern?: string;
+  /**
+   * Damson's addition for text: a value may begin with `-` where it starts a command-line word
+   * (refused otherwise, since the tool would read it as an option).
+   */
+  allowLeadingDash?: boolean;
   /** choice key → command-line value (null drops the argument). */
   choices?: Record<string, string | null>;
   mediaType?: string;

@@ -71,29 +71,51 @@ function argValues(
   return value;
 }
 
+/** The words one argument contributes (several per value for an array without `join`). */
+export interface ArgumentWords {
+  id: string;
+  words: string[];
+}
+
 /**
- * Builds the argv of one job: environment references are expanded in the templates first, the
- * templates are split into words, and only then are user values put in, each inside its own word.
+ * The argv of one job in its parts: the command's own words, then each argument's words in file
+ * order. Environment references are expanded in the templates first, the templates are split into
+ * words, and only then are user values put in, each inside its own word.
  */
+export function commandParts(
+  service: Service,
+  runner: RunnerSpec,
+  inputs: JobInputs,
+  host: HostEnvironment,
+): { base: string[]; args: ArgumentWords[]; env: Record<string, string>; links: SymlinkSpec[] } {
+  const env = jobEnvironment(service, runner, host);
+  const base = baseCommand(service, env);
+  const links: SymlinkSpec[] = [];
+  const args: ArgumentWords[] = [];
+  for (const arg of service.args) {
+    const fallback = runner.consts[arg.id] ?? arg.default;
+    const value = inputs[arg.id] ?? fallback;
+    if (value === null || value === undefined) continue;
+    const templateWords = splitWords(expandEnv(arg.template, env));
+    const values = argValues(value, arg, links);
+    const words: string[] = [];
+    for (const v of Array.isArray(values) ? values : [values]) {
+      for (const word of templateWords) words.push(substituteValue(word, v));
+    }
+    args.push({ id: arg.id, words });
+  }
+  return { base, args, env, links };
+}
+
+/** Builds the argv of one job (see `commandParts`). */
 export function buildCommand(
   service: Service,
   runner: RunnerSpec,
   inputs: JobInputs,
   host: HostEnvironment,
 ): BuiltCommand {
-  const env = jobEnvironment(service, runner, host);
-  const argv = baseCommand(service, env);
-  const links: SymlinkSpec[] = [];
-  for (const arg of service.args) {
-    const fallback = runner.consts[arg.id] ?? arg.default;
-    const value = inputs[arg.id] ?? fallback;
-    if (value === null || value === undefined) continue;
-    const words = splitWords(expandEnv(arg.template, env));
-    const values = argValues(value, arg, links);
-    for (const v of Array.isArray(values) ? values : [values]) {
-      for (const word of words) argv.push(substituteValue(word, v));
-    }
-  }
+  const { base, args, env, links } = commandParts(service, runner, inputs, host);
+  const argv = base.concat(...args.map((arg) => arg.words));
   for (const link of links) {
     if (link.name.includes('/') || link.name === '..' || path.isAbsolute(link.name)) {
       throw new Error(`symlink name '${link.name}' must be a plain file name`);

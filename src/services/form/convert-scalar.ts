@@ -54,9 +54,30 @@ function fullMatch(pattern: string): RegExp {
   return re;
 }
 
+/**
+ * A command-line argument is a NUL-terminated byte string, so NUL can never reach a tool (spawn
+ * refuses it); the other C0 controls (escape sequences, backspace...) are refused as well because
+ * no form field means them, except tab, LF and CR which a text area legitimately holds. A lone
+ * UTF-16 surrogate has no UTF-8 form: the tool would silently get U+FFFD instead.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_CARRIED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|\p{Surrogate}/u;
+
+/** Why a command line cannot carry `value` as given, or undefined when it can. */
+export function uncarriable(value: string): string | undefined {
+  const match = NOT_CARRIED.exec(value);
+  if (match === null) return undefined;
+  const unit = match[0].charCodeAt(0);
+  const code = unit.toString(16).toUpperCase().padStart(4, '0');
+  const what = unit < 0x20 ? 'a control character' : 'an unpaired surrogate';
+  return `Value contains ${what} (U+${code}) at position ${match.index + 1}, which a command line cannot carry`;
+}
+
 function toText(p: Parameter, raw: unknown): Converted<string> {
   if (typeof raw === 'object' || typeof raw === 'boolean') return invalid('Invalid text value');
   const value = String(raw);
+  const notCarried = uncarriable(value);
+  if (notCarried !== undefined) return invalid(notCarried, 'invalid_character');
   const length = [...value].length;
   if (p.minLength !== undefined && length < p.minLength) {
     return invalid(`Value is too short. Min ${p.minLength} characters`, 'min_length');

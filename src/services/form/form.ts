@@ -2,8 +2,9 @@ import type { ConditionValue } from '../condition/condition';
 import type { FileContent } from '../media-types/file-content';
 import { mediaTypeValidator } from '../media-types/media-type-validator';
 import type { Parameter, Service } from '../service';
-import { convertScalar, type ScalarValue } from './convert-scalar';
+import { convertScalar, uncarriable, type ScalarValue } from './convert-scalar';
 import type { FieldError } from './field-error';
+import { optionLikeValue } from './option-like';
 
 /** A file part of a submission, already streamed to a temporary file. */
 export interface SubmittedFile {
@@ -68,6 +69,10 @@ async function convertFile(p: Parameter, raw: Raw, resolver: FileResolver): Prom
   let value: FileValue;
   let content: FileContent;
   if (typeof raw === 'string') {
+    // Never a valid id, and a NUL would reach the file system calls below.
+    if (uncarriable(raw) !== undefined) {
+      return { ok: false, code: 'invalid_character', message: 'Invalid file id.' };
+    }
     const found = await resolver.resolve(raw.trim());
     if (!found) return { ok: false, code: 'not_found', message: 'File not found.' };
     value = { kind: 'file', path: found.path, id: found.id, upload: null };
@@ -170,6 +175,11 @@ export async function validateSubmission(
     const outcome = await validateField(p, submission, resolver);
     if (!outcome.ok) {
       errors.push({ parameter: p.id, errorCode: outcome.code, message: outcome.message });
+      continue;
+    }
+    const optionLike = optionLikeValue(service, p, outcome.value);
+    if (optionLike !== undefined) {
+      errors.push({ parameter: p.id, errorCode: 'leading_dash', message: optionLike });
       continue;
     }
     if (outcome.value !== null) provided.add(p.id);
