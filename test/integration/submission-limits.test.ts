@@ -56,7 +56,8 @@ execution: {runners: {default: {type: ShellRunner}}}
 }
 
 beforeAll(async () => {
-  app = await startApiApp({}, servicesDirectory());
+  // Fields up to 4 MiB, so the command limits (not the 1 MiB default field limit, a 413) refuse.
+  app = await startApiApp({ 'server.max-field-size': 4 * 1024 * 1024 }, servicesDirectory());
 });
 afterAll(async () => {
   await app?.close();
