@@ -28,10 +28,28 @@ export interface AgentInfo {
   kinds: string[];
   slots: number;
   lastHeardAt: number;
-  /** Jobs this agent holds (dispatched or reported, not finished), by id. */
+  /**
+   * The attempt of each job this agent holds (dispatched or reported, not finished), by job id.
+   * An entry names its attempt by fencing token: only a message about that very attempt may
+   * change or remove it (see `releaseAttempt`), so a late report of an older attempt cannot.
+   */
   jobs: Map<string, HeldJob>;
   /** Dispatches not yet acknowledged, resent every heartbeat interval until they are. */
   unacked: Map<string, { spec: DispatchSpec; sentAt: number }>;
+}
+
+/** Whether `agent` holds this attempt (job and fencing token) of the job. */
+export function holdsAttempt(agent: AgentInfo, jobId: string, fencingToken: number): boolean {
+  return agent.jobs.get(jobId)?.fencingToken === fencingToken;
+}
+
+/** Forgets the attempt if it is the one held; a newer attempt of the job is left alone. */
+export function releaseAttempt(agent: AgentInfo, jobId: string, fencingToken: number): boolean {
+  if (!holdsAttempt(agent, jobId, fencingToken)) return false;
+  agent.jobs.delete(jobId);
+  const sent = agent.unacked.get(jobId);
+  if (sent?.spec.fencingToken === fencingToken) agent.unacked.delete(jobId);
+  return true;
 }
 
 export interface AgentLinkEvents {

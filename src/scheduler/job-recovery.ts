@@ -4,7 +4,7 @@ import { TEST_RUN_PREFIX } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import type { AgentInfo, AgentLink } from './agent-link';
+import { releaseAttempt, type AgentInfo, type AgentLink } from './agent-link';
 import type { RunnerBreakers } from './runner-breakers';
 import type { WriteBatcher } from './write-batcher';
 
@@ -27,6 +27,8 @@ const ACTIVE_SCAN_LIMIT = 10_000;
 export class JobRecovery {
   private link!: AgentLink;
   private readonly orphanSince = new Map<string, number>();
+  /** Each joining agent's adoption of the jobs its hello listed; its reports wait for it. */
+  private readonly adoptions = new WeakMap<AgentInfo, Promise<void>>();
   private notBefore = 0;
 
   constructor(
@@ -147,7 +149,8 @@ export class JobRecovery {
   async cancelIfGone(agent: AgentInfo, jobId: string, fencingToken: number): Promise<void> {
     const job = await this.store.getJob(jobId);
     if (!job || job.fencingToken !== fencingToken || isFinished(job.state)) {
-      agent.jobs.delete(jobId);
+      // Only this attempt is forgotten: the agent may hold a newer one of the same job.
+      releaseAttempt(agent, jobId, fencingToken);
       this.sendCancel(agent, jobId, fencingToken);
     } else if (job.state === 'CANCELLING') {
       this.sendCancel(agent, jobId, fencingToken);
@@ -164,17 +167,25 @@ export class JobRecovery {
       for (const [jobId, held] of previous.jobs)
         if (agent.unacked.has(jobId)) agent.jobs.set(jobId, held);
     }
-    void this.adopt(agent, hello).catch((error) =>
+    const adoption = this.adopt(agent, hello).catch((error) =>
       this.log.error({ err: error, agent: agent.name }, 'cannot adopt the jobs of an agent'),
     );
+    this.adoptions.set(agent, adoption);
   };
+
+  /** Resolves once the jobs listed in the agent's latest hello are adopted (or refused). */
+  adopted(agent: AgentInfo): Promise<void> {
+    return this.adoptions.get(agent) ?? Promise.resolve();
+  }
 
   private async adopt(agent: AgentInfo, hello: Hello): Promise<void> {
     for (const running of hello.running) {
       if (running.jobId.startsWith(TEST_RUN_PREFIX)) continue;
       const job = await this.store.getJob(running.jobId);
       if (job && job.fencingToken === running.fencingToken && isFinished(job.state)) continue;
-      if (!job || job.fencingToken !== running.fencingToken) {
+      // Another attempt is current, or this one was written off (PENDING: a retry was decided,
+      // so a new attempt will run): exactly one attempt may run, so this one is stopped.
+      if (!job || job.fencingToken !== running.fencingToken || job.state === 'PENDING') {
         this.sendCancel(agent, running.jobId, running.fencingToken);
         continue;
       }
