@@ -1,3 +1,4 @@
 export * from './job';
 export * from './job-state';
 export * from './job-id';
+export * from './public-reason';

@@ -22,7 +22,15 @@ export interface AgentHostOptions {
   schedulerAddress: string;
   heartbeatIntervalMs: number;
   security?: ClientSecurity;
+  /**
+   * The executor's jobs go on without the agent (a cluster engine holds them): a graceful stop
+   * tells the scheduler so, and it waits for the agent instead of declaring the jobs lost.
+   */
+  jobsOutliveAgent?: boolean;
 }
+
+/** A refusal by the scheduler is logged at most this often (it repeats every heartbeat). */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 type EventMessage = Extract<AgentMessage, { type: 'event' }>;
 type HealthMessage = Extract<AgentMessage, { type: 'runner-health' }>;
@@ -55,6 +63,7 @@ export class AgentHost {
   private droppedSinceHeard = 0;
   /** Between a completed handshake and the next disconnection. */
   private connected = false;
+  private refusalLoggedAt = 0;
 
   constructor(
     private readonly executor: Executor,
@@ -205,7 +214,19 @@ export class AgentHost {
         for (const health of this.health.values()) this.send(health);
         return;
       case 'introduce':
-        this.sayHello();
+        // A stopping agent that said goodbye stays gone.
+        if (!this.stopped) this.sayHello();
+        return;
+      case 'refused':
+        // Introduced again at each heartbeat: taken as soon as the name is free (a restarted
+        // agent's dead predecessor is declared lost within three heartbeats).
+        if (Date.now() - this.refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+          this.refusalLoggedAt = Date.now();
+          this.log.error(
+            { agent: this.options.name, reason: message.reason },
+            'the scheduler refused this agent; retrying until its name is free',
+          );
+        }
         return;
       case 'event-ack': {
         const entry = this.unacked.get(message.seq);
@@ -250,6 +271,8 @@ export class AgentHost {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.options.jobsOutliveAgent)
+      this.send({ v: PROTOCOL_VERSION, type: 'goodbye', jobsContinue: true });
     await this.executor.close();
     await this.sender.drain(this.options.heartbeatIntervalMs);
     this.sender.close();

@@ -8,9 +8,10 @@ import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './clus
 import { ConcurrencyLimit } from './concurrency-limit';
 import { accountingFor, listAttempts, type ListedLookup } from './engine-snapshot';
 import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
-import type { BackoffOptions } from './engine-tool';
+import { isTransient, type BackoffOptions, type EngineToolError } from './engine-tool';
+import { publicReason } from '../../jobs';
 import { readJobRecords, type JobRecords } from './job-records';
-import { attemptFiles, engineJobName, renderJobScript } from './job-script';
+import { attemptFiles, engineJobName, parseEngineJobName, renderJobScript } from './job-script';
 import { jobVerdict, pastTimeLimit } from './job-verdict';
 import { runnerArgs } from './runner-args';
 import { DEFAULT_SUBMIT_BACKOFF, submitAttempt } from './submit-attempt';
@@ -104,7 +105,13 @@ export class ClusterExecutor implements Executor {
     const existing = this.jobs.get(key(spec.jobId, spec.fencingToken));
     if (existing) return existing.submitting ?? undefined;
     if (this.closed) throw new Error('the agent is stopping');
-    const extraArgs = runnerArgs(this.engine.kind, spec.runnerParameters);
+    let extraArgs: string[] | null = null;
+    let badParameters: string | null = null;
+    try {
+      extraArgs = runnerArgs(this.engine.kind, spec.runnerParameters);
+    } catch (error) {
+      badParameters = (error as Error).message;
+    }
     const job = this.held(
       {
         jobId: spec.jobId,
@@ -118,8 +125,18 @@ export class ClusterExecutor implements Executor {
       null,
     );
     this.jobs.set(key(job.jobId, job.fencingToken), job);
+    // Taken, then ended ERROR at once: the same parameters would fail every attempt, so this is
+    // the job's own error (with the reason for the user), not a dispatch to retry elsewhere.
+    if (extraArgs === null) return this.refused(job, `bad runner parameters: ${badParameters}`);
     job.submitting = this.submit(job, spec, extraArgs).finally(() => (job.submitting = null));
     return job.submitting;
+  }
+
+  /** The job can never be submitted as it is: it ends ERROR, and nothing reaches the engine. */
+  private refused(job: ClusterJob, reason: string): void {
+    this.log.warn({ jobId: job.jobId, reason }, 'job refused');
+    job.ended = true;
+    this.emit(job, 'ERROR', { reason: publicReason(reason) });
   }
 
   private async submit(job: ClusterJob, spec: DispatchSpec, extraArgs: string[]): Promise<void> {
@@ -133,6 +150,15 @@ export class ClusterExecutor implements Executor {
     } catch (error) {
       this.jobs.delete(key(job.jobId, job.fencingToken));
       throw new Error(`cannot prepare the job: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      await this.stopOlderAttempts(job);
+    } catch (error) {
+      this.jobs.delete(key(job.jobId, job.fencingToken));
+      throw new Error(
+        `cannot make sure no older attempt runs in ${this.engine.kind}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     this.journal?.submitting(job);
     try {
@@ -152,6 +178,12 @@ export class ClusterExecutor implements Executor {
       );
     } catch (error) {
       this.journal?.ended(job.jobId, job.fencingToken);
+      if (!isTransient(error as Error)) {
+        // The engine rejected the request (unknown partition or queue, bad option): it would
+        // reject every attempt, so it is submitted once and the job ends with the engine's words.
+        const refusal = (error as EngineToolError).stderr.trim() || (error as Error).message;
+        return this.refused(job, `${this.engine.kind} refused the job: ${refusal}`);
+      }
       this.jobs.delete(key(job.jobId, job.fencingToken));
       throw new Error(`cannot submit to ${this.engine.kind}: ${(error as Error).message}`, {
         cause: error,
@@ -163,6 +195,44 @@ export class ClusterExecutor implements Executor {
     // Accepted means QUEUED: the scheduler records that on the dispatch ack.
     job.lastState = 'QUEUED';
     if (job.cancelRequested) void this.sendCancels([job]);
+  }
+
+  /**
+   * Exactly one attempt of a job may reach the engine: a newer attempt means the scheduler wrote
+   * the older ones off, so any still queued or running there (this agent's, or one submitted
+   * before a restart or by another agent of this cluster user) is cancelled before the new one is
+   * submitted, and cannot overwrite its outputs. Found by the attempts' unique names; the first
+   * attempt has nothing older and costs no engine call.
+   */
+  private async stopOlderAttempts(job: ClusterJob): Promise<void> {
+    if (job.fencingToken <= 1) return;
+    const reason = `superseded by attempt ${job.fencingToken}`;
+    for (const other of this.jobs.values()) {
+      if (other.jobId !== job.jobId || other.fencingToken >= job.fencingToken || other.ended)
+        continue;
+      if (!other.cancelRequested) this.journal?.cancelling(other.jobId, other.fencingToken);
+      other.cancelRequested = true;
+      other.cancelReason = reason;
+    }
+    const listing = await this.engine.list();
+    this.health.succeeded();
+    const older = [...listing.values()].filter((entry) => {
+      const attempt = parseEngineJobName(entry.name);
+      return (
+        attempt !== null &&
+        attempt.jobId === job.jobId &&
+        attempt.fencingToken < job.fencingToken &&
+        entry.view.phase !== 'ended'
+      );
+    });
+    if (older.length === 0) return;
+    this.log.warn(
+      { jobId: job.jobId, attempt: job.fencingToken, cancelled: older.map((e) => e.id) },
+      'cancelling older attempts still in the engine before submitting',
+    );
+    await this.engine.cancel(older.map((e) => e.id));
+    for (const other of this.jobs.values())
+      if (older.some((e) => e.id === other.engineId)) other.cancelSent = true;
   }
 
   private emit(
