@@ -176,13 +176,31 @@ describe('engine tool faults (real SLURM, faulty tool wrappers)', () => {
     expect(readFileSync(path.join(job.cwd, 'count.txt'), 'utf8')).toBe('ran\n');
   });
 
-  it('refuses a job at once when the engine rejects the submission itself', async () => {
+  it("ends a job ERROR, in the engine's words, when the engine rejects the submission itself", async () => {
     if (!lease) return console.warn('slurm is not available: test skipped');
     const before = calls('sbatch');
-    await expect(
-      executor.start(spec('true', { sbatchargs: '--partition=no-such-partition' })),
-    ).rejects.toThrow(/cannot submit to slurm: .*partition/i);
+    const job = spec('true', { sbatchargs: '--partition=no-such-partition' });
+    await executor.start(job);
+    const end = await ended(job.jobId);
+    expect(end).toMatchObject({
+      state: 'ERROR',
+      reason: expect.stringMatching(/^slurm refused the job: .*partition/i),
+    });
+    expect(end.lost).toBeUndefined();
     expect(calls('sbatch') - before).toBe(1);
+  });
+
+  it('ends a job ERROR without calling sbatch when sbatchargs cannot be parsed', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    const before = calls('sbatch');
+    const job = spec('true', { sbatchargs: "--partition='short" });
+    await executor.start(job);
+    const end = await ended(job.jobId);
+    expect(end).toMatchObject({
+      state: 'ERROR',
+      reason: expect.stringMatching(/^bad runner parameters: .*quote/i),
+    });
+    expect(calls('sbatch') - before).toBe(0);
   });
 
   it('keeps trying a submission while the controller is unreachable, then gives up', async () => {
@@ -208,6 +226,15 @@ function slurmServices(): string {
   writeFileSync(
     path.join(dir, 'slurmy.service.yaml'),
     ledger.replace('name: ledger', 'name: slurmy').replace('ShellRunner', 'SlurmRunner'),
+  );
+  writeFileSync(
+    path.join(dir, 'refused.service.yaml'),
+    ledger
+      .replace('name: ledger', 'name: refused')
+      .replace(
+        'type: ShellRunner',
+        'type: SlurmRunner\n      parameters:\n        sbatchargs: --partition=no-such-partition',
+      ),
   );
   return dir;
 }
@@ -271,5 +298,21 @@ describe('failing status polls reach the runner circuit breaker (damson schedule
     const done = await h.waitForState(running.id, ['COMPLETED', 'ERROR', 'FAILED'], 60_000);
     expect(done).toMatchObject({ state: 'COMPLETED', exitCode: 0, lostAttempts: 0 });
     expect(agent.output()).toMatch(/engine tool failed/);
+  });
+
+  it('a job the engine refuses ends ERROR at once with the reason, submitted once and not retried', async () => {
+    if (!lease || !h) return console.warn('slurm is not available: test skipped');
+    const before = calls('sbatch');
+    const job = await h.submit('refused');
+    const done = await h.waitForState(
+      job.id,
+      ['ERROR', 'COMPLETED', 'FAILED', 'INTERRUPTED'],
+      30_000,
+    );
+    expect(done).toMatchObject({ state: 'ERROR', attempt: 1, lostAttempts: 0 });
+    expect(done.reason).toMatch(/^slurm refused the job: sbatch: error: .*partition/i);
+    await sleep(1500);
+    expect(calls('sbatch') - before).toBe(1);
+    expect((await h.store.getJob(job.id))!.attempt).toBe(1);
   });
 });
