@@ -1,6 +1,7 @@
-import { copyFileSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
+import { childPids, startDamson } from '../helpers/damson-process';
 import { SchedulerHarness } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
 
@@ -64,5 +65,22 @@ describe('agent names', () => {
       'the second agent joined',
     );
     expect(second.child.exitCode).toBeNull();
+  });
+
+  it('damson start --no-local-agent runs the server and the scheduler only', async () => {
+    const damson = await startDamson(h.home, ['start', '--no-local-agent']);
+    try {
+      const commands = childPids(damson.process.pid!).map(
+        (pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[2],
+      );
+      expect(commands.sort()).toEqual(['scheduler', 'server']);
+      const job = await h.submit('ledger');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await h.store.getJob(job.id))!.state).toBe('PENDING');
+      h.agent(['--name', 'apart']);
+      await h.waitForState(job.id, ['COMPLETED']);
+    } finally {
+      await damson.stop();
+    }
   });
 });
