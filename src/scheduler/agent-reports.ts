@@ -82,7 +82,9 @@ export class AgentReports {
     // Only the acknowledgement of the attempt this agent was given counts: one for an older
     // attempt (or for a job it was never given) must not settle or refuse the newer one.
     if (!holdsAttempt(agent, jobId, fencingToken)) {
-      this.ctx.log.warn(
+      // Also the usual order for a job the agent ended at once (a refused submission reports
+      // ERROR before its acknowledgement leaves), hence not a warning.
+      this.ctx.log.debug(
         { agent: agent.name, jobId, fencingToken },
         'ignored an acknowledgement for an attempt this agent does not hold',
       );

@@ -143,7 +143,13 @@ export class JobRecovery {
         };
         this.orphans.set(job.id, orphan);
       }
-      if (now - orphan.since >= orphan.graceMs) {
+      // A cancel does not wait hours for a cluster agent: the job ends now (INTERRUPTED), and the
+      // returning agent is told to cancel the attempt in its engine (see adopt).
+      const graceMs =
+        job.state === 'CANCELLING'
+          ? Math.min(orphan.graceMs, this.options.lostJobGraceMs.local)
+          : orphan.graceMs;
+      if (now - orphan.since >= graceMs) {
         this.orphans.delete(job.id);
         const why =
           job.state === 'CANCELLING'

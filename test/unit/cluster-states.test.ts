@@ -152,7 +152,7 @@ describe('engine output parsers', () => {
     );
     expect(deleted).toMatchObject({
       phase: 'ended',
-      outcome: { state: 'INTERRUPTED', lost: true },
+      outcome: { state: 'INTERRUPTED', cancelledOutside: true },
     });
     const setup = parseQacct(
       '=============\nfailed       26 : opening input/output file\nexit_status  0\n',
@@ -227,7 +227,7 @@ describe('job verdict', () => {
       outcome: {
         state: 'INTERRUPTED',
         reason: 'cancelled in SLURM outside Damson (scancel)',
-        lost: true,
+        cancelledOutside: true,
       },
     });
   });

@@ -34,6 +34,8 @@ export interface ClusterExecutorOptions {
 
 interface ClusterJob extends ClusterJournalEntry {
   submitting: Promise<void> | null;
+  /** Queued or running in the engine at some poll of this agent process (not only before it). */
+  seenActive: boolean;
   lastState: JobState | null;
   ended: boolean;
   cancelSent: boolean;
@@ -92,6 +94,7 @@ export class ClusterExecutor implements Executor {
     return {
       ...entry,
       submitting: null,
+      seenActive: false,
       lastState,
       ended: false,
       cancelSent: false,
@@ -191,6 +194,7 @@ export class ClusterExecutor implements Executor {
     }
     this.health.succeeded();
     this.journal?.submitted(job.jobId, job.fencingToken, job.engineId);
+    job.seenActive = true; // submitted by this process: it watches the job from now on
     this.log.info({ jobId: job.jobId, engineId: job.engineId }, 'submitted');
     // Accepted means QUEUED: the scheduler records that on the dispatch ack.
     job.lastState = 'QUEUED';
@@ -356,6 +360,7 @@ export class ClusterExecutor implements Executor {
     });
     switch (verdict.kind) {
       case 'active':
+        job.seenActive = true;
         if (job.lastState !== verdict.state && !(job.lastState === 'RUNNING')) {
           this.emit(job, verdict.state, { reason: verdict.note });
         }
@@ -379,6 +384,12 @@ export class ClusterExecutor implements Executor {
     job.ended = true;
     // A short job can start and end between two polls: it still passes through RUNNING.
     if (started && job.lastState !== 'RUNNING') this.emit(job, 'RUNNING', { reason: null });
+    if (outcome.cancelledOutside && !job.seenActive) {
+      // Cancelled while this agent was away (it never saw the job active since it started): no one
+      // could tell Damson, so the attempt counts as lost and the scheduler may retry it. One
+      // cancelled while the agent watched was an administrator's decision: it stays INTERRUPTED.
+      outcome = { ...outcome, reason: `${outcome.reason} while its agent was away`, lost: true };
+    }
     this.log.info({ jobId: job.jobId, engineId: job.engineId, ...outcome }, 'cluster job ended');
     this.emit(job, outcome.state, {
       reason: outcome.reason,
