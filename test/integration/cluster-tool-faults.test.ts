@@ -203,6 +203,66 @@ describe('engine tool faults (real SLURM, faulty tool wrappers)', () => {
     expect(calls('sbatch') - before).toBe(0);
   });
 
+  it('cancels an older attempt still in the engine before it submits a retry (one attempt runs)', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    const first = spec('echo start >> ledger; sleep 30; echo end >> ledger');
+    await executor.start(first);
+    await waitFor(
+      async () =>
+        events.some((e) => e.jobId === first.jobId && e.state === 'RUNNING') ? true : undefined,
+      'attempt 1 running',
+      30_000,
+    );
+    // The engine shows RUNNING a moment before the tool itself starts.
+    await waitFor(
+      async () => (existsSync(path.join(first.cwd, 'ledger')) ? true : undefined),
+      'attempt 1 started',
+      30_000,
+    );
+    // Attempt 2 goes to another agent (its own journal) of the same cluster user: it finds
+    // attempt 1 in the engine by its name and cancels it before submitting.
+    const otherEvents: ExecutorEvent[] = [];
+    const other = new ClusterExecutor(
+      new SlurmEngine({
+        toolTimeoutMs: 5000,
+        env: { ...lease.env, PATH: `${path.join(root, 'bin')}:${process.env.PATH}` },
+      }),
+      {
+        slots: 10,
+        journalFile: path.join(root, 'other.journal'),
+        pollIntervalMs: 100,
+        recordGraceMs: 500,
+      },
+      createLogger('faults-other', 'silent'),
+    );
+    await other.open((event) => otherEvents.push(event));
+    try {
+      const log = () => readFileSync(path.join(root, 'bin/calls.log'), 'utf8').split('\n');
+      const mark = log().length;
+      await other.start({
+        ...first,
+        fencingToken: 2,
+        argv: ['/bin/sh', '-c', 'echo second >> ledger'],
+      });
+      const order = log()
+        .slice(mark - 1)
+        .filter((t) => t === 'scancel' || t === 'sbatch');
+      expect(order.slice(0, 2)).toEqual(['scancel', 'sbatch']);
+      const one = await ended(first.jobId);
+      expect(one).toMatchObject({ fencingToken: 1, state: 'INTERRUPTED' });
+      const two = await waitFor(
+        async () => otherEvents.find((e) => e.state === 'COMPLETED'),
+        'attempt 2 to complete',
+        30_000,
+      );
+      expect(two.fencingToken).toBe(2);
+      await sleep(1000);
+      expect(readFileSync(path.join(first.cwd, 'ledger'), 'utf8')).toBe('start\nsecond\n');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('keeps trying a submission while the controller is unreachable, then gives up', async () => {
     if (!lease) return console.warn('slurm is not available: test skipped');
     setFault('sbatch', 'fail');
