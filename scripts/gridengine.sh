@@ -13,7 +13,9 @@
 # Files: copies of the daemons' pids under $DAMSON_RUN/gridengine; the cell is
 # $SGE_ROOT/$SGE_CELL (default /var/lib/gridengine/default), the spool /var/spool/gridengine.
 # Exit codes of finished jobs: `qacct -j ID` (accounting is flushed at once, so it works as soon as
-# the job has left `qstat`). DAMSON_GE_TIMEOUT: start-up wait in seconds (default 60).
+# the job has left `qstat`). DAMSON_GE_TIMEOUT: start-up wait in seconds (default 60);
+# DAMSON_GE_SLOTS: the queue's slots (default the larger of nproc and 16: tests run several
+# sleeping jobs at once).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -82,7 +84,8 @@ start_qmaster() {
     die "an sge_qmaster not started by this script is running (pid $pid); stop it first"
   fi
   # Where 127.0.0.1 resolves back to "localhost", qmaster sees local clients as "localhost" and
-  # refuses them unless that is an alias of the host name (see cluster-engines.md).
+  # refuses them ("client IP resolved to host name localhost. This is not identical to clients
+  # host name"), unless that is an alias of the host name.
   printf '%s\n' "$host" >"$COMMON/act_qmaster"
   if [[ "$host" != localhost ]]; then
     printf '%s localhost\n' "$host" >"$COMMON/host_aliases"
@@ -147,7 +150,7 @@ qtype                 BATCH INTERACTIVE
 ckpt_list             NONE
 pe_list               NONE
 rerun                 FALSE
-slots                 $(nproc)
+slots                 ${DAMSON_GE_SLOTS:-$(($(nproc) > 16 ? $(nproc) : 16))}
 tmpdir                /tmp
 shell                 /bin/sh
 prolog                NONE

@@ -12,7 +12,8 @@
 #        state, spool, logs, pidfiles and the job completion log under $DAMSON_RUN/slurm.
 # Tunables: DAMSON_SLURM_MINJOBAGE (s a finished job stays visible to squeue/scontrol, default 120),
 #           DAMSON_SLURM_TIMEOUT (start-up wait, default 60 s),
-#           DAMSON_SLURM_SCHED_PARAMS (SchedulerParameters, default batch_sched_delay=0).
+#           DAMSON_SLURM_SCHED_PARAMS (SchedulerParameters, default batch_sched_delay=0),
+#           DAMSON_SLURM_CPUS (the node's CPUs, default the larger of nproc and 16).
 # Each start is a cold start (slurmctld -c: jobs of an earlier run are dropped; job ids go on
 # from the last one). `stop` cancels any jobs still queued or running, then stops the daemons.
 # Finished jobs' exit codes: `scontrol show job ID` until MinJobAge expires; afterwards
@@ -89,7 +90,8 @@ start_munge() {
 write_conf() {
   local host cpus
   host="$(hostname -s)"
-  cpus="$(nproc)"
+  # At least 16 CPUs (slurmd is told to trust slurm.conf): tests run several sleeping jobs at once.
+  cpus="${DAMSON_SLURM_CPUS:-$(($(nproc) > 16 ? $(nproc) : 16))}"
   [[ -n "$host" ]] || die "hostname -s is empty"
   if [[ -f "$SLURM_CONF" ]] && ! grep -qF "$MARKER" "$SLURM_CONF"; then
     log "backing up existing $SLURM_CONF to $SLURM_CONF.damson-bak"
@@ -119,6 +121,7 @@ SchedulerType=sched/backfill
 SchedulerParameters=${DAMSON_SLURM_SCHED_PARAMS:-batch_sched_delay=0}
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
+SlurmdParameters=config_overrides
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/filetxt

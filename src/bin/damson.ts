@@ -27,7 +27,7 @@ function fail(error: unknown): never {
   process.exit(error instanceof DamsonError ? 2 : 1);
 }
 
-async function start(): Promise<void> {
+async function start(options: { localAgent: boolean }): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('damson', settings.logLevel);
   // Before any child starts: the scheduler and the local agent then share one set of keys.
@@ -44,7 +44,8 @@ async function start(): Promise<void> {
     stableAfterMs: settings.supervisor.stableAfterMs,
   });
   supervisor.start({ name: 'scheduler', args: ['scheduler'] });
-  supervisor.start({ name: 'agent-local', args: ['agent', '--kind', 'local'] });
+  if (options.localAgent)
+    supervisor.start({ name: 'agent-local', args: ['agent', '--kind', 'local'] });
   supervisor.start({ name: 'server', args: ['server'] });
   log.info(
     { url: `http://${settings.server.host}:${settings.server.port}${settings.server.prefix}/` },
@@ -85,7 +86,8 @@ const program = new Command('damson')
 program
   .command('start')
   .description('run server, scheduler and a local agent together')
-  .action(() => start().catch(fail));
+  .option('--no-local-agent', 'no local agent (only cluster agents, started with `damson agent`)')
+  .action((options: { localAgent: boolean }) => start(options).catch(fail));
 program
   .command('server')
   .description('run the HTTP server')
@@ -99,7 +101,7 @@ program
   .description('run a runner agent')
   .option('--kind <kind>', 'local, slurm or gridengine', 'local')
   .option('--slots <n>', 'how many jobs it holds at once', positiveInteger)
-  .option('--name <name>', 'name shown in logs')
+  .option('--name <name>', 'unique per agent, stable across restarts: keys its journal')
   .option(
     '--poll-interval <ms>',
     'slurm/gridengine: milliseconds between status polls (one engine call each)',

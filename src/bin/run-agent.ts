@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '../config/load-settings';
@@ -8,6 +9,7 @@ import { ClusterExecutor } from '../runners/cluster/cluster-executor';
 import type { ClusterEngine } from '../runners/cluster/cluster-engine';
 import type { Executor } from '../runners/executor';
 import { GridEngine } from '../runners/gridengine/gridengine-engine';
+import { lockJournal } from '../runners/journal-lock';
 import { LocalExecutor } from '../runners/local-executor';
 import { SlurmEngine } from '../runners/slurm/slurm-engine';
 import { clientSecurity } from '../transport/link-security';
@@ -41,6 +43,8 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     'agents',
     `${name.replace(/[^A-Za-z0-9._@-]/g, '_')}.journal`,
   );
+  mkdirSync(path.dirname(journalFile), { recursive: true });
+  const unlockJournal = lockJournal(journalFile, name);
   const engine = clusterEngine(options.kind);
   let executor: Executor;
   if (engine) {
@@ -76,6 +80,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       schedulerAddress: address,
       heartbeatIntervalMs: settings.scheduler.heartbeatIntervalMs,
       jobsDirectory: settings.directories.jobs,
+      jobsOutliveAgent: engine !== null,
       security,
     },
     log,
@@ -85,5 +90,13 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     { scheduler: address, slots: executor.slots, boot: host.bootId, security: security.kind },
     'agent running',
   );
-  onTerminate(log, () => runShutdown([{ name: 'stop agent', run: () => host.stop() }], log));
+  onTerminate(log, () =>
+    runShutdown(
+      [
+        { name: 'stop agent', run: () => host.stop() },
+        { name: 'unlock the journal', run: async () => unlockJournal() },
+      ],
+      log,
+    ),
+  );
 }

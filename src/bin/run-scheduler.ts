@@ -66,6 +66,7 @@ export async function runScheduler(): Promise<void> {
       onHello: scheduler.recovery.onHello,
       onMessage: scheduler.reports.onMessage,
       onAgentLost: scheduler.recovery.onAgentLost,
+      onGoodbye: scheduler.recovery.onGoodbye,
     },
     log,
     security,

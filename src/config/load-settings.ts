@@ -50,6 +50,9 @@ function flatten(value: unknown, prefix = '', out: Flat = {}): Flat {
   return out;
 }
 
+/** How long a cluster agent may be away before its jobs are written off (6 h). */
+export const CLUSTER_LOST_JOB_GRACE_MS = 6 * 3600 * 1000;
+
 const ajv = new Ajv({ allErrors: false, strict: true });
 const validateFlat = ajv.compile(settingsSchema);
 
@@ -167,7 +170,12 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
       timeoutSeconds: int('scheduler.timeout', DEFAULT_RUN_TIME_LIMIT_SECONDS) || null,
       retries: int('scheduler.retries', 1),
       maxRetries: int('scheduler.max-retries', 3),
-      lostJobGraceMs: int('scheduler.lost-job-grace', 5000),
+      lostJobGraceMs: {
+        local: int('scheduler.lost-job-grace.local', int('scheduler.lost-job-grace', 5000)),
+        // A cluster engine keeps running a job while its agent is away: hours, not seconds.
+        slurm: int('scheduler.lost-job-grace.slurm', CLUSTER_LOST_JOB_GRACE_MS),
+        gridengine: int('scheduler.lost-job-grace.gridengine', CLUSTER_LOST_JOB_GRACE_MS),
+      },
       breaker: {
         failures: int('scheduler.breaker-failures', 5),
         windowMs: int('scheduler.breaker-window', 60_000),

@@ -34,7 +34,11 @@ export const settingsSchema = {
     'scheduler.timeout': { type: 'integer', minimum: 0 },
     'scheduler.retries': { type: 'integer', minimum: 0 },
     'scheduler.max-retries': { type: 'integer', minimum: 0, maximum: 100 },
+    // An integer is the local agents' grace; per kind: `lost-job-grace: {slurm: …, local: …}`.
     'scheduler.lost-job-grace': { type: 'integer', minimum: 0 },
+    'scheduler.lost-job-grace.local': { type: 'integer', minimum: 0 },
+    'scheduler.lost-job-grace.slurm': { type: 'integer', minimum: 0 },
+    'scheduler.lost-job-grace.gridengine': { type: 'integer', minimum: 0 },
     'scheduler.breaker-failures': { type: 'integer', minimum: 1 },
     'scheduler.breaker-window': { type: 'integer', minimum: 1000 },
     'scheduler.breaker-backoff': { type: 'integer', minimum: 10 },

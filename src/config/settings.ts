@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { ApiSettings } from './api-settings';
 
+/** Milliseconds per agent kind. */
+export type LostJobGrace = Readonly<Record<'local' | 'slurm' | 'gridengine', number>>;
+
 /** Settings after validation, with every directory resolved to an absolute path. */
 export interface Settings {
   /** The project directory (DAMSON_HOME, SLIVKA_HOME or the working directory). */
@@ -50,8 +53,11 @@ export interface Settings {
     retries: number;
     /** No service may retry more often than this. */
     maxRetries: number;
-    /** How long a lost agent's jobs stay UNKNOWN, waiting for it to return, before retry. */
-    lostJobGraceMs: number;
+    /**
+     * Per agent kind: how long the jobs of an agent that is away (lost, or stopped saying its jobs
+     * go on) wait for it to return before they are written off and retried.
+     */
+    lostJobGraceMs: LostJobGrace;
     breaker: BreakerSettings;
   };
   /** Agent link security: CURVE keys live in a private directory, created on first local run. */

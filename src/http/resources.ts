@@ -1,4 +1,4 @@
-import type { Job } from '../jobs';
+import { publicReason, type Job } from '../jobs';
 import type { ServiceStatusView } from '../services/health/service-status';
 import type { Parameter, Service } from '../services/service';
 import { wireTimestamp } from './timestamp';
@@ -94,6 +94,9 @@ export function jobResource(apiBase: string, job: Job): Record<string, unknown> 
       job.state,
     ),
     status: job.state,
+    // Why the job is where it is (an engine's refusal, a lost agent, a retry); left out when
+    // there is nothing to say. Server paths never leave.
+    ...(job.reason ? { reason: publicReason(job.reason) } : {}),
   };
 }
 

@@ -27,7 +27,15 @@ export interface AgentHostOptions {
   /** `directory.jobs`: the agent runs a dispatch only in a directory inside it. */
   jobsDirectory: string;
   security?: ClientSecurity;
+  /**
+   * The executor's jobs go on without the agent (a cluster engine holds them): a graceful stop
+   * tells the scheduler so, and it waits for the agent instead of declaring the jobs lost.
+   */
+  jobsOutliveAgent?: boolean;
 }
+
+/** A refusal by the scheduler is logged at most this often (it repeats every heartbeat). */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 type EventMessage = Extract<AgentMessage, { type: 'event' }>;
 type HealthMessage = Extract<AgentMessage, { type: 'runner-health' }>;
@@ -62,6 +70,7 @@ export class AgentHost {
   private connected = false;
   /** realpath of directory.jobs, taken once: the root every dispatch's cwd must resolve inside. */
   private readonly jobsRoot: string;
+  private refusalLoggedAt = 0;
 
   constructor(
     private readonly executor: Executor,
@@ -224,7 +233,19 @@ export class AgentHost {
         for (const health of this.health.values()) this.send(health);
         return;
       case 'introduce':
-        this.sayHello();
+        // A stopping agent that said goodbye stays gone.
+        if (!this.stopped) this.sayHello();
+        return;
+      case 'refused':
+        // Introduced again at each heartbeat: taken as soon as the name is free (a restarted
+        // agent's dead predecessor is declared lost within three heartbeats).
+        if (Date.now() - this.refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+          this.refusalLoggedAt = Date.now();
+          this.log.error(
+            { agent: this.options.name, reason: message.reason },
+            'the scheduler refused this agent; retrying until its name is free',
+          );
+        }
         return;
       case 'event-ack': {
         const entry = this.unacked.get(message.seq);
@@ -282,6 +303,8 @@ export class AgentHost {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.options.jobsOutliveAgent)
+      this.send({ v: PROTOCOL_VERSION, type: 'goodbye', jobsContinue: true });
     await this.executor.close();
     await this.sender.drain(this.options.heartbeatIntervalMs);
     this.sender.close();

@@ -30,23 +30,47 @@ export interface AgentInfo {
   kinds: string[];
   slots: number;
   lastHeardAt: number;
-  /** Jobs this agent holds (dispatched or reported, not finished), by id. */
+  /**
+   * The attempt of each job this agent holds (dispatched or reported, not finished), by job id.
+   * An entry names its attempt by fencing token: only a message about that very attempt may
+   * change or remove it (see `releaseAttempt`), so a late report of an older attempt cannot.
+   */
   jobs: Map<string, HeldJob>;
   /** Dispatches not yet acknowledged, resent every heartbeat interval until they are. */
   unacked: Map<string, { spec: DispatchSpec; sentAt: number }>;
+}
+
+/** Whether `agent` holds this attempt (job and fencing token) of the job. */
+export function holdsAttempt(agent: AgentInfo, jobId: string, fencingToken: number): boolean {
+  return agent.jobs.get(jobId)?.fencingToken === fencingToken;
+}
+
+/** Forgets the attempt if it is the one held; a newer attempt of the job is left alone. */
+export function releaseAttempt(agent: AgentInfo, jobId: string, fencingToken: number): boolean {
+  if (!holdsAttempt(agent, jobId, fencingToken)) return false;
+  agent.jobs.delete(jobId);
+  const sent = agent.unacked.get(jobId);
+  if (sent?.spec.fencingToken === fencingToken) agent.unacked.delete(jobId);
+  return true;
 }
 
 export interface AgentLinkEvents {
   onHello(agent: AgentInfo, hello: Hello, replaced: AgentInfo | undefined): void;
   onMessage(agent: AgentInfo, message: AgentMessage): void;
   onAgentLost(agent: AgentInfo): void;
+  /** The agent stopped on purpose; `jobsContinue`: its jobs go on without it. */
+  onGoodbye?(agent: AgentInfo, jobsContinue: boolean): void;
 }
+
+/** A refused name is logged at most this often (a refused agent says hello every heartbeat). */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /** The scheduler's side of the agent link: one ROUTER, agents tracked by routing id. */
 export class AgentLink {
   private readonly socket: Router;
   private readonly sender: SerialSender;
   private readonly agents = new Map<string, AgentInfo>();
+  private readonly refusalLoggedAt = new Map<string, number>();
   private stopped = false;
   private lastHeartbeatAt = 0;
 
@@ -174,7 +198,17 @@ export class AgentLink {
       return;
     }
     const agent = this.agents.get(key);
+    if (agent && message.type === 'goodbye') {
+      this.agents.delete(key);
+      this.log.info(
+        { agent: agent.name, jobs: agent.jobs.size, jobsContinue: message.jobsContinue },
+        'agent stopped (said goodbye)',
+      );
+      this.events.onGoodbye?.(agent, message.jobsContinue);
+      return;
+    }
     if (!agent) {
+      if (message.type === 'goodbye') return;
       // An agent we do not know (we restarted): ask it to introduce itself.
       this.sender.send([route, encode({ v: PROTOCOL_VERSION, type: 'introduce' })]);
       return;
@@ -188,6 +222,10 @@ export class AgentLink {
     const replaced = [...this.agents.entries()].find(
       ([k, a]) => a.name === hello.agent && k !== key,
     );
+    if (replaced && this.isDuplicate(replaced[1], hello)) {
+      this.refuse(route, hello, replaced[1]);
+      return;
+    }
     if (replaced) this.agents.delete(replaced[0]);
     const previous = this.agents.get(key);
     const agent: AgentInfo = {
@@ -207,6 +245,32 @@ export class AgentLink {
     );
     this.events.onHello(agent, hello, replaced?.[1] ?? previous);
     this.send(agent, { v: PROTOCOL_VERSION, type: 'welcome' });
+  }
+
+  /**
+   * Another process under a name that is taken: a live agent (heard within three heartbeats) of
+   * another boot. A restarted agent is refused only until its dead predecessor is declared lost.
+   */
+  private isDuplicate(current: AgentInfo, hello: Hello): boolean {
+    return (
+      current.bootId !== hello.bootId &&
+      Date.now() - current.lastHeardAt <= 3 * this.heartbeatIntervalMs
+    );
+  }
+
+  private refuse(route: Buffer, hello: Hello, current: AgentInfo): void {
+    const reason =
+      `another agent named '${hello.agent}' is connected (boot ${current.bootId}); ` +
+      'each agent needs its own name (--name): two agents under one name would share a journal';
+    const now = Date.now();
+    if (now - (this.refusalLoggedAt.get(hello.agent) ?? 0) >= REFUSAL_LOG_INTERVAL_MS) {
+      this.refusalLoggedAt.set(hello.agent, now);
+      this.log.error(
+        { agent: hello.agent, boot: hello.bootId, connectedBoot: current.bootId },
+        'refused an agent: its name is taken by a live agent',
+      );
+    }
+    this.sender.send([route, encode({ v: PROTOCOL_VERSION, type: 'refused', reason })]);
   }
 
   async stop(): Promise<void> {

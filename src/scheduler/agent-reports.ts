@@ -3,7 +3,7 @@ import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import type { TestRuns } from '../services/health/test-runs';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import type { AgentInfo, AgentLink } from './agent-link';
+import { holdsAttempt, releaseAttempt, type AgentInfo, type AgentLink } from './agent-link';
 import type { ClaimLedger } from './claim-ledger';
 import type { EngineHealthFeed } from './engine-health-feed';
 import type { JobRecovery } from './job-recovery';
@@ -69,6 +69,8 @@ export class AgentReports {
 
   private async handle(agent: AgentInfo, message: AgentMessage): Promise<void> {
     if (this.ctx.testRuns.handle(agent, message)) return;
+    // Reports resent on a welcome must find the jobs the hello listed already adopted.
+    await this.ctx.recovery.adopted(agent);
     if (message.type === 'dispatch-ack') await this.recordDispatchAck(agent, message);
     else if (message.type === 'event') await this.recordEvent(agent, message);
     else if (message.type === 'runner-health') this.ctx.engineHealth.report(agent, message);
@@ -76,12 +78,25 @@ export class AgentReports {
 
   private async recordDispatchAck(agent: AgentInfo, message: DispatchAck): Promise<void> {
     const { claims, breakers, recovery } = this.ctx;
-    const sent = agent.unacked.get(message.jobId);
-    agent.unacked.delete(message.jobId);
-    failpoint('scheduler-after-ack');
     const { jobId, fencingToken } = message;
+    // Only the acknowledgement of the attempt this agent was given counts: one for an older
+    // attempt (or for a job it was never given) must not settle or refuse the newer one.
+    if (!holdsAttempt(agent, jobId, fencingToken)) {
+      // Also the usual order for a job the agent ended at once (a refused submission reports
+      // ERROR before its acknowledgement leaves), hence not a warning.
+      this.ctx.log.debug(
+        { agent: agent.name, jobId, fencingToken },
+        'ignored an acknowledgement for an attempt this agent does not hold',
+      );
+      if (message.accepted) await recovery.cancelIfGone(agent, jobId, fencingToken);
+      return;
+    }
+    const unacked = agent.unacked.get(jobId);
+    const sent = unacked?.spec.fencingToken === fencingToken ? unacked : undefined;
+    if (sent) agent.unacked.delete(jobId);
+    failpoint('scheduler-after-ack');
     if (!message.accepted) {
-      agent.jobs.delete(jobId);
+      releaseAttempt(agent, jobId, fencingToken);
       if (this.ctx.isStopped()) {
         // Most likely the agent is stopping too (`damson start` stops both at once): not the
         // runner's fault, so no attempt and no breaker failure; the stop hands the job back.
@@ -112,6 +127,20 @@ export class AgentReports {
   private async recordEvent(agent: AgentInfo, event: EventReport): Promise<void> {
     const { breakers, recovery } = this.ctx;
     const { jobId, fencingToken, state } = event;
+    const ack = () =>
+      this.ctx.link().send(agent, { v: PROTOCOL_VERSION, type: 'event-ack', seq: event.seq });
+    // Only the agent that holds this very attempt may report on it: a report about an older
+    // attempt, or from an agent (or a peer posing as one) that was never given the job, changes
+    // nothing. It is acknowledged (so the agent forgets it) and the attempt is stopped if it runs.
+    if (!holdsAttempt(agent, jobId, fencingToken)) {
+      this.ctx.log.warn(
+        { agent: agent.name, jobId, fencingToken, state },
+        'ignored a report about an attempt this agent does not hold',
+      );
+      if (!isFinished(state)) await recovery.cancelIfGone(agent, jobId, fencingToken);
+      ack();
+      return;
+    }
     this.ctx.claims.settled(jobId, fencingToken);
     const held = agent.jobs.get(jobId);
     failpoint('scheduler-before-record');
@@ -133,10 +162,7 @@ export class AgentReports {
         breakers.success(held.service, held.runner);
       if (!job && !isFinished(state)) await recovery.cancelIfGone(agent, jobId, fencingToken);
     }
-    if (isFinished(state) && held?.fencingToken === fencingToken) {
-      agent.jobs.delete(jobId);
-      this.ctx.wake();
-    }
-    this.ctx.link().send(agent, { v: PROTOCOL_VERSION, type: 'event-ack', seq: event.seq });
+    if (isFinished(state) && releaseAttempt(agent, jobId, fencingToken)) this.ctx.wake();
+    ack();
   }
 }

@@ -1,11 +1,13 @@
 import { isFinished, type JobState } from '../jobs';
+import type { LostJobGrace } from '../config/settings';
 import type { Logger } from '../lifecycle/logger';
 import { TEST_RUN_PREFIX } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import type { AgentInfo, AgentLink } from './agent-link';
+import { releaseAttempt, type AgentInfo, type AgentLink } from './agent-link';
 import type { RunnerBreakers } from './runner-breakers';
+import { runnerKind } from './runner-kind';
 import type { WriteBatcher } from './write-batcher';
 
 type Hello = Extract<AgentMessage, { type: 'hello' }>;
@@ -14,10 +16,30 @@ export interface RecoveryOptions {
   owner: string;
   retries: number;
   maxRetries: number;
-  lostJobGraceMs: number;
+  lostJobGraceMs: LostJobGrace;
 }
 
 const ACTIVE_SCAN_LIMIT = 10_000;
+
+/** An attempt no connected agent holds, waiting for its agent until `since + graceMs`. */
+interface Orphan {
+  fencingToken: number;
+  since: number;
+  graceMs: number;
+  /** Its agent said goodbye and its engine keeps running it: the job keeps its state meanwhile. */
+  away: boolean;
+  /** Who held it, for the reason a write-off gives. */
+  agent: string | null;
+}
+
+/** `21600000` → `6 h`: a grace in a reason users read. */
+export function formatDuration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+const CLUSTER_NAMES: Record<string, string> = { slurm: 'SLURM', gridengine: 'Grid Engine' };
 
 /**
  * Makes sure no job is a dead end: adopts what returning agents still run, marks jobs of lost agents
@@ -26,7 +48,9 @@ const ACTIVE_SCAN_LIMIT = 10_000;
  */
 export class JobRecovery {
   private link!: AgentLink;
-  private readonly orphanSince = new Map<string, number>();
+  private readonly orphans = new Map<string, Orphan>();
+  /** Each joining agent's adoption of the jobs its hello listed; its reports wait for it. */
+  private readonly adoptions = new WeakMap<AgentInfo, Promise<void>>();
   private notBefore = 0;
 
   constructor(
@@ -52,6 +76,29 @@ export class JobRecovery {
     return this.link.list().find((a) => a.jobs.get(jobId)?.fencingToken === fencingToken);
   }
 
+  /** The grace of an agent kind; a kind without one waits the longest of all (never too short). */
+  private graceOf(kinds: (string | undefined)[]): number {
+    const grace = this.options.lostJobGraceMs as Readonly<Record<string, number>>;
+    const known = kinds.map((k) => (k !== undefined ? grace[k] : undefined));
+    if (known.length === 0 || known.some((g) => g === undefined))
+      return Math.max(...Object.values(grace));
+    return Math.max(...(known as number[]));
+  }
+
+  /** By the job's runner (or any runner of its service before one is recorded). */
+  private graceForJob(job: { service: string; runner: string | null }): number {
+    const runners = this.catalog.get(job.service)?.runners ?? [];
+    const chosen = runners.filter((r) => job.runner === null || r.id === job.runner);
+    return this.graceOf(chosen.map((r) => runnerKind(r.type)));
+  }
+
+  private orphanOf(jobId: string, fencingToken: number): Orphan | undefined {
+    const orphan = this.orphans.get(jobId);
+    if (orphan?.fencingToken === fencingToken) return orphan;
+    this.orphans.delete(jobId);
+    return undefined;
+  }
+
   async driveActive(now = Date.now()): Promise<void> {
     const active = await this.store.listActive(ACTIVE_SCAN_LIMIT);
     const seen = new Set<string>();
@@ -59,10 +106,12 @@ export class JobRecovery {
       seen.add(job.id);
       const agent = this.holder(job.id, job.fencingToken);
       if (agent) {
-        this.orphanSince.delete(job.id);
+        this.orphans.delete(job.id);
         if (job.state === 'CANCELLING') this.sendCancel(agent, job.id, job.fencingToken);
         continue;
       }
+      let orphan = this.orphanOf(job.id, job.fencingToken);
+      const since = Math.max(now, this.notBefore);
       if (job.state === 'ACCEPTED') {
         if (job.leaseOwner === this.options.owner && (job.leaseExpiresAt?.getTime() ?? 0) > now)
           continue;
@@ -74,26 +123,49 @@ export class JobRecovery {
           fencingToken: job.fencingToken,
           patch: { reason: 'claimed by a scheduler that stopped' },
         });
-        this.orphanSince.set(job.id, Math.max(now, this.notBefore));
+        const graceMs = this.graceForJob(job);
+        this.orphans.set(job.id, {
+          fencingToken: job.fencingToken,
+          since,
+          graceMs,
+          away: false,
+          agent: null,
+        });
         continue;
       }
-      const since = this.orphanSince.get(job.id) ?? Math.max(now, this.notBefore);
-      this.orphanSince.set(job.id, since);
-      if (job.state === 'QUEUED' || job.state === 'RUNNING') {
+      if (!orphan) {
+        orphan = {
+          fencingToken: job.fencingToken,
+          since,
+          graceMs: this.graceForJob(job),
+          away: false,
+          agent: null,
+        };
+        this.orphans.set(job.id, orphan);
+      }
+      // A cancel does not wait hours for a cluster agent: the job ends now (INTERRUPTED), and the
+      // returning agent is told to cancel the attempt in its engine (see adopt).
+      const graceMs =
+        job.state === 'CANCELLING'
+          ? Math.min(orphan.graceMs, this.options.lostJobGraceMs.local)
+          : orphan.graceMs;
+      if (now - orphan.since >= graceMs) {
+        this.orphans.delete(job.id);
+        const why =
+          job.state === 'CANCELLING'
+            ? 'cancelled; no agent holds it'
+            : `its agent${orphan.agent ? ` ${orphan.agent}` : ''} did not return within ${formatDuration(orphan.graceMs)}`;
+        await this.retryOrGiveUp(job.id, job.fencingToken, why, 'INTERRUPTED');
+      } else if ((job.state === 'QUEUED' || job.state === 'RUNNING') && !orphan.away) {
         await this.writes.transition({
           id: job.id,
           to: 'UNKNOWN',
           fencingToken: job.fencingToken,
           patch: { reason: 'no agent reports this job' },
         });
-      } else if (now - since >= this.options.lostJobGraceMs) {
-        this.orphanSince.delete(job.id);
-        const why =
-          job.state === 'CANCELLING' ? 'cancelled; no agent holds it' : 'its agent did not return';
-        await this.retryOrGiveUp(job.id, job.fencingToken, why, 'INTERRUPTED');
       }
     }
-    for (const id of this.orphanSince.keys()) if (!seen.has(id)) this.orphanSince.delete(id);
+    for (const id of this.orphans.keys()) if (!seen.has(id)) this.orphans.delete(id);
     this.forgetFinished(new Map(active.map((j) => [j.id, j.fencingToken])));
   }
 
@@ -147,7 +219,8 @@ export class JobRecovery {
   async cancelIfGone(agent: AgentInfo, jobId: string, fencingToken: number): Promise<void> {
     const job = await this.store.getJob(jobId);
     if (!job || job.fencingToken !== fencingToken || isFinished(job.state)) {
-      agent.jobs.delete(jobId);
+      // Only this attempt is forgotten: the agent may hold a newer one of the same job.
+      releaseAttempt(agent, jobId, fencingToken);
       this.sendCancel(agent, jobId, fencingToken);
     } else if (job.state === 'CANCELLING') {
       this.sendCancel(agent, jobId, fencingToken);
@@ -164,17 +237,30 @@ export class JobRecovery {
       for (const [jobId, held] of previous.jobs)
         if (agent.unacked.has(jobId)) agent.jobs.set(jobId, held);
     }
-    void this.adopt(agent, hello).catch((error) =>
+    const adoption = this.adopt(agent, hello).catch((error) =>
       this.log.error({ err: error, agent: agent.name }, 'cannot adopt the jobs of an agent'),
     );
+    this.adoptions.set(agent, adoption);
   };
+
+  /** Resolves once the jobs listed in the agent's latest hello are adopted (or refused). */
+  adopted(agent: AgentInfo): Promise<void> {
+    return this.adoptions.get(agent) ?? Promise.resolve();
+  }
 
   private async adopt(agent: AgentInfo, hello: Hello): Promise<void> {
     for (const running of hello.running) {
       if (running.jobId.startsWith(TEST_RUN_PREFIX)) continue;
       const job = await this.store.getJob(running.jobId);
-      if (job && job.fencingToken === running.fencingToken && isFinished(job.state)) continue;
-      if (!job || job.fencingToken !== running.fencingToken) {
+      if (job && job.fencingToken === running.fencingToken && isFinished(job.state)) {
+        // Finished while its agent was away (cancelled, or written off): if the attempt still
+        // runs in an engine, it must stop. An attempt that ended already ignores the cancel.
+        this.sendCancel(agent, running.jobId, running.fencingToken);
+        continue;
+      }
+      // Another attempt is current, or this one was written off (PENDING: a retry was decided,
+      // so a new attempt will run): exactly one attempt may run, so this one is stopped.
+      if (!job || job.fencingToken !== running.fencingToken || job.state === 'PENDING') {
         this.sendCancel(agent, running.jobId, running.fencingToken);
         continue;
       }
@@ -198,19 +284,37 @@ export class JobRecovery {
     this.wake();
   }
 
-  /** Its jobs become UNKNOWN now; they are retried if the agent is not back within the grace time. */
+  /** What an agent's jobs wait for while it is away, for the reason users read. */
+  private awayNote(agent: AgentInfo, graceMs: number): string {
+    const engines = agent.kinds.filter((k) => k in CLUSTER_NAMES).map((k) => CLUSTER_NAMES[k]);
+    const engine = engines.length ? `; the job may still run in ${engines.join(', ')}` : '';
+    return `${engine}; waiting up to ${formatDuration(graceMs)} for the agent to return`;
+  }
+
+  /**
+   * Its jobs become UNKNOWN now; they are retried if the agent is not back within its kind's grace
+   * time (a cluster engine keeps running them meanwhile: hours by default).
+   */
   onAgentLost = (agent: AgentInfo): void => {
     const now = Date.now();
+    const graceMs = this.graceOf(agent.kinds);
     const runners = new Set<string>();
     for (const [jobId, held] of agent.jobs) {
-      this.orphanSince.set(jobId, now);
+      if (jobId.startsWith(TEST_RUN_PREFIX)) continue;
+      this.orphans.set(jobId, {
+        fencingToken: held.fencingToken,
+        since: now,
+        graceMs,
+        away: false,
+        agent: agent.name,
+      });
       runners.add(`${held.service}\n${held.runner}`);
       void this.writes
         .transition({
           id: jobId,
           to: 'UNKNOWN',
           fencingToken: held.fencingToken,
-          patch: { reason: `agent ${agent.name} lost` },
+          patch: { reason: `agent ${agent.name} lost${this.awayNote(agent, graceMs)}` },
         })
         .catch((error) => this.log.error({ err: error, jobId }, 'cannot mark a job UNKNOWN'));
     }
@@ -219,5 +323,31 @@ export class JobRecovery {
       this.breakers.failure(service, runner, `agent ${agent.name} lost`);
     }
     this.wake();
+  };
+
+  /**
+   * The agent stopped on purpose. When its jobs go on (a cluster engine holds them), they keep
+   * their state and wait for it like a lost agent's, without being declared lost meanwhile and
+   * without counting against the runners' breakers; otherwise it is as if the agent were lost.
+   */
+  onGoodbye = (agent: AgentInfo, jobsContinue: boolean): void => {
+    if (!jobsContinue) return this.onAgentLost(agent);
+    const now = Date.now();
+    const graceMs = this.graceOf(agent.kinds);
+    for (const [jobId, held] of agent.jobs) {
+      if (jobId.startsWith(TEST_RUN_PREFIX)) continue;
+      this.orphans.set(jobId, {
+        fencingToken: held.fencingToken,
+        since: now,
+        graceMs,
+        away: true,
+        agent: agent.name,
+      });
+    }
+    if (agent.jobs.size)
+      this.log.info(
+        { agent: agent.name, jobs: agent.jobs.size, graceMs },
+        'agent stopped; its jobs go on without it and wait for it to return',
+      );
   };
 }

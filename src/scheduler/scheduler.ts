@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BreakerSettings } from '../config/settings';
+import type { BreakerSettings, LostJobGrace } from '../config/settings';
 import { isFinished, type Job } from '../jobs';
 import { delayPoint, failpoint, isArmed } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
@@ -39,7 +39,7 @@ export interface SchedulerOptions {
   timeoutSeconds: number | null;
   retries: number;
   maxRetries: number;
-  lostJobGraceMs: number;
+  lostJobGraceMs: LostJobGrace;
   breaker: BreakerSettings;
   /**
    * Tells servers, best effort, that job states changed (their waiters re-read): at once when a

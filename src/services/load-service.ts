@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { envReferenceWarnings } from './env-references';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { YamlSource } from '../config/yaml-source';
@@ -104,6 +105,15 @@ export function serviceFromDefinition(
   const runners = parseRunners(locator, execution.runners as Raw, args, warnings);
   const runnerIds = new Set(runners.map((r) => r.id));
   warnings.push(...unusedWarnings(locator, parameters, args, runners));
+  warnings.push(
+    ...envReferenceWarnings(
+      locator,
+      doc.command as string | string[],
+      args,
+      (doc.env as Record<string, string> | undefined) ?? {},
+      runners,
+    ),
+  );
   const selector = parseSelector(
     locator,
     execution.selector,

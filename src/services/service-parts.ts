@@ -31,14 +31,19 @@ const RUNNER_PARAMETERS: Record<string, string[]> = {
   GridEngineRunner: ['qargs'],
   SlurmRunner: ['sbatchargs'],
   LSFRunner: ['bsubargs'],
+  local: [],
+  slurm: ['sbatchargs'],
+  gridengine: ['qargs'],
 };
+
+/** Submit options the agent splits into words (src/runners/cluster/runner-args.ts does the same). */
+const SPLIT_PARAMETERS = new Set(['sbatchargs', 'qargs', 'bsubargs']);
 
 function checkRunnerParameters(
   locator: ServiceLocator,
   id: string,
   type: string,
   parameters: Raw,
-  warnings: ConfigError[],
 ): void {
   const known = RUNNER_PARAMETERS[type];
   for (const [key, value] of Object.entries(parameters)) {
@@ -49,9 +54,12 @@ function checkRunnerParameters(
       throw locator.error(keyPath, `expected a string or a list of strings for '${key}'`, true);
     }
     if (known && !known.includes(key)) {
+      // An error, not a warning: a misspelt `sbatch_args` would silently drop the partition.
       const expected = known.length ? `; ${type} takes: ${known.join(', ')}` : '';
-      warnings.push(locator.error(keyPath, `'${key}' is not a ${type} parameter${expected}`));
+      throw locator.error(keyPath, `'${key}' is not a ${type} parameter${expected}`);
     }
+    // Split here exactly as the agent will, so bad quoting fails the check, not every job.
+    if (SPLIT_PARAMETERS.has(key) && isText) checkWords(locator, keyPath, value);
   }
 }
 
@@ -155,7 +163,7 @@ export function parseRunners(
         true,
       );
     }
-    checkRunnerParameters(locator, id, type, (r.parameters as Raw | undefined) ?? {}, warnings);
+    checkRunnerParameters(locator, id, type, (r.parameters as Raw | undefined) ?? {});
     const consts = (r.consts as Record<string, string> | undefined) ?? {};
     for (const key of Object.keys(consts)) {
       if (!argIds.has(key)) {

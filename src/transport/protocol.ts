@@ -52,6 +52,12 @@ export type AgentMessage = V &
         running: RunningJob[];
       }
     | { type: 'heartbeat' }
+    /**
+     * The agent is stopping on purpose. `jobsContinue`: its jobs go on without it (a cluster
+     * engine holds them), so the scheduler neither declares them lost nor retries them while it
+     * waits (the kind's `scheduler.lost-job-grace`) for the agent to return.
+     */
+    | { type: 'goodbye'; jobsContinue: boolean }
     | {
         type: 'dispatch-ack';
         jobId: string;
@@ -96,6 +102,8 @@ export type SchedulerMessage = V &
     | { type: 'dispatch'; job: DispatchSpec }
     | { type: 'cancel'; jobId: string; fencingToken: number }
     | { type: 'event-ack'; seq: number }
+    /** The hello was refused (another live agent uses this name): nothing is dispatched to it. */
+    | { type: 'refused'; reason: string }
   );
 
 const jobId = { type: 'string', minLength: 1, maxLength: 64 } as const;
@@ -131,6 +139,7 @@ const agentSchema = {
       ['agent', 'bootId', 'kinds', 'slots', 'running'],
     ),
     variant('heartbeat'),
+    variant('goodbye', { jobsContinue: { type: 'boolean' } }, ['jobsContinue']),
     variant(
       'dispatch-ack',
       {
@@ -208,6 +217,7 @@ const schedulerSchema = {
     variant('dispatch', { job: dispatchSpec }, ['job']),
     variant('cancel', { jobId, fencingToken: token }, ['jobId', 'fencingToken']),
     variant('event-ack', { seq: { type: 'integer', minimum: 1 } }, ['seq']),
+    variant('refused', { reason: { type: 'string', maxLength: 1000 } }, ['reason']),
   ],
 };
 

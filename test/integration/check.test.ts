@@ -88,3 +88,41 @@ test('a missing directory or broken settings: exit 1 with one line', () => {
     expect.stringMatching(/^error: .*settings\.yaml:2.*server\.hostt/),
   ]);
 });
+
+test('cluster runner options are checked as the agent reads them; $NAME outside env is flagged', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'damson-check-cluster-'));
+  const service = (name: string, runner: string, command = 'echo') =>
+    `slivka-version: "0.8.3"\nname: ${name}\nparameters: {}\ncommand: ${command}\nargs: {}\noutputs: {}\n` +
+    `execution:\n  runners:\n    default:\n${runner}`;
+  writeFileSync(
+    path.join(dir, 'a-quote.service.yaml'),
+    service(
+      'q',
+      `      type: SlurmRunner\n      parameters:\n        sbatchargs: "--partition='short"\n`,
+    ),
+  );
+  writeFileSync(
+    path.join(dir, 'b-key.service.yaml'),
+    service(
+      'k',
+      `      type: SlurmRunner\n      parameters:\n        sbatch_args: --partition=short\n`,
+    ),
+  );
+  writeFileSync(
+    path.join(dir, 'c-env.service.yaml'),
+    service('e', '      type: GridEngineRunner\n', `"sh -c 'echo $JOB_ID $$JOB_ID'"`),
+  );
+  const { code, lines } = check([dir]);
+  expect(code).toBe(1);
+  expect(lines).toEqual([
+    expect.stringMatching(
+      /^error: .*a-quote\.service\.yaml:\d+:\d+: at 'execution\/runners\/default\/parameters\/sbatchargs': unterminated single quote/,
+    ),
+    expect.stringMatching(
+      /^error: .*b-key\.service\.yaml:\d+:\d+: at 'execution\/runners\/default\/parameters\/sbatch_args': 'sbatch_args' is not a SlurmRunner parameter; SlurmRunner takes: sbatchargs$/,
+    ),
+    expect.stringMatching(
+      /^warning: .*c-env\.service\.yaml:\d+:\d+: at 'command': '\$JOB_ID' is not in the job's environment .*write '\$\$JOB_ID'/,
+    ),
+  ]);
+});

@@ -176,13 +176,91 @@ describe('engine tool faults (real SLURM, faulty tool wrappers)', () => {
     expect(readFileSync(path.join(job.cwd, 'count.txt'), 'utf8')).toBe('ran\n');
   });
 
-  it('refuses a job at once when the engine rejects the submission itself', async () => {
+  it("ends a job ERROR, in the engine's words, when the engine rejects the submission itself", async () => {
     if (!lease) return console.warn('slurm is not available: test skipped');
     const before = calls('sbatch');
-    await expect(
-      executor.start(spec('true', { sbatchargs: '--partition=no-such-partition' })),
-    ).rejects.toThrow(/cannot submit to slurm: .*partition/i);
+    const job = spec('true', { sbatchargs: '--partition=no-such-partition' });
+    await executor.start(job);
+    const end = await ended(job.jobId);
+    expect(end).toMatchObject({
+      state: 'ERROR',
+      reason: expect.stringMatching(/^slurm refused the job: .*partition/i),
+    });
+    expect(end.lost).toBeUndefined();
     expect(calls('sbatch') - before).toBe(1);
+  });
+
+  it('ends a job ERROR without calling sbatch when sbatchargs cannot be parsed', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    const before = calls('sbatch');
+    const job = spec('true', { sbatchargs: "--partition='short" });
+    await executor.start(job);
+    const end = await ended(job.jobId);
+    expect(end).toMatchObject({
+      state: 'ERROR',
+      reason: expect.stringMatching(/^bad runner parameters: .*quote/i),
+    });
+    expect(calls('sbatch') - before).toBe(0);
+  });
+
+  it('cancels an older attempt still in the engine before it submits a retry (one attempt runs)', async () => {
+    if (!lease) return console.warn('slurm is not available: test skipped');
+    const first = spec('echo start >> ledger; sleep 30; echo end >> ledger');
+    await executor.start(first);
+    await waitFor(
+      async () =>
+        events.some((e) => e.jobId === first.jobId && e.state === 'RUNNING') ? true : undefined,
+      'attempt 1 running',
+      30_000,
+    );
+    // The engine shows RUNNING a moment before the tool itself starts.
+    await waitFor(
+      async () => (existsSync(path.join(first.cwd, 'ledger')) ? true : undefined),
+      'attempt 1 started',
+      30_000,
+    );
+    // Attempt 2 goes to another agent (its own journal) of the same cluster user: it finds
+    // attempt 1 in the engine by its name and cancels it before submitting.
+    const otherEvents: ExecutorEvent[] = [];
+    const other = new ClusterExecutor(
+      new SlurmEngine({
+        toolTimeoutMs: 5000,
+        env: { ...lease.env, PATH: `${path.join(root, 'bin')}:${process.env.PATH}` },
+      }),
+      {
+        slots: 10,
+        journalFile: path.join(root, 'other.journal'),
+        pollIntervalMs: 100,
+        recordGraceMs: 500,
+      },
+      createLogger('faults-other', 'silent'),
+    );
+    await other.open((event) => otherEvents.push(event));
+    try {
+      const log = () => readFileSync(path.join(root, 'bin/calls.log'), 'utf8').split('\n');
+      const mark = log().length;
+      await other.start({
+        ...first,
+        fencingToken: 2,
+        argv: ['/bin/sh', '-c', 'echo second >> ledger'],
+      });
+      const order = log()
+        .slice(mark - 1)
+        .filter((t) => t === 'scancel' || t === 'sbatch');
+      expect(order.slice(0, 2)).toEqual(['scancel', 'sbatch']);
+      const one = await ended(first.jobId);
+      expect(one).toMatchObject({ fencingToken: 1, state: 'INTERRUPTED' });
+      const two = await waitFor(
+        async () => otherEvents.find((e) => e.state === 'COMPLETED'),
+        'attempt 2 to complete',
+        30_000,
+      );
+      expect(two.fencingToken).toBe(2);
+      await sleep(1000);
+      expect(readFileSync(path.join(first.cwd, 'ledger'), 'utf8')).toBe('start\nsecond\n');
+    } finally {
+      await other.close();
+    }
   });
 
   it('keeps trying a submission while the controller is unreachable, then gives up', async () => {
@@ -208,6 +286,15 @@ function slurmServices(): string {
   writeFileSync(
     path.join(dir, 'slurmy.service.yaml'),
     ledger.replace('name: ledger', 'name: slurmy').replace('ShellRunner', 'SlurmRunner'),
+  );
+  writeFileSync(
+    path.join(dir, 'refused.service.yaml'),
+    ledger
+      .replace('name: ledger', 'name: refused')
+      .replace(
+        'type: ShellRunner',
+        'type: SlurmRunner\n      parameters:\n        sbatchargs: --partition=no-such-partition',
+      ),
   );
   return dir;
 }
@@ -271,5 +358,21 @@ describe('failing status polls reach the runner circuit breaker (damson schedule
     const done = await h.waitForState(running.id, ['COMPLETED', 'ERROR', 'FAILED'], 60_000);
     expect(done).toMatchObject({ state: 'COMPLETED', exitCode: 0, lostAttempts: 0 });
     expect(agent.output()).toMatch(/engine tool failed/);
+  });
+
+  it('a job the engine refuses ends ERROR at once with the reason, submitted once and not retried', async () => {
+    if (!lease || !h) return console.warn('slurm is not available: test skipped');
+    const before = calls('sbatch');
+    const job = await h.submit('refused');
+    const done = await h.waitForState(
+      job.id,
+      ['ERROR', 'COMPLETED', 'FAILED', 'INTERRUPTED'],
+      30_000,
+    );
+    expect(done).toMatchObject({ state: 'ERROR', attempt: 1, lostAttempts: 0 });
+    expect(done.reason).toMatch(/^slurm refused the job: sbatch: error: .*partition/i);
+    await sleep(1500);
+    expect(calls('sbatch') - before).toBe(1);
+    expect((await h.store.getJob(job.id))!.attempt).toBe(1);
   });
 });

@@ -150,7 +150,10 @@ describe('engine output parsers', () => {
     const deleted = parseQacct(
       '==============================================================\njobname      x\nfailed       100 : assumedly after job\nexit_status  137                  (Killed)\n',
     );
-    expect(deleted).toMatchObject({ phase: 'ended', outcome: { state: 'INTERRUPTED' } });
+    expect(deleted).toMatchObject({
+      phase: 'ended',
+      outcome: { state: 'INTERRUPTED', cancelledOutside: true },
+    });
     const setup = parseQacct(
       '=============\nfailed       26 : opening input/output file\nexit_status  0\n',
     );
@@ -221,7 +224,11 @@ describe('job verdict', () => {
     const input = { ...base, recordGraceMs: 30_000, listed: listed('CANCELLED') };
     expect(jobVerdict({ ...input, endedForMs: 2_999 })).toEqual({ kind: 'waiting' });
     expect(jobVerdict({ ...input, endedForMs: 3_000 })).toMatchObject({
-      outcome: { state: 'INTERRUPTED', reason: 'cancelled in SLURM (scancel)' },
+      outcome: {
+        state: 'INTERRUPTED',
+        reason: 'cancelled in SLURM outside Damson (scancel)',
+        cancelledOutside: true,
+      },
     });
   });
 

@@ -336,10 +336,57 @@ describe('runner parameters', () => {
     expect(error.key).toBe('execution/runners/default/parameters/sbatchargs');
     expect(error.reason).toBe("expected a string or a list of strings for 'sbatchargs'");
   });
-  test('an unknown argument of a slivka runner is a warning', () => {
-    const s = withRunner({ type: 'SlurmRunner', parameters: { qargs: '-q x' } });
-    expect(s.warnings.map((w) => w.reason)).toEqual([
-      "'qargs' is not a SlurmRunner parameter; SlurmRunner takes: sbatchargs",
+  test('an unknown argument of a runner is an error (a misspelt key would drop its options)', () => {
+    const error = problem(() =>
+      withRunner({ type: 'SlurmRunner', parameters: { sbatch_args: '-p x' } }),
+    );
+    expect(error.key).toBe('execution/runners/default/parameters/sbatch_args');
+    expect(error.reason).toBe(
+      "'sbatch_args' is not a SlurmRunner parameter; SlurmRunner takes: sbatchargs",
+    );
+    // Damson's short names are checked the same way.
+    expect(
+      problem(() => withRunner({ type: 'gridengine', parameters: { qarg: '-q x' } })).reason,
+    ).toBe("'qarg' is not a gridengine parameter; gridengine takes: qargs");
+  });
+  test('sbatchargs and qargs are split as the agent will: bad quoting is an error', () => {
+    const error = problem(() =>
+      withRunner({
+        type: 'SlurmRunner',
+        parameters: { sbatchargs: "--partition='short --mem=1G" },
+      }),
+    );
+    expect(error.key).toBe('execution/runners/default/parameters/sbatchargs');
+    expect(error.reason).toMatch(/^unterminated single quote in/);
+    expect(
+      problem(() => withRunner({ type: 'gridengine', parameters: { qargs: '-q "all.q' } })).reason,
+    ).toMatch(/^unterminated double quote/);
+  });
+});
+
+describe('environment references in command and args', () => {
+  test('a $NAME the job environment lacks is a warning; $$NAME and configured names are not', () => {
+    const s = serviceOf({
+      command: ['sh', '-c', 'echo $SLURM_JOB_ID $$SLURM_JOB_ID ${TOOLS} $DAMSON_HOME $value'],
+      args: { threads: { arg: '-t ${THREADS} $(value)' } },
+      parameters: { threads: { name: 'T', type: 'int' } },
+      env: { TOOLS: '/opt/tools' },
+      execution: {
+        runners: {
+          default: { type: 'local', env: { THREADS: '2' } },
+          cluster: { type: 'slurm' },
+        },
+      },
+    });
+    expect(s.warnings.map((w) => [w.key, w.reason])).toEqual([
+      [
+        'command/2',
+        "'$SLURM_JOB_ID' is not in the job's environment (runner default, cluster): it becomes empty; define it in 'env', or write '$$SLURM_JOB_ID' for the job's shell",
+      ],
+      [
+        'args/threads/arg',
+        "'$THREADS' is not in the job's environment (runner cluster): it becomes empty; define it in 'env', or write '$$THREADS' for the job's shell",
+      ],
     ]);
   });
 });

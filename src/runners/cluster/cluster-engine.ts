@@ -10,6 +10,11 @@ export interface EngineOutcome {
   expectsRecord?: boolean;
   /** The script's exit status by the engine's accounting, where it has one. */
   exitCode?: number;
+  /**
+   * Cancelled in the engine by someone else than Damson (scancel/qdel by an administrator). Final
+   * when the agent saw it happen; lost (retried) when it happened while the agent was away.
+   */
+  cancelledOutside?: boolean;
 }
 
 /** Damson's reading of one engine state. Every engine state maps to exactly one of these. */

@@ -8,9 +8,10 @@ import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './clus
 import { ConcurrencyLimit } from './concurrency-limit';
 import { accountingFor, listAttempts, type ListedLookup } from './engine-snapshot';
 import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
-import type { BackoffOptions } from './engine-tool';
+import { isTransient, type BackoffOptions, type EngineToolError } from './engine-tool';
+import { publicReason } from '../../jobs';
 import { readJobRecords, type JobRecords } from './job-records';
-import { attemptFiles, engineJobName, renderJobScript } from './job-script';
+import { attemptFiles, engineJobName, parseEngineJobName, renderJobScript } from './job-script';
 import { jobVerdict, pastTimeLimit } from './job-verdict';
 import { runnerArgs } from './runner-args';
 import { DEFAULT_SUBMIT_BACKOFF, submitAttempt } from './submit-attempt';
@@ -34,6 +35,8 @@ export interface ClusterExecutorOptions {
 
 interface ClusterJob extends ClusterJournalEntry {
   submitting: Promise<void> | null;
+  /** Queued or running in the engine at some poll of this agent process (not only before it). */
+  seenActive: boolean;
   lastState: JobState | null;
   ended: boolean;
   cancelSent: boolean;
@@ -92,6 +95,7 @@ export class ClusterExecutor implements Executor {
     return {
       ...entry,
       submitting: null,
+      seenActive: false,
       lastState,
       ended: false,
       cancelSent: false,
@@ -105,7 +109,13 @@ export class ClusterExecutor implements Executor {
     const existing = this.jobs.get(key(spec.jobId, spec.fencingToken));
     if (existing) return existing.submitting ?? undefined;
     if (this.closed) throw new Error('the agent is stopping');
-    const extraArgs = runnerArgs(this.engine.kind, spec.runnerParameters);
+    let extraArgs: string[] | null = null;
+    let badParameters: string | null = null;
+    try {
+      extraArgs = runnerArgs(this.engine.kind, spec.runnerParameters);
+    } catch (error) {
+      badParameters = (error as Error).message;
+    }
     const job = this.held(
       {
         jobId: spec.jobId,
@@ -119,8 +129,18 @@ export class ClusterExecutor implements Executor {
       null,
     );
     this.jobs.set(key(job.jobId, job.fencingToken), job);
+    // Taken, then ended ERROR at once: the same parameters would fail every attempt, so this is
+    // the job's own error (with the reason for the user), not a dispatch to retry elsewhere.
+    if (extraArgs === null) return this.refused(job, `bad runner parameters: ${badParameters}`);
     job.submitting = this.submit(job, spec, extraArgs).finally(() => (job.submitting = null));
     return job.submitting;
+  }
+
+  /** The job can never be submitted as it is: it ends ERROR, and nothing reaches the engine. */
+  private refused(job: ClusterJob, reason: string): void {
+    this.log.warn({ jobId: job.jobId, reason }, 'job refused');
+    job.ended = true;
+    this.emit(job, 'ERROR', { reason: publicReason(reason) });
   }
 
   private async submit(job: ClusterJob, spec: DispatchSpec, extraArgs: string[]): Promise<void> {
@@ -134,6 +154,15 @@ export class ClusterExecutor implements Executor {
     } catch (error) {
       this.jobs.delete(key(job.jobId, job.fencingToken));
       throw new Error(`cannot prepare the job: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      await this.stopOlderAttempts(job);
+    } catch (error) {
+      this.jobs.delete(key(job.jobId, job.fencingToken));
+      throw new Error(
+        `cannot make sure no older attempt runs in ${this.engine.kind}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     this.journal?.submitting(job);
     try {
@@ -153,6 +182,12 @@ export class ClusterExecutor implements Executor {
       );
     } catch (error) {
       this.journal?.ended(job.jobId, job.fencingToken);
+      if (!isTransient(error as Error)) {
+        // The engine rejected the request (unknown partition or queue, bad option): it would
+        // reject every attempt, so it is submitted once and the job ends with the engine's words.
+        const refusal = (error as EngineToolError).stderr.trim() || (error as Error).message;
+        return this.refused(job, `${this.engine.kind} refused the job: ${refusal}`);
+      }
       this.jobs.delete(key(job.jobId, job.fencingToken));
       throw new Error(`cannot submit to ${this.engine.kind}: ${(error as Error).message}`, {
         cause: error,
@@ -160,10 +195,49 @@ export class ClusterExecutor implements Executor {
     }
     this.health.succeeded();
     this.journal?.submitted(job.jobId, job.fencingToken, job.engineId);
+    job.seenActive = true; // submitted by this process: it watches the job from now on
     this.log.info({ jobId: job.jobId, engineId: job.engineId }, 'submitted');
     // Accepted means QUEUED: the scheduler records that on the dispatch ack.
     job.lastState = 'QUEUED';
     if (job.cancelRequested) void this.sendCancels([job]);
+  }
+
+  /**
+   * Exactly one attempt of a job may reach the engine: a newer attempt means the scheduler wrote
+   * the older ones off, so any still queued or running there (this agent's, or one submitted
+   * before a restart or by another agent of this cluster user) is cancelled before the new one is
+   * submitted, and cannot overwrite its outputs. Found by the attempts' unique names; the first
+   * attempt has nothing older and costs no engine call.
+   */
+  private async stopOlderAttempts(job: ClusterJob): Promise<void> {
+    if (job.fencingToken <= 1) return;
+    const reason = `superseded by attempt ${job.fencingToken}`;
+    for (const other of this.jobs.values()) {
+      if (other.jobId !== job.jobId || other.fencingToken >= job.fencingToken || other.ended)
+        continue;
+      if (!other.cancelRequested) this.journal?.cancelling(other.jobId, other.fencingToken);
+      other.cancelRequested = true;
+      other.cancelReason = reason;
+    }
+    const listing = await this.engine.list();
+    this.health.succeeded();
+    const older = [...listing.values()].filter((entry) => {
+      const attempt = parseEngineJobName(entry.name);
+      return (
+        attempt !== null &&
+        attempt.jobId === job.jobId &&
+        attempt.fencingToken < job.fencingToken &&
+        entry.view.phase !== 'ended'
+      );
+    });
+    if (older.length === 0) return;
+    this.log.warn(
+      { jobId: job.jobId, attempt: job.fencingToken, cancelled: older.map((e) => e.id) },
+      'cancelling older attempts still in the engine before submitting',
+    );
+    await this.engine.cancel(older.map((e) => e.id));
+    for (const other of this.jobs.values())
+      if (older.some((e) => e.id === other.engineId)) other.cancelSent = true;
   }
 
   private emit(
@@ -287,6 +361,7 @@ export class ClusterExecutor implements Executor {
     });
     switch (verdict.kind) {
       case 'active':
+        job.seenActive = true;
         if (job.lastState !== verdict.state && !(job.lastState === 'RUNNING')) {
           this.emit(job, verdict.state, { reason: verdict.note });
         }
@@ -310,6 +385,12 @@ export class ClusterExecutor implements Executor {
     job.ended = true;
     // A short job can start and end between two polls: it still passes through RUNNING.
     if (started && job.lastState !== 'RUNNING') this.emit(job, 'RUNNING', { reason: null });
+    if (outcome.cancelledOutside && !job.seenActive) {
+      // Cancelled while this agent was away (it never saw the job active since it started): no one
+      // could tell Damson, so the attempt counts as lost and the scheduler may retry it. One
+      // cancelled while the agent watched was an administrator's decision: it stays INTERRUPTED.
+      outcome = { ...outcome, reason: `${outcome.reason} while its agent was away`, lost: true };
+    }
     this.log.info({ jobId: job.jobId, engineId: job.engineId, ...outcome }, 'cluster job ended');
     this.emit(job, outcome.state, {
       reason: outcome.reason,

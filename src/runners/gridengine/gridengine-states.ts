@@ -87,11 +87,13 @@ export function parseQacct(stdout: string): EngineView | null {
   const exitStatus = Number(exit[1]);
   const detail = `qacct: failed ${failedCode}${failed[2] ? ` (${failed[2].trim()})` : ''}, exit_status ${exitStatus}`;
   if (failedCode === 100 || exitStatus > 128) {
+    // Damson's own cancels are judged before this: a qdel from elsewhere (an administrator).
     return {
       phase: 'ended',
       outcome: {
         state: 'INTERRUPTED',
-        reason: `killed by Grid Engine (qdel or a limit); ${detail}`,
+        reason: `killed by Grid Engine outside Damson (qdel or a limit); ${detail}`,
+        ...(failedCode === 100 ? { cancelledOutside: true } : {}),
       },
     };
   }

@@ -33,7 +33,15 @@ const STATES: Record<string, EngineView> = {
   STOPPED: running('stopped by SLURM'),
   COMPLETED: scriptEnded('the job ended without recording the exit status of the tool'),
   FAILED: scriptEnded('the job script failed before the tool ended'),
-  CANCELLED: ended('INTERRUPTED', 'cancelled in SLURM (scancel)'),
+  // Damson's own cancels are judged before the engine's state: this one came from elsewhere.
+  CANCELLED: {
+    phase: 'ended',
+    outcome: {
+      state: 'INTERRUPTED',
+      reason: 'cancelled in SLURM outside Damson (scancel)',
+      cancelledOutside: true,
+    },
+  },
   TIMEOUT: ended('INTERRUPTED', 'the SLURM time limit was reached'),
   DEADLINE: ended('INTERRUPTED', 'the SLURM deadline passed'),
   OUT_OF_MEMORY: ended('FAILED', 'out of memory'),
