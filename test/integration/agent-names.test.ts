@@ -44,6 +44,8 @@ describe('agent names', () => {
     const other = mkdtempSync(path.join(tmpdir(), 'damson-twin-'));
     copyFileSync(path.join(h.home.home, 'settings.yaml'), path.join(other, 'settings.yaml'));
     symlinkSync(path.join(h.home.home, 'services'), path.join(other, 'services'));
+    // The same link keys: an allowed agent, refused for its name alone.
+    symlinkSync(path.join(h.home.home, 'keys'), path.join(other, 'keys'));
     const second = h.start(['agent', '--kind', 'local', '--name', 'twin'], { DAMSON_HOME: other });
     await until(
       () =>

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Dealer } from 'zeromq';
+import { allowedAgentOptions, type AgentCurveOptions } from '../helpers/link-keys';
 import { SchedulerHarness, type DamsonChild } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
 
@@ -9,6 +10,8 @@ jest.setTimeout(60_000);
 let h: SchedulerHarness;
 let scheduler: DamsonChild;
 let agentsAddress: string;
+/** The home's local agent keys: the scripted agents are allowed agents, as the real one. */
+let curve: AgentCurveOptions;
 const sockets: Dealer[] = [];
 
 beforeAll(async () => {
@@ -17,6 +20,7 @@ beforeAll(async () => {
   const settings = readFileSync(path.join(h.home.home, 'settings.yaml'), 'utf8');
   agentsAddress = JSON.parse(/local-queue\.host: (.*)/.exec(settings)![1]);
   scheduler = h.scheduler();
+  curve = await allowedAgentOptions(h.home.home);
 });
 
 afterAll(async () => {
@@ -28,7 +32,7 @@ type Message = Record<string, unknown>;
 
 /** A scripted agent over a real socket; `silent` stops its heartbeats (it looks dead). */
 async function scriptedAgent(name: string, bootId: string) {
-  const socket = new Dealer({ linger: 0 });
+  const socket = new Dealer({ linger: 0, ...curve });
   sockets.push(socket);
   socket.connect(agentsAddress);
   const received: Message[] = [];
