@@ -17,12 +17,12 @@ export function outsideJobsDirectory(cwd: string, jobsRoot: string): string | nu
       existing = realpathSync(existing);
       break;
     } catch (error) {
-      // A dangling symlink is ENOENT too, and the agent must not create its target.
-      if (
-        (error as NodeJS.ErrnoException).code !== 'ENOENT' ||
-        lstatSync(existing, { throwIfNoEntry: false })
-      )
-        return refusal;
+      // A dangling symlink is ENOENT too, and the agent must not create its target. Under a
+      // regular file (ENOTDIR) nothing can be created: judged by where it is, the executor's
+      // mkdir then fails and says so.
+      const code = (error as NodeJS.ErrnoException).code;
+      const dangling = code === 'ENOENT' && lstatSync(existing, { throwIfNoEntry: false });
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dangling) return refusal;
       const parent = path.dirname(existing);
       if (parent === existing) return refusal;
       missing.unshift(path.basename(existing));

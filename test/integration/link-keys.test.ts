@@ -117,6 +117,7 @@ describe('the job directory an agent accepts', () => {
   symlinkSync(outside, path.join(root, 'out'));
   symlinkSync(path.join(outside, 'gone'), path.join(root, 'dangling'));
   writeFileSync(path.join(root, 'file'), '');
+  writeFileSync(path.join(outside, 'plain'), '');
 
   it.each([
     [path.join(root, 'ab/cd/ef'), true],
@@ -129,7 +130,9 @@ describe('the job directory an agent accepts', () => {
     [path.join(root, 'out/job'), false],
     [path.join(root, 'dangling'), false],
     [path.join(root, 'dangling/job'), false],
-    [path.join(root, 'file/job'), false],
+    // Inside, though nothing can be made under a file: the executor's mkdir fails (ENOTDIR).
+    [path.join(root, 'file/job'), true],
+    [path.join(outside, 'plain/job'), false],
     ['relative/job', false],
     [`${root}/ab\0/cd`, false],
     ['/', false],
