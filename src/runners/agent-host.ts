@@ -270,32 +270,26 @@ export class AgentHost {
     job: Extract<SchedulerMessage, { type: 'dispatch' }>['job'],
   ): Promise<void> {
     const { jobId, fencingToken } = job;
-    const refusal = outsideJobsDirectory(job.cwd, this.jobsRoot);
-    if (refusal) {
-      this.log.warn({ jobId, cwd: job.cwd }, `dispatch refused: ${refusal}`);
+    const ack = (reason?: string): void =>
       this.send({
         v: PROTOCOL_VERSION,
         type: 'dispatch-ack',
         jobId,
         fencingToken,
-        accepted: false,
-        reason: refusal,
+        accepted: reason === undefined,
+        ...(reason === undefined ? {} : { reason }),
       });
+    const refusal = outsideJobsDirectory(job.cwd, this.jobsRoot);
+    if (refusal) {
+      this.log.warn({ jobId, cwd: job.cwd }, `dispatch refused: ${refusal}`);
+      ack(refusal);
       return;
     }
     try {
       await this.executor.start(job);
-      this.send({ v: PROTOCOL_VERSION, type: 'dispatch-ack', jobId, fencingToken, accepted: true });
+      ack();
     } catch (error) {
-      const reason = (error as Error).message;
-      this.send({
-        v: PROTOCOL_VERSION,
-        type: 'dispatch-ack',
-        jobId,
-        fencingToken,
-        accepted: false,
-        reason,
-      });
+      ack((error as Error).message);
     }
   }
 

@@ -5,7 +5,7 @@ import { TEST_RUN_PREFIX } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import { releaseAttempt, type AgentInfo, type AgentLink } from './agent-link';
+import { releaseAttempt, type AgentInfo, type AgentLink, type HeldJob } from './agent-link';
 import type { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
 import type { WriteBatcher } from './write-batcher';
@@ -292,6 +292,28 @@ export class JobRecovery {
   }
 
   /**
+   * Starts the wait of each of the agent's attempts (health-test runs aside) for its return, and
+   * gives them back for the caller's own bookkeeping.
+   */
+  private waitFor(
+    agent: AgentInfo,
+    since: number,
+    graceMs: number,
+    away: boolean,
+  ): [string, HeldJob][] {
+    const waiting = [...agent.jobs].filter(([jobId]) => !jobId.startsWith(TEST_RUN_PREFIX));
+    for (const [jobId, held] of waiting)
+      this.orphans.set(jobId, {
+        fencingToken: held.fencingToken,
+        since,
+        graceMs,
+        away,
+        agent: agent.name,
+      });
+    return waiting;
+  }
+
+  /**
    * Its jobs become UNKNOWN now; they are retried if the agent is not back within its kind's grace
    * time (a cluster engine keeps running them meanwhile: hours by default).
    */
@@ -299,15 +321,7 @@ export class JobRecovery {
     const now = Date.now();
     const graceMs = this.graceOf(agent.kinds);
     const runners = new Set<string>();
-    for (const [jobId, held] of agent.jobs) {
-      if (jobId.startsWith(TEST_RUN_PREFIX)) continue;
-      this.orphans.set(jobId, {
-        fencingToken: held.fencingToken,
-        since: now,
-        graceMs,
-        away: false,
-        agent: agent.name,
-      });
+    for (const [jobId, held] of this.waitFor(agent, now, graceMs, false)) {
       runners.add(`${held.service}\n${held.runner}`);
       void this.writes
         .transition({
@@ -334,16 +348,7 @@ export class JobRecovery {
     if (!jobsContinue) return this.onAgentLost(agent);
     const now = Date.now();
     const graceMs = this.graceOf(agent.kinds);
-    for (const [jobId, held] of agent.jobs) {
-      if (jobId.startsWith(TEST_RUN_PREFIX)) continue;
-      this.orphans.set(jobId, {
-        fencingToken: held.fencingToken,
-        since: now,
-        graceMs,
-        away: true,
-        agent: agent.name,
-      });
-    }
+    this.waitFor(agent, now, graceMs, true);
     if (agent.jobs.size)
       this.log.info(
         { agent: agent.name, jobs: agent.jobs.size, graceMs },
