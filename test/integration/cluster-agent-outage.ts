@@ -180,17 +180,25 @@ async function runScenario(
   return { jobs, ledger, statesSeenDuringOutage, retryReason, scheduler, agents, h };
 }
 
-/** Declares one jest test running the scenarios in parallel against the engine. */
+/**
+ * Declares one jest test running the scenarios in parallel on every engine named: the outages are
+ * mostly waiting, so both engines' scenarios share the same minutes.
+ */
 export function outageSuite(
-  kind: EngineKind,
+  kinds: EngineKind[],
   scenarios: OutageScenario[],
   timeoutMs: number,
 ): void {
-  let lease: EngineLease | null = null;
+  const leases = new Map<EngineKind, EngineLease>();
   const harnesses: SchedulerHarness[] = [];
 
   beforeAll(async () => {
-    lease = await leaseEngine(kind);
+    await Promise.all(
+      kinds.map(async (kind) => {
+        const lease = await leaseEngine(kind);
+        if (lease) leases.set(kind, lease);
+      }),
+    );
   }, 900_000);
 
   afterAll(async () => {
@@ -199,21 +207,27 @@ export function outageSuite(
       await Promise.all([...h.children].map((c) => c.kill('SIGTERM')));
       await h.store.close();
     }
-    await lease?.release();
+    for (const lease of leases.values()) await lease.release();
   }, 180_000);
 
   it(
-    `keeps every job to one run through agent outages (${scenarios.map((s) => s.label).join(', ')})`,
+    `keeps every job to one run through agent outages on ${kinds.join(' and ')} ` +
+      `(${scenarios.map((s) => s.label).join(', ')})`,
     async () => {
-      if (!lease) return console.warn(`${kind} is not available: test skipped`);
-      const engine = lease;
+      const runs = kinds.flatMap((kind) => {
+        const engine = leases.get(kind);
+        if (!engine) console.warn(`${kind} is not available: its outages skipped`);
+        return engine ? scenarios.map((scenario) => ({ kind, engine, scenario })) : [];
+      });
       const outcomes = await Promise.all(
-        scenarios.map(async (scenario) => {
+        runs.map(async ({ kind, engine, scenario }) => {
           const outcome = await runScenario(kind, engine, scenario, harnesses);
-          return { scenario, ...outcome };
+          return { kind, engine, scenario, ...outcome };
         }),
       );
       for (const {
+        kind,
+        engine,
         scenario,
         jobs,
         ledger,
