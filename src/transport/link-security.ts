@@ -71,36 +71,42 @@ function parseKeyPair(file: string, text: string): KeyPair {
   return { publicKey, secretKey };
 }
 
+/**
+ * The text of a key file, refused when it is missing or when other accounts have any of the
+ * `looseBits` of its mode (read for a secret, write for an allow-list).
+ */
+function readPrivateFile(
+  file: string,
+  missing: string,
+  looseBits: number,
+  tooLoose: (mode: string) => string,
+): string {
+  if (!existsSync(file)) throw new ConfigError(file, '', missing);
+  const mode = statSync(file).mode & 0o777;
+  if (mode & looseBits) throw new ConfigError(file, '', tooLoose(`0${mode.toString(8)}`));
+  return readFileSync(file, 'utf8');
+}
+
 /** A secret key other accounts can read may be known to them: refused, never used. */
 function readKeyPair(file: string): KeyPair {
-  if (!existsSync(file)) {
-    throw new ConfigError(file, '', 'missing CURVE key file (create the keys with `damson keys`)');
-  }
-  const mode = statSync(file).mode & 0o777;
-  if (mode & 0o077) {
-    throw new ConfigError(
-      file,
-      '',
-      `secret key file has mode 0${mode.toString(8)}: other accounts may have read it; ` +
-        'chmod 600 it if they cannot have, or delete it and create a new key',
-    );
-  }
-  return parseKeyPair(file, readFileSync(file, 'utf8'));
+  const text = readPrivateFile(
+    file,
+    'missing CURVE key file (create the keys with `damson keys`)',
+    0o077,
+    (mode) =>
+      `secret key file has mode ${mode}: other accounts may have read it; ` +
+      'chmod 600 it if they cannot have, or delete it and create a new key',
+  );
+  return parseKeyPair(file, text);
 }
 
 function readPublicKeys(file: string): string[] {
-  if (!existsSync(file)) {
-    throw new ConfigError(file, '', 'missing allow-list of agent public keys (`damson keys`)');
-  }
-  const mode = statSync(file).mode & 0o777;
-  if (mode & 0o022) {
-    throw new ConfigError(
-      file,
-      '',
-      `mode 0${mode.toString(8)} lets other accounts change it; chmod 600 it`,
-    );
-  }
-  const keys = readFileSync(file, 'utf8')
+  const keys = readPrivateFile(
+    file,
+    'missing allow-list of agent public keys (`damson keys`)',
+    0o022,
+    (mode) => `mode ${mode} lets other accounts change it; chmod 600 it`,
+  )
     .split('\n')
     .map((line) => line.trim())
     // Z85 keys may contain '#': only whole lines are comments.

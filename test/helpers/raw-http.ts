@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 
 export interface RawResponse {
@@ -19,8 +19,16 @@ export function rawRequest(
   headers: Record<string, string> = {},
   body?: Buffer | string | (Buffer | string)[],
 ): Promise<RawResponse> {
+  return exchange((onResponse) => request(url, { method, headers }, onResponse), body);
+}
+
+/** Sends the request `open` makes, with the body chunks, and collects the whole answer. */
+export function exchange(
+  open: (onResponse: (res: IncomingMessage) => void) => ClientRequest,
+  body?: Buffer | string | (Buffer | string)[],
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
+    const req = open((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { RawResponse } from './raw-http';
+import { exchange, type RawResponse } from './raw-http';
 
 /**
  * A request whose target goes on the wire exactly as given: `..`, `%2E`, `%2F`, backslashes and
@@ -13,21 +13,7 @@ export function rawTargetRequest(
   headers: Record<string, string> = {},
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path: target, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text,
-          json: <T>() => JSON.parse(text) as T,
-        });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return exchange((onResponse) =>
+    request({ host: hostname, port, path: target, method, headers }, onResponse),
+  );
 }
