@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { layerRules } from './eslint-layers.mjs';
 
 export default tseslint.config(
   {
@@ -27,4 +28,5 @@ export default tseslint.config(
     files: ['public/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly' } },
   },
+  ...layerRules,
 );

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,24 +143,6 @@ describe('JavaScript module selectors', () => {
     expect(() => service(`${RUNNERS}  selector: ./missing.js\n`)).toThrow(
       /execution\/selector.*selector module '\.\/missing\.js' not found/,
     );
-  });
-  test('an ES module works too (run in plain Node, which Jest is not)', () => {
-    writeFileSync(
-      path.join(servicesDir, 'pick.mjs'),
-      `export default (inputs) => inputs.size ? 'cluster' : 'local';`,
-    );
-    const esm = service(`${RUNNERS}  selector: ./pick.mjs\n`, 'esm');
-    const dist = path.resolve(__dirname, '../../dist/src');
-    const script = `
-      const { loadService } = require(${JSON.stringify(`${dist}/services/load-service.js`)});
-      const { selectRunner } = require(${JSON.stringify(`${dist}/scheduler/select-runner.js`)});
-      const s = loadService(${JSON.stringify(esm.file)});
-      Promise.all([selectRunner(s, { inputs: { size: '1' }, parameters: {} }),
-                   selectRunner(s, { inputs: {}, parameters: {} })])
-        .then((r) => process.stdout.write(JSON.stringify(r.map((x) => x.runner.id))));`;
-    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual(['cluster', 'local']);
   });
 });
 
