@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
 /**
- * HTTP benchmarks of performance.md C2 #1 and #3, each against its baseline measured in the same
+ * HTTP benchmarks (status GET and multipart submission), each against its baseline measured in the same
  * run: status GET by id vs a bare Express route (goal ≥ 80%), multipart submission vs bare
  * Express + multer writing the same body (goal ≥ 70%). Runs are interleaved and repeated; the
  * median is reported. Only 127.0.0.1; every run is bounded in time.

@@ -86,7 +86,7 @@ export function jobResource(apiBase: string, job: Job): Record<string, unknown> 
     '@url': `${apiBase}/jobs/${job.id}`,
     id: job.id,
     service: job.service,
-    // Unset parameters are left out: slivka's Java client fails on a null value (clients.md D1).
+    // Unset parameters are left out: slivka's Java client fails on a null value.
     parameters: Object.fromEntries(Object.entries(job.parameters).filter(([, v]) => v !== null)),
     submissionTime: wireTimestamp(job.submittedAt),
     completionTime: finished && job.completedAt ? wireTimestamp(job.completedAt) : null,

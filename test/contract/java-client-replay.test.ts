@@ -6,7 +6,7 @@ import { waitFor } from '../helpers/wait-for';
 
 /**
  * Replays, byte for byte in shape, the requests of slivka's Java client (warownia1/slivka-java-client,
- * branch dev; reference/clients.md §1.2) against `damson start`, and checks each response the way
+ * branch dev, the one Jalview uses) against `damson start`, and checks each response the way
  * that client reads it (org.json getString/getJSONArray, `(Integer) opt(...)`, exact statuses).
  */
 jest.setTimeout(60_000);

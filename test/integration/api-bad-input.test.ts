@@ -5,7 +5,7 @@ import { multipartBody, rawRequest, sendAndVanish, type Part } from '../helpers/
 import { waitFor } from '../helpers/wait-for';
 
 /**
- * Bad input, table-driven (reliability.md §2.3): each request gets the documented 4xx JSON error,
+ * Bad input, table-driven: each request gets the documented 4xx JSON error,
  * creates no job, leaves no file behind and never shows a stack trace or a server path.
  */
 let app: ApiApp;

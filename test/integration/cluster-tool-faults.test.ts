@@ -26,7 +26,7 @@ jest.setTimeout(90_000);
 const TOOLS = ['sbatch', 'squeue', 'sacct', 'scancel'];
 
 /**
- * Fault injection (reliability.md §2.1) against the real SLURM: each engine tool is reached
+ * Fault injection against the real SLURM: each engine tool is reached
  * through a wrapper that, on demand, fails, answers garbage, hangs, or submits and then reports a
  * failure (F-14: the answer of a submission lost).
  */

@@ -230,7 +230,7 @@ describe('the job environment (slivka TestEnvVariables)', () => {
   });
 });
 
-// reference/reliability.md S-04 (shell metacharacters) and S-06 (no re-interpolation).
+// Shell metacharacters reach the tool as bytes, and a value is never re-interpolated.
 describe('injection payloads (argv only, values inserted last and never re-scanned)', () => {
   const service = serviceOf({
     parameters: { name: { name: 'Name', type: 'text' }, other: { name: 'Other', type: 'text' } },

@@ -72,7 +72,7 @@ test('jobId/path resolves inside that job directory, subdirectories included', a
   );
 });
 
-// reference/reliability.md S-02, and slivka's B5 (malformed ids gave HTTP 500).
+// Hostile file ids; slivka answered malformed ones with HTTP 500.
 test.each([
   ['parent traversal', () => `${jobId}/../../../../etc/passwd`],
   ['absolute after the id', () => `${jobId}//etc/passwd`],

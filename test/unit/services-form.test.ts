@@ -231,7 +231,7 @@ describe('files', () => {
   });
 });
 
-describe('the two-pass condition algorithm (reference/slivka.md §2.4)', () => {
+describe("the two-pass condition algorithm (slivka's)", () => {
   const f = form({
     c: { name: 'C', type: 'integer', required: false, condition: 'self > 2' },
     d: { name: 'D', type: 'text', default: 'x', condition: 'c != null' },

@@ -19,7 +19,7 @@ function problem(run: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe("slivka's example service (reference/slivka.md §2.10) loads unchanged", () => {
+describe("slivka's example service (as `slivka init` writes it) loads unchanged", () => {
   const s = loadService(SLIVKA_EXAMPLE);
   test('metadata and parameters', () => {
     expect(s.id).toBe('example');

@@ -1,4 +1,4 @@
-/** slivka's error codes and messages (reference/slivka.md §6.2), verbatim. */
+/** slivka's form error codes and messages, verbatim (its clients match on them). */
 export interface FieldError {
   parameter: string;
   errorCode: string;

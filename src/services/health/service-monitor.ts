@@ -29,7 +29,7 @@ export type RunTest = (
   timeoutMs: number,
 ) => Promise<TestRunOutcome>;
 
-/** slivka's mapping of a test's end to a status (reference/slivka.md §6.5). */
+/** slivka's mapping of a test's end to a status. */
 export function testVerdict(outcome: TestRunOutcome): { status: ServiceHealth; message: string } {
   if (outcome.kind === 'timeout') return { status: 'WARNING', message: 'timeout' };
   if (outcome.kind === 'not-started') return { status: 'DOWN', message: outcome.reason };
