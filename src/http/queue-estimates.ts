@@ -78,7 +78,9 @@ export class QueueEstimates {
 
   private async runStats(service: string, nowMs: number): Promise<RunStats | null> {
     const cached = this.stats.get(service);
-    if (cached && nowMs - cached.at < this.options.runStatsCacheMs) return cached.value;
+    // A service without a completed run is asked again soon: its first run makes the estimate.
+    const ttlMs = cached?.value ? this.options.runStatsCacheMs : this.options.positionCacheMs;
+    if (cached && nowMs - cached.at < ttlMs) return cached.value;
     const histories = await this.store.recentHistories(service, this.options.runWindow);
     const runs = histories.flatMap((h) => completedRun(h) ?? []);
     const value = summariseRuns(runs);

@@ -190,6 +190,38 @@ it('delivers after the receiver was down 10 s and the scheduler was killed meanw
   expect(receiver.forJob(id)).toHaveLength(1);
 });
 
+it('shows a waiting job its queue position and start estimate, on submission and on GET', async () => {
+  const submit = () =>
+    api.json<{ id: string; queuePosition?: number; estimatedStart?: string | null }>(
+      '/api/services/sleeper/jobs?not-before=3600',
+      { method: 'POST', body: new URLSearchParams({ seconds: '0', code: '0' }) },
+    );
+  // One completed run of the service to estimate from.
+  const { body: ran } = await api.json<{ id: string }>('/api/services/sleeper/jobs', {
+    method: 'POST',
+    body: new URLSearchParams({ seconds: '0.2', code: '0' }),
+  });
+  await h.waitForState(ran.id, ['COMPLETED'], 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const first = (await submit()).body;
+  const second = (await submit()).body;
+  expect(first.queuePosition).toBe(0);
+  expect(second.queuePosition).toBe(1);
+  // The plain GET every client polls (the lean route), and a long-poll that returns at once.
+  for (const query of ['', '?wait=1&status=PENDING']) {
+    const { body } = await api.json<Record<string, unknown>>(`/api/jobs/${second.id}${query}`);
+    expect(body).toMatchObject({ status: 'QUEUED', queuePosition: 1 });
+    // The service has completed runs above: an estimate, never before the not-before time.
+    expect(new Date(`${String(body.estimatedStart)}Z`).getTime()).toBeGreaterThan(
+      Date.now() + 3_500_000,
+    );
+  }
+  for (const { id } of [first, second]) await api.json(`/api/jobs/${id}`, { method: 'DELETE' });
+  const { body: gone } = await api.json<Record<string, unknown>>(`/api/jobs/${second.id}`);
+  expect(gone).toMatchObject({ status: 'DELETED', reason: 'cancelled before it started' });
+  expect(gone).not.toHaveProperty('queuePosition');
+});
+
 it('refuses a callback outside the allow-list with a 422 naming the setting, and makes no job', async () => {
   const refused = [
     'http://10.0.0.1/hook',
@@ -214,5 +246,5 @@ it('refuses a callback outside the allow-list with a 422 naming the setting, and
   );
   expect(body.error.setting).toBe('api.webhooks.allowed-hosts');
   expect(String(body.error.message)).toContain('api.webhooks.allowed-hosts');
-  expect((await h.store.listJobs({ limit: 100 })).jobs).toHaveLength(2);
+  expect((await h.store.listJobs({ limit: 100 })).jobs).toHaveLength(5);
 });
