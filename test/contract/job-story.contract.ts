@@ -243,6 +243,16 @@ export function jobStoryContract(name: string, makeStore: () => Promise<JobStore
         expect(recorded.nextAttemptAt.getTime()).toBe(retryAt.getTime());
       });
 
+      it('forgets the deliveries of a job removed by retention', async () => {
+        const job = await add({ callback: hook() });
+        await run(job);
+        expect(await store.listDeliveries(job.id)).toHaveLength(1);
+        const removed = await store.deleteFinishedBefore(new Date(Date.now() + 60_000), 1000);
+        expect(removed.map((j) => j.id)).toContain(job.id);
+        expect(await store.listDeliveries(job.id)).toEqual([]);
+        expect(await store.claimDeliveries('after', 60_000, 10)).toEqual([]);
+      });
+
       it('lets another owner take a delivery whose lease ran out, and never a delivered one', async () => {
         const job = await add({ callback: hook() });
         await run(job);

@@ -347,6 +347,7 @@ export class MongoJobStore implements JobStore {
       // Finished jobs never change again, so what was read is what gets deleted.
       await this.jobs.deleteMany({ _id: { $in: finished.map((doc) => doc._id) } });
       await this.writer.forget(finished);
+      await this.deliveries.forget(finished.map((doc) => doc._id));
       return finished.map(documentToJob);
     });
   }

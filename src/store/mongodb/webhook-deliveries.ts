@@ -118,6 +118,11 @@ export class WebhookDeliveries {
     return result.matchedCount === 1;
   }
 
+  /** Removes the deliveries of deleted jobs (retention). */
+  async forget(jobIds: string[]): Promise<void> {
+    if (jobIds.length) await this.deliveries.deleteMany({ jobId: { $in: jobIds } });
+  }
+
   async list(jobId: string): Promise<Delivery[]> {
     const docs = await this.deliveries
       .find({ jobId })

@@ -100,6 +100,10 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_due ON webhook_deliveries (next_attempt_at)
   WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_by_job ON webhook_deliveries (job_id, seq);
+-- A job removed (retention) takes its deliveries with it, whoever deletes it.
+CREATE TRIGGER IF NOT EXISTS jobs_forget_deliveries AFTER DELETE ON jobs BEGIN
+  DELETE FROM webhook_deliveries WHERE job_id = old.id;
+END;
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
