@@ -16,6 +16,8 @@ import { watchCatalog } from '../services/watch-catalog';
 import { serverSecurity, startZapHandler } from '../transport/link-security';
 import { ChangeAnnouncer } from '../transport/job-changes';
 import { WakeListener } from '../transport/wake';
+import { jobResource } from '../http/resources';
+import { WebhookDeliverer } from '../webhooks/webhook-deliverer';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
 import { timerDelayMs } from '../lifecycle/long-timer';
@@ -29,6 +31,14 @@ export async function runScheduler(): Promise<void> {
     log.error({ file: error.file, line: error.line }, error.message);
   const stopWatching = watchCatalog(catalog, log);
   const announcer = new ChangeAnnouncer();
+  const deliverer = new WebhookDeliverer(
+    store,
+    {
+      settings: settings.webhooks,
+      render: (job) => jobResource(`${settings.server.prefix}/api`, job),
+    },
+    log,
+  );
   // A plain copy: reading process.env crosses into the runtime for every name, on every job.
   const host = { processEnv: { ...process.env }, home: settings.home };
   const scheduler = new Scheduler(
@@ -46,8 +56,11 @@ export async function runScheduler(): Promise<void> {
       maxRetries: settings.scheduler.maxRetries,
       lostJobGraceMs: settings.scheduler.lostJobGraceMs,
       breaker: settings.scheduler.breaker,
-      announceChanges: (change) =>
-        change === 'finished' ? announcer.announce() : announcer.announceProgress(),
+      announceChanges: (change) => {
+        // A change this scheduler wrote may have a webhook delivery waiting.
+        deliverer.wake();
+        return change === 'finished' ? announcer.announce() : announcer.announceProgress();
+      },
     },
     log,
   );
@@ -98,6 +111,7 @@ export async function runScheduler(): Promise<void> {
   );
   const sweeper = retentionSweeper(settings, store, log);
   sweeper.start();
+  deliverer.start();
   log.info(
     { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
@@ -115,6 +129,7 @@ export async function runScheduler(): Promise<void> {
         },
         { name: 'stop scheduling', run: () => scheduler.stop() },
         { name: 'stop retention', run: () => sweeper.stop() },
+        { name: 'stop webhooks', run: () => deliverer.stop() },
         { name: 'stop watching', run: stopWatching },
         // The link stays open through these two: agents keep acknowledging and reporting.
         { name: 'drain', run: () => scheduler.drain() },

@@ -4,6 +4,7 @@ import Ajv from 'ajv';
 import { ConfigError } from '../errors';
 import { makePrivateDirectory } from '../lifecycle/private-paths';
 import { buildApiSettings } from './api-settings';
+import { buildWebhookSettings } from './webhook-settings';
 import { settingsSchema } from './settings-schema';
 import { resolveIn, type Settings, type StoreSettings } from './settings';
 import { YamlSource } from './yaml-source';
@@ -209,5 +210,6 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     },
     logLevel: str('log.level', 'info'),
     api: buildApiSettings(flat),
+    webhooks: buildWebhookSettings(flat, home, file ?? home),
   };
 }

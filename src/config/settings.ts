@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ApiSettings } from './api-settings';
+import type { WebhookSettings } from './webhook-settings';
 
 /** Milliseconds per agent kind. */
 export type LostJobGrace = Readonly<Record<'local' | 'slurm' | 'gridengine', number>>;
@@ -90,6 +91,7 @@ export interface Settings {
   logLevel: string;
   /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */
   api: ApiSettings;
+  webhooks: WebhookSettings;
 }
 
 export interface BreakerSettings {

@@ -5,6 +5,7 @@ import type { ServiceCatalog } from '../services/service-catalog';
 import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import type { JobWatcher } from './job-watcher';
+import type { QueueEstimates } from './queue-estimates';
 
 export interface AppContext {
   settings: Settings;
@@ -17,6 +18,8 @@ export interface AppContext {
   log: Logger;
   /** Shared by long-poll and SSE requests; created by createApp when absent. */
   watcher?: JobWatcher;
+  /** Queue positions and start estimates; created by createApp when absent. */
+  queueEstimates?: QueueEstimates;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

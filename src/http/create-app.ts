@@ -7,6 +7,7 @@ import { fastJobStatus, recordedHeaders } from './fast-job-status';
 import { errorHandler, unknownRoute } from './http-error';
 import { JobWatcher } from './job-watcher';
 import { mediaRouter } from './media-router';
+import { QueueEstimates } from './queue-estimates';
 import { identifyClient, rateLimits } from './rate-limits';
 import { packageRoot } from '../lifecycle/package-root';
 
@@ -31,6 +32,7 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
       },
     },
   });
+  ctx.queueEstimates ??= new QueueEstimates(ctx.store);
   const limits = rateLimits(ctx.settings.api);
   // The lean status route would bypass tokens and limits, so it runs only when none are set.
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));

@@ -40,12 +40,15 @@ export function fastJobStatus(
       next();
       return;
     }
-    ctx.store.getJob(match[2]).then((job) => {
-      if (!job) {
+    const found = ctx.store
+      .getJob(match[2])
+      .then(async (job) => (job ? { job, queue: await ctx.queueEstimates?.forJob(job) } : null));
+    found.then((result) => {
+      if (!result) {
         next();
         return;
       }
-      const resource = jobResource(`${prefix}${match[1]}`, job);
+      const resource = jobResource(`${prefix}${match[1]}`, result.job, result.queue);
       const body = JSON.stringify(resource);
       res.writeHead(200, {
         ...securityHeaders,

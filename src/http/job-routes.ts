@@ -4,6 +4,7 @@ import type { Job } from '../jobs';
 import { addRoute } from './add-route';
 import { apiBase, contentBase, type AppContext } from './app-context';
 import { HttpError, notFound } from './http-error';
+import { deliveriesResource } from './job-deliveries';
 import { confinedFile, listOutputs } from './job-outputs';
 import { lastSeenState, streamJobEvents, waitForChange, waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
@@ -31,7 +32,7 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     const reread = async (): Promise<Job> => (await ctx.store.getJob(job.id)) ?? job;
     const current = await waitForChange(res, watcher, job, lastSeen, seconds, reread);
     if (!current) return;
-    const body = jobResource(base(req), current);
+    const body = jobResource(base(req), current, await ctx.queueEstimates?.forJob(current));
     res.location(String(body['@url'])).json(body);
   };
 
@@ -82,6 +83,12 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
   addRoute(router, '/jobs/:jid', { get: showJob, delete: cancelJob });
   addRoute(router, '/jobs/:jid/events', { get: events });
   addRoute(router, '/jobs/:jid/files', { get: files });
+  addRoute(router, '/jobs/:jid/deliveries', {
+    get: async (req, res) => {
+      const job = await findJob(req);
+      res.json(deliveriesResource(await ctx.store.listDeliveries(job.id)));
+    },
+  });
   addRoute(router, '/jobs/:jid/files/*path', { get: oneFile });
   addRoute(router, '/services/:sid/jobs/:jid', { get: showJob, delete: cancelJob });
 }

@@ -1,6 +1,8 @@
-import { publicReason, type Job } from '../jobs';
+import type { Job } from '../jobs';
 import type { ServiceStatusView } from '../services/health/service-status';
 import type { Parameter, Service } from '../services/service';
+import { jobStory } from './job-story';
+import type { QueueEstimate } from './queue-estimates';
 import { wireTimestamp } from './timestamp';
 
 /** How a parameter is shown to clients (slivka's `__json__`, with the hidden-bound bug fixed). */
@@ -80,7 +82,11 @@ export function serviceResource(
   };
 }
 
-export function jobResource(apiBase: string, job: Job): Record<string, unknown> {
+export function jobResource(
+  apiBase: string,
+  job: Job,
+  queue?: QueueEstimate | null,
+): Record<string, unknown> {
   const finished = job.completedAt !== null;
   return {
     '@url': `${apiBase}/jobs/${job.id}`,
@@ -94,9 +100,9 @@ export function jobResource(apiBase: string, job: Job): Record<string, unknown> 
       job.state,
     ),
     status: job.state,
-    // Why the job is where it is (an engine's refusal, a lost agent, a retry); left out when
-    // there is nothing to say. Server paths never leave.
-    ...(job.reason ? { reason: publicReason(job.reason) } : {}),
+    // Why the job is where it is (an engine's refusal, a lost agent, a retry), how it ran and
+    // its history: Damson's own keys, which slivka's clients ignore.
+    ...jobStory(job, queue),
   };
 }
 

@@ -24,6 +24,7 @@ import type { LimitNames } from './parse-multipart';
 import { jobResource } from './resources';
 import { clientHasScope } from './rate-limits';
 import { schedulingOptions } from './scheduling-options';
+import { callbackOption } from './webhook-callback';
 
 function newUploads(values: CleanValues): FileValue[] {
   return Object.values(values)
@@ -96,6 +97,7 @@ export function submitJob(ctx: AppContext) {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
     const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
+    const callback = callbackOption(req, ctx.settings.webhooks);
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
     const { submission, discard, commit, saved } = await readSubmission(
@@ -134,6 +136,7 @@ export function submitJob(ctx: AppContext) {
           workDir: jobDirectoryRelative(id),
           priority: scheduling.priority,
           notBefore: scheduling.notBefore,
+          callback,
         },
         uploads,
       );
@@ -141,7 +144,9 @@ export function submitJob(ctx: AppContext) {
       // Parts that are no parameter's value are gone before the client hears of the job.
       await discard();
       ctx.wake();
-      const body = jobResource(apiBase(req, ctx.settings), job);
+      // The job is recorded: an estimate that cannot be had now is left out, not an error.
+      const queue = await ctx.queueEstimates?.forJob(job).catch(() => null);
+      const body = jobResource(apiBase(req, ctx.settings), job, queue);
       res.status(202).location(String(body['@url'])).json(body);
     } finally {
       await discard();

@@ -3,3 +3,5 @@ export * from './job-state';
 export * from './job-id';
 export * from './upload-names';
 export * from './public-reason';
+export * from './job-history';
+export * from './webhook-events';

@@ -41,8 +41,10 @@ const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   PENDING: ['ACCEPTED', 'REJECTED', 'DELETED', 'ERROR'],
   // UNKNOWN: dispatched to an agent that died before acknowledging; it may have started the job.
   // An agent's report of how a run ended is final even when the scheduler never recorded QUEUED
-  // (it died between the agent's acknowledgement and its write).
+  // (it died between the agent's acknowledgement and its write). REJECTED: the service's selector
+  // accepts no runner for the claimed job.
   ACCEPTED: [
+    'REJECTED',
     'QUEUED',
     'RUNNING',
     'DELETED',

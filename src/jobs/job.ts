@@ -1,3 +1,4 @@
+import type { JobHistoryEntry } from './job-history';
 import type { JobState } from './job-state';
 
 /**
@@ -47,6 +48,17 @@ export interface Job {
   notBefore: Date | null;
   /** The revision of the service definition the job was submitted with (null: the current one). */
   serviceRevision: string | null;
+  /** The states the job entered, oldest first, bounded (see MAX_HISTORY_ENTRIES). */
+  history: JobHistoryEntry[];
+  /** Where Damson POSTs the job when it changes (a webhook), or null. */
+  callback: JobCallback | null;
+}
+
+/** A webhook: its URL (checked against api.webhooks.allowed-hosts) and which changes it wants. */
+export interface JobCallback {
+  url: string;
+  /** `finished`: the end only; `all`: every change of state after the claim, and the end. */
+  events: 'finished' | 'all';
 }
 
 export interface NewJob {
@@ -58,6 +70,7 @@ export interface NewJob {
   priority?: number;
   notBefore?: Date | null;
   serviceRevision?: string | null;
+  callback?: JobCallback | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

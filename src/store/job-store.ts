@@ -1,4 +1,5 @@
-import type { Job, JobInputs, JobState, NewJob } from '../jobs';
+import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
+import type { DeliveryStore } from './delivery-records';
 
 export interface JobFilter {
   service?: string;
@@ -96,7 +97,7 @@ export type CancelOutcome =
  * The job store: domain operations only. Every state write is conditional on the transition table
  * (finished states absorb) and, for the scheduler, on its fencing token.
  */
-export interface JobStore {
+export interface JobStore extends DeliveryStore {
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.
@@ -166,6 +167,13 @@ export interface JobStore {
    * the caller can remove their files.
    */
   deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]>;
+  /**
+   * How many jobs of the same service a claim would take before `job` (priority, then not-before
+   * time, then submission order), counted up to `cap`; an estimate, read from an index.
+   */
+  queuePosition(job: Job, cap: number): Promise<number>;
+  /** The histories of the latest `window` jobs of a service, newest first. */
+  recentHistories(service: string, window: number): Promise<JobHistoryEntry[][]>;
   /** Cheap liveness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

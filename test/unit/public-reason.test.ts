@@ -50,11 +50,26 @@ describe('a job reason as the API shows it', () => {
       completedAt: new Date(1),
       state: 'ERROR',
       reason: 'slurm refused the job: sbatch: error: invalid partition specified: x',
+      exitCode: null,
+      cancelRequested: false,
+      history: [],
     } as unknown as Job;
     expect(jobResource('/api', job)).toMatchObject({
       status: 'ERROR',
       reason: 'slurm refused the job: sbatch: error: invalid partition specified: x',
     });
-    expect(jobResource('/api', { ...job, reason: null })).not.toHaveProperty('reason');
+    expect(jobResource('/api', { ...job, state: 'RUNNING', reason: null })).not.toHaveProperty(
+      'reason',
+    );
+    expect(jobResource('/api', { ...job, state: 'COMPLETED', reason: null })).not.toHaveProperty(
+      'reason',
+    );
+    // Every other end says something, even when nothing was recorded.
+    expect(jobResource('/api', { ...job, reason: null })).toMatchObject({
+      reason: 'the job could not be run',
+    });
+    expect(
+      jobResource('/api', { ...job, state: 'FAILED', exitCode: 2, reason: null }),
+    ).toMatchObject({ reason: 'exit status 2' });
   });
 });

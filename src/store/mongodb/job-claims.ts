@@ -62,7 +62,7 @@ export class JobClaims {
       return doc ? documentToJob(doc) : null;
     }
     const { doc, applied } = await this.writer.write(entry.jobId, (current) =>
-      isAwaitingClaim(current) ? update : null,
+      isAwaitingClaim(current) ? claimUpdate(owner, leaseMs, current) : null,
     );
     if (applied && doc) {
       await this.endWait(entry, doc);

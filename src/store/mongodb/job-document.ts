@@ -1,5 +1,13 @@
 import type { ObjectId } from 'mongodb';
-import { initialState, type Job, type JobInputs, type JobState, type NewJob } from '../../jobs';
+import {
+  initialState,
+  type Job,
+  type JobCallback,
+  type JobHistoryEntry,
+  type JobInputs,
+  type JobState,
+  type NewJob,
+} from '../../jobs';
 import type { Upload } from '../job-store';
 
 /**
@@ -42,6 +50,10 @@ export interface JobDocument {
    * `<id>@<waitVersion>`. Absent in documents written before it.
    */
   waitVersion?: number;
+  /** The states entered, oldest first and bounded; absent in documents written before it. */
+  history?: JobHistoryEntry[];
+  /** The job's webhook; absent in documents written before it. */
+  callback?: JobCallback | null;
 }
 
 export interface UploadDocument {
@@ -87,6 +99,8 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     notBefore: job.notBefore ?? null,
     serviceRevision: job.serviceRevision ?? null,
     version: 0,
+    history: [{ state: initialState(job.notBefore, submittedAt.getTime()), at: submittedAt }],
+    callback: job.callback ?? null,
   };
 }
 
@@ -114,6 +128,8 @@ export function documentToJob(doc: JobDocument): Job {
     priority: doc.priority,
     notBefore: doc.notBefore,
     serviceRevision: doc.serviceRevision ?? null,
+    history: doc.history ?? [],
+    callback: doc.callback ?? null,
   };
 }
 

@@ -1,5 +1,12 @@
 import { MongoClient, ObjectId, type Collection, type Db, type Filter } from 'mongodb';
-import { isFinished, statesAllowing, type Job, type JobState, type NewJob } from '../../jobs';
+import {
+  isFinished,
+  statesAllowing,
+  type Job,
+  type JobHistoryEntry,
+  type JobState,
+  type NewJob,
+} from '../../jobs';
 import type {
   CancelOutcome,
   JobFilter,
@@ -14,6 +21,7 @@ import type {
   Upload,
   UsageRow,
 } from '../job-store';
+import type { Delivery, DeliveryOutcome } from '../delivery-records';
 import { decodeCursor, encodeCursor, olderThan } from './cursor';
 import { JOB_INDEXES, UPLOAD_INDEXES } from './indexes';
 import {
@@ -26,8 +34,10 @@ import {
 } from './job-document';
 import { ClaimQueue, queueEntry, type QueueEntry } from './claim-queue';
 import { JobClaims } from './job-claims';
-import { cancelUpdate, transitionUpdate } from './job-updates';
+import { cancelledState, cancelUpdate, transitionUpdate } from './job-updates';
+import { WebhookDeliveries } from './webhook-deliveries';
 import { JobWriter, type WriteTicket } from './job-writer';
+import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import { inputValues, UNFINISHED_STATES } from '../upload-references';
@@ -74,6 +84,7 @@ export class MongoJobStore implements JobStore {
   private writer!: JobWriter;
   private services!: ServiceRecords;
   private claims!: JobClaims;
+  private deliveries!: WebhookDeliveries;
   private setup: Promise<void> | null = null;
 
   constructor(private readonly options: MongoStoreOptions) {
@@ -99,6 +110,7 @@ export class MongoJobStore implements JobStore {
     this.services = new ServiceRecords(this.db);
     this.writer = new JobWriter(this.jobs, this.db.collection<WriteTicket>('job_writes'));
     this.claims = new JobClaims(this.queue, this.writer);
+    this.deliveries = new WebhookDeliveries(this.db);
   }
 
   /**
@@ -121,6 +133,7 @@ export class MongoJobStore implements JobStore {
       for (const { key, ...options } of UPLOAD_INDEXES)
         await this.uploads.createIndex(key, options);
       await this.queue.createIndexes();
+      await this.deliveries.createIndexes();
     })().catch((error: unknown) => {
       this.setup = null;
       throw error;
@@ -237,12 +250,13 @@ export class MongoJobStore implements JobStore {
         (current) =>
           from.includes(current.state) &&
           (fencingToken === null || current.fencingToken === fencingToken)
-            ? transitionUpdate(to, patch, current.version + 1)
+            ? transitionUpdate(to, patch, current.version + 1, current)
             : null,
-        // Back to PENDING means claimable again: queued before the job says so.
-        to === 'PENDING'
-          ? (current, version) => this.queue.add(queueEntry(current, version))
-          : undefined,
+        async (current, version) => {
+          await this.deliveries.recordIfWanted(current, to, version);
+          // Back to PENDING means claimable again: queued before the job says so.
+          if (to === 'PENDING') await this.queue.add(queueEntry(current, version));
+        },
       );
       if (applied && doc) return documentToJob(doc);
       if (doc && fencingToken !== null && doc.fencingToken !== fencingToken) {
@@ -273,7 +287,14 @@ export class MongoJobStore implements JobStore {
 
   requestCancel(id: string): Promise<CancelOutcome> {
     return this.run(async () => {
-      const { doc, applied } = await this.writer.write(id, cancelUpdate);
+      const { doc, applied } = await this.writer.write(
+        id,
+        cancelUpdate,
+        async (current, version) => {
+          const to = cancelledState(current);
+          if (to) await this.deliveries.recordIfWanted(current, to, version);
+        },
+      );
       if (!doc) return { kind: 'not_found' };
       const job = documentToJob(doc);
       if (!applied) return { kind: 'finished', job };
@@ -326,6 +347,7 @@ export class MongoJobStore implements JobStore {
       // Finished jobs never change again, so what was read is what gets deleted.
       await this.jobs.deleteMany({ _id: { $in: finished.map((doc) => doc._id) } });
       await this.writer.forget(finished);
+      await this.deliveries.forget(finished.map((doc) => doc._id));
       return finished.map(documentToJob);
     });
   }
@@ -373,6 +395,26 @@ export class MongoJobStore implements JobStore {
 
   listRunnerHealth(service?: string): Promise<RunnerHealth[]> {
     return this.run(() => this.services.listRunnerHealth(service));
+  }
+
+  queuePosition(job: Job, cap: number): Promise<number> {
+    return this.run(() => mongoQueuePosition(this.db, job, Date.now(), cap));
+  }
+
+  recentHistories(service: string, window: number): Promise<JobHistoryEntry[][]> {
+    return this.run(() => mongoRecentHistories(this.db, service, window));
+  }
+
+  claimDeliveries(owner: string, leaseMs: number, limit: number): Promise<Delivery[]> {
+    return this.run(() => this.deliveries.claim(owner, leaseMs, limit));
+  }
+
+  recordDelivery(id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
+    return this.run(() => this.deliveries.record(id, owner, outcome));
+  }
+
+  listDeliveries(jobId: string): Promise<Delivery[]> {
+    return this.run(() => this.deliveries.list(jobId));
   }
 
   ping(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Job, JobState } from '../../jobs';
+import { parseHistory } from './history-sql';
 
 export interface JobRow {
   seq: number;
@@ -23,6 +24,9 @@ export interface JobRow {
   not_before: number | null;
   service_revision: string | null;
   lost_attempts: number;
+  history: string | null;
+  callback_url: string | null;
+  callback_events: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -50,5 +54,9 @@ export function rowToJob(row: JobRow): Job {
     priority: row.priority,
     notBefore: date(row.not_before),
     serviceRevision: row.service_revision ?? null,
+    history: parseHistory(row.history),
+    callback: row.callback_url
+      ? { url: row.callback_url, events: row.callback_events === 'all' ? 'all' : 'finished' }
+      : null,
   };
 }

@@ -33,7 +33,10 @@ CREATE TABLE IF NOT EXISTS jobs (
   priority INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER,
   service_revision TEXT,
-  lost_attempts INTEGER NOT NULL DEFAULT 0
+  lost_attempts INTEGER NOT NULL DEFAULT 0,
+  history TEXT NOT NULL DEFAULT '[]',
+  callback_url TEXT,
+  callback_events TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
@@ -79,6 +82,28 @@ CREATE TABLE IF NOT EXISTS runner_health (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (service, runner)
 );
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  job_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  body TEXT,
+  next_attempt_at INTEGER NOT NULL,
+  attempts TEXT NOT NULL DEFAULT '[]',
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_expires_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON webhook_deliveries (next_attempt_at)
+  WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS deliveries_by_job ON webhook_deliveries (job_id, seq);
+-- A job removed (retention) takes its deliveries with it, whoever deletes it.
+CREATE TRIGGER IF NOT EXISTS jobs_forget_deliveries AFTER DELETE ON jobs BEGIN
+  DELETE FROM webhook_deliveries WHERE job_id = old.id;
+END;
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -91,4 +116,7 @@ export const SQLITE_ADDED_COLUMNS: ReadonlyArray<
 > = [
   ['jobs', 'service_revision', 'TEXT'],
   ['jobs', 'lost_attempts', 'INTEGER NOT NULL DEFAULT 0'],
+  ['jobs', 'history', "TEXT NOT NULL DEFAULT '[]'"],
+  ['jobs', 'callback_url', 'TEXT'],
+  ['jobs', 'callback_events', 'TEXT'],
 ];

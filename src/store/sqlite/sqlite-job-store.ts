@@ -6,12 +6,15 @@ import {
   tightenFileMode,
 } from '../../lifecycle/private-paths';
 import {
+  CANCELLED_BEFORE_START,
   FINISHED_STATES,
   initialState,
   isDelayed,
   isFinished,
+  isWebhookEvent,
   statesAllowing,
   type Job,
+  type JobHistoryEntry,
   type JobState,
   type NewJob,
 } from '../../jobs';
@@ -30,8 +33,18 @@ import type {
   Upload,
   UsageRow,
 } from '../job-store';
+import type { Delivery, DeliveryOutcome } from '../delivery-records';
 import { inputValues, UNFINISHED_STATES } from '../upload-references';
+import { APPEND_HISTORY_SQL, firstHistory, historyArgs } from './history-sql';
+import { sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
 import { rowToJob, type JobRow } from './row-mapping';
+import {
+  claimDeliveries,
+  listDeliveries,
+  recordDelivery,
+  recordDeliveryOfTransition,
+  recordDeliveryOutcome,
+} from './webhook-deliveries';
 import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
 
 /** Cursors are opaque to clients; inside they are the last row's sequence number. */
@@ -166,8 +179,8 @@ export class SqliteJobStore implements JobStore {
     const now = Date.now();
     const row = this.db
       .prepare(
-        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
         job.id,
@@ -180,6 +193,9 @@ export class SqliteJobStore implements JobStore {
         job.priority ?? 0,
         job.notBefore?.getTime() ?? null,
         job.serviceRevision ?? null,
+        firstHistory(initialState(job.notBefore, now), now),
+        job.callback?.url ?? null,
+        job.callback?.events ?? null,
       ) as JobRow;
     return rowToJob(row);
   }
@@ -224,7 +240,7 @@ export class SqliteJobStore implements JobStore {
     const rows = this.db
       .prepare(
         `UPDATE jobs SET state = 'ACCEPTED', lease_owner = ?, lease_expires_at = ?,
-           fencing_token = fencing_token + 1, attempt = attempt + 1
+           fencing_token = fencing_token + 1, attempt = attempt + 1, ${APPEND_HISTORY_SQL}
          WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_awaiting_claim
                        WHERE ${AWAITING_CLAIM_SQL} ${byService}
                        AND (not_before IS NULL OR not_before <= ?)
@@ -232,7 +248,8 @@ export class SqliteJobStore implements JobStore {
          RETURNING *`,
       )
       .all(
-        ...[owner, now + leaseMs, ...(service === undefined ? [] : [service]), now, limit],
+        ...[owner, now + leaseMs, ...historyArgs('ACCEPTED', now)],
+        ...[...(service === undefined ? [] : [service]), now, limit],
       ) as JobRow[];
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     return rows.map(rowToJob);
@@ -275,7 +292,8 @@ export class SqliteJobStore implements JobStore {
     fencingToken: number | null,
     patch: TransitionPatch = {},
   ): Promise<Job | null> {
-    return this.transitionNow({ id, to, fencingToken, patch });
+    // A transaction: a webhook delivery is recorded with the change it reports.
+    return this.db.transaction(() => this.transitionNow({ id, to, fencingToken, patch }))();
   }
 
   async transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]> {
@@ -291,8 +309,11 @@ export class SqliteJobStore implements JobStore {
       args.push(value);
     };
     set('state = ?', to);
+    const now = Date.now();
+    sets.push(APPEND_HISTORY_SQL);
+    args.push(...historyArgs(to, now));
     if (isFinished(to)) {
-      set('completed_at = ?', Date.now());
+      set('completed_at = ?', now);
       sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
     }
     if (patch.runner !== undefined) set('runner = ?', patch.runner);
@@ -303,14 +324,15 @@ export class SqliteJobStore implements JobStore {
     if (patch.lost) sets.push('lost_attempts = lost_attempts + 1');
     if (to === 'PENDING') sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
     let where = `id = ? AND state IN (${placeholders(from.length)})`;
-    args.push(id, ...from);
+    const whereArgs: (string | number)[] = [id, ...from];
     if (fencingToken !== null) {
       where += ' AND fencing_token = ?';
-      args.push(fencingToken);
+      whereArgs.push(fencingToken);
     }
+    recordDeliveryOfTransition(this.db, to, where, whereArgs, now);
     const row = this.db
       .prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE ${where} RETURNING *`)
-      .get(...args) as JobRow | undefined;
+      .get(...args, ...whereArgs) as JobRow | undefined;
     if (row) return rowToJob(row);
     if (fencingToken !== null) this.countIfStale(id, fencingToken);
     return null;
@@ -338,19 +360,24 @@ export class SqliteJobStore implements JobStore {
       if (isFinished(job.state)) return { kind: 'finished', job };
       // Never started (a delayed job never even reached an agent): nothing to stop.
       if (job.state === 'PENDING' || job.state === 'ACCEPTED' || isDelayed(job)) {
+        if (job.callback) recordDelivery(this.db, id, job.callback.url, 'DELETED', now);
         const updated = this.db
           .prepare(
-            `UPDATE jobs SET state = 'DELETED', completed_at = ?, cancel_requested = 1,
+            `UPDATE jobs SET ${APPEND_HISTORY_SQL}, state = 'DELETED', completed_at = ?,
+               cancel_requested = 1, reason = '${CANCELLED_BEFORE_START}',
                lease_owner = NULL, lease_expires_at = NULL WHERE id = ? RETURNING *`,
           )
-          .get(now, id) as JobRow;
+          .get(...historyArgs('DELETED', now), now, id) as JobRow;
         return { kind: 'deleted', job: rowToJob(updated) };
       }
+      if (isWebhookEvent(job.callback, job.state, 'CANCELLING'))
+        recordDelivery(this.db, id, job.callback!.url, 'CANCELLING', now);
       const updated = this.db
         .prepare(
-          `UPDATE jobs SET state = 'CANCELLING', cancel_requested = 1 WHERE id = ? RETURNING *`,
+          `UPDATE jobs SET ${APPEND_HISTORY_SQL}, state = 'CANCELLING', cancel_requested = 1
+           WHERE id = ? RETURNING *`,
         )
-        .get(id) as JobRow;
+        .get(...historyArgs('CANCELLING', now), id) as JobRow;
       return { kind: 'cancelling', job: rowToJob(updated) };
     });
     return cancel.immediate();
@@ -525,6 +552,26 @@ export class SqliteJobStore implements JobStore {
       .immediate()
       .map(rowToUpload)
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  async queuePosition(job: Job, cap: number): Promise<number> {
+    return sqliteQueuePosition(this.db, job, Date.now(), cap);
+  }
+
+  async recentHistories(service: string, window: number): Promise<JobHistoryEntry[][]> {
+    return sqliteRecentHistories(this.db, service, window);
+  }
+
+  async claimDeliveries(owner: string, leaseMs: number, limit: number): Promise<Delivery[]> {
+    return claimDeliveries(this.db, owner, leaseMs, limit, Date.now());
+  }
+
+  async recordDelivery(id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
+    return recordDeliveryOutcome(this.db, id, owner, outcome);
+  }
+
+  async listDeliveries(jobId: string): Promise<Delivery[]> {
+    return listDeliveries(this.db, jobId);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,44 @@
+import type Database from 'better-sqlite3';
+import type { Job, JobHistoryEntry } from '../../jobs';
+import { parseHistory } from './history-sql';
+import { AWAITING_CLAIM_SQL } from './schema';
+
+/**
+ * Jobs of the same service a claim takes before `job`, counted up to `cap`: those due by the
+ * time the job is (its not-before time, or now) with a higher priority, or the same priority
+ * and submitted earlier, which is claimPending's order. One range of the covering partial index
+ * jobs_awaiting_claim, read no further than `cap` entries.
+ */
+export function sqliteQueuePosition(
+  db: Database.Database,
+  job: Pick<Job, 'id' | 'service' | 'priority' | 'notBefore'>,
+  nowMs: number,
+  cap: number,
+): number {
+  const dueBy = Math.max(nowMs, job.notBefore?.getTime() ?? 0);
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS ahead FROM (SELECT 1 FROM jobs INDEXED BY jobs_awaiting_claim
+         WHERE ${AWAITING_CLAIM_SQL} AND service = ?
+         AND (not_before IS NULL OR not_before <= ?)
+         AND (priority > ? OR (priority = ? AND seq < (SELECT seq FROM jobs WHERE id = ?)))
+         LIMIT ?)`,
+    )
+    .get(job.service, dueBy, job.priority, job.priority, job.id, cap) as { ahead: number };
+  return row.ahead;
+}
+
+/** The histories of the latest `window` jobs of a service, newest first (run-time estimates). */
+export function sqliteRecentHistories(
+  db: Database.Database,
+  service: string,
+  window: number,
+): JobHistoryEntry[][] {
+  const rows = db
+    .prepare(
+      `SELECT history FROM jobs INDEXED BY jobs_by_service
+       WHERE service = ? ORDER BY seq DESC LIMIT ?`,
+    )
+    .all(service, window) as { history: string | null }[];
+  return rows.map((row) => parseHistory(row.history));
+}
