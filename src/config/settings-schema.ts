@@ -1,4 +1,8 @@
 import { apiSettingsPatternProperties, apiSettingsProperties } from './api-settings';
+import {
+  retentionSettingsPatternProperties,
+  retentionSettingsProperties,
+} from './retention-settings';
 
 /**
  * slivka 0.8's settings keys (flattened, dotted) plus what Damson adds. Unknown keys are errors,
@@ -62,6 +66,7 @@ export const settingsSchema = {
     'supervisor.stable-after': { type: 'integer', minimum: 1000 },
     'log.level': { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     ...apiSettingsProperties,
+    ...retentionSettingsProperties,
   },
-  patternProperties: { ...apiSettingsPatternProperties },
+  patternProperties: { ...apiSettingsPatternProperties, ...retentionSettingsPatternProperties },
 } as const;

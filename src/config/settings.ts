@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ApiSettings } from './api-settings';
+import type { RetentionExtras } from './retention-settings';
 
 /** Milliseconds per agent kind. */
 export type LostJobGrace = Readonly<Record<'local' | 'slurm' | 'gridengine', number>>;
@@ -80,7 +81,7 @@ export interface Settings {
     /** Files in the uploads directory without a record, unchanged this long, are removed. */
     orphanAgeMs: number;
     sweepIntervalMs: number;
-  };
+  } & RetentionExtras;
   /** How `damson start` restarts a child process that exited. */
   supervisor: {
     restartDelayMs: number;

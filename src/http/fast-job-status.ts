@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { jobExpiresAt } from '../config/retention-policy';
 import type { AppContext } from './app-context';
 import { jobResource } from './resources';
 
@@ -41,11 +42,13 @@ export function fastJobStatus(
       return;
     }
     ctx.store.getJob(match[2]).then((job) => {
-      if (!job) {
+      // Unknown (perhaps expired: 410) and cache hits (expiry read from their original) go on.
+      if (!job || job.cachedFrom) {
         next();
         return;
       }
-      const resource = jobResource(`${prefix}${match[1]}`, job);
+      const expiresAt = jobExpiresAt(ctx.settings.retention, job);
+      const resource = jobResource(`${prefix}${match[1]}`, job, expiresAt);
       const body = JSON.stringify(resource);
       res.writeHead(200, {
         ...securityHeaders,

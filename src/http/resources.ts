@@ -80,7 +80,12 @@ export function serviceResource(
   };
 }
 
-export function jobResource(apiBase: string, job: Job): Record<string, unknown> {
+/** `expiresAt` (when given): when retention deletes the job, null while nothing is scheduled. */
+export function jobResource(
+  apiBase: string,
+  job: Job,
+  expiresAt?: Date | null,
+): Record<string, unknown> {
   const finished = job.completedAt !== null;
   return {
     '@url': `${apiBase}/jobs/${job.id}`,
@@ -97,6 +102,9 @@ export function jobResource(apiBase: string, job: Job): Record<string, unknown> 
     // Why the job is where it is (an engine's refusal, a lost agent, a retry); left out when
     // there is nothing to say. Server paths never leave.
     ...(job.reason ? { reason: publicReason(job.reason) } : {}),
+    // A result-cache hit: it never ran; its files are those of this job.
+    ...(job.cachedFrom ? { cachedFrom: job.cachedFrom } : {}),
+    ...(expiresAt === undefined ? {} : { expiresAt: expiresAt && wireTimestamp(expiresAt) }),
   };
 }
 
@@ -106,10 +114,17 @@ export interface OutputFile {
   mediaType: string;
 }
 
-export function jobFileResource(apiBase: string, contentBase: string, job: Job, file: OutputFile) {
+/** `source`: the job whose directory holds the file (a cache hit's original), else `job`. */
+export function jobFileResource(
+  apiBase: string,
+  contentBase: string,
+  job: Job,
+  file: OutputFile,
+  source: Job = job,
+) {
   return {
     '@url': `${apiBase}/jobs/${job.id}/files/${file.path}`,
-    '@content': `${contentBase}/${job.workDir}/${file.path}`,
+    '@content': `${contentBase}/${source.workDir}/${file.path}`,
     id: `${job.id}/${file.path}`,
     jobId: job.id,
     path: file.path,
@@ -123,6 +138,7 @@ export function uploadResource(
   contentBase: string,
   id: string,
   mediaType: string | null,
+  expiresAt?: Date | null,
 ) {
   return {
     '@url': `${apiBase}/files/${id}`,
@@ -132,5 +148,6 @@ export function uploadResource(
     path: id,
     label: 'uploaded',
     mediaType: mediaType ?? '',
+    ...(expiresAt === undefined ? {} : { expiresAt: expiresAt && wireTimestamp(expiresAt) }),
   };
 }

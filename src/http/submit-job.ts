@@ -21,7 +21,10 @@ import {
   type UploadLimits,
 } from './read-submission';
 import type { LimitNames } from './parse-multipart';
+import { refuseWhenDiskLow } from './disk-guard';
+import { expiryOf } from './job-expiry';
 import { jobResource } from './resources';
+import { answerFromCache, cacheAllowed, cacheKeyOf } from './result-cache';
 import { clientHasScope } from './rate-limits';
 import { schedulingOptions } from './scheduling-options';
 
@@ -96,6 +99,8 @@ export function submitJob(ctx: AppContext) {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
     const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
+    const useCache = service.cache ? cacheAllowed(req) : false;
+    await refuseWhenDiskLow(ctx.diskSpace);
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
     const { submission, discard, commit, saved } = await readSubmission(
@@ -124,24 +129,28 @@ export function submitJob(ctx: AppContext) {
       }
       const id = newJobId();
       const serviceRevision = await ctx.revisions.remember(service);
-      const job = await ctx.store.insertJobWithUploads(
-        {
-          serviceRevision,
-          id,
-          service: service.id,
-          inputs,
-          parameters,
-          workDir: jobDirectoryRelative(id),
-          priority: scheduling.priority,
-          notBefore: scheduling.notBefore,
-        },
-        uploads,
-      );
+      const newJob = {
+        serviceRevision,
+        id,
+        service: service.id,
+        inputs,
+        parameters,
+        workDir: jobDirectoryRelative(id),
+        priority: scheduling.priority,
+        notBefore: scheduling.notBefore,
+      };
+      // Opted-in services only: the key is kept with the job even when `?cache=no` forced a run.
+      const cacheKey = service.cache ? await cacheKeyOf(service, inputs) : null;
+      const hit =
+        cacheKey && useCache
+          ? await answerFromCache(ctx.store, ctx.settings, service, cacheKey, newJob, uploads)
+          : null;
+      const job = hit ?? (await ctx.store.insertJobWithUploads({ ...newJob, cacheKey }, uploads));
       for (const upload of uploads) saved(upload.path);
       // Parts that are no parameter's value are gone before the client hears of the job.
       await discard();
-      ctx.wake();
-      const body = jobResource(apiBase(req, ctx.settings), job);
+      if (!hit) ctx.wake();
+      const body = jobResource(apiBase(req, ctx.settings), job, await expiryOf(ctx, job));
       res.status(202).location(String(body['@url'])).json(body);
     } finally {
       await discard();

@@ -47,6 +47,8 @@ export interface Job {
   notBefore: Date | null;
   /** The revision of the service definition the job was submitted with (null: the current one). */
   serviceRevision: string | null;
+  /** A result-cache hit: the COMPLETED job whose results this one answers with (it never ran). */
+  cachedFrom?: string | null;
 }
 
 export interface NewJob {
@@ -58,6 +60,8 @@ export interface NewJob {
   priority?: number;
   notBefore?: Date | null;
   serviceRevision?: string | null;
+  /** The result-cache key of a job of a service that opted in (see src/http/result-cache.ts). */
+  cacheKey?: string | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

@@ -1,4 +1,5 @@
 import type { Job, JobInputs, JobState, NewJob } from '../jobs';
+import type { RetentionRecords } from './retention-records';
 
 export interface JobFilter {
   service?: string;
@@ -97,6 +98,8 @@ export type CancelOutcome =
  * (finished states absorb) and, for the scheduler, on its fencing token.
  */
 export interface JobStore {
+  /** The result cache and expiry tombstones (src/store/retention-records.ts). */
+  readonly retention: RetentionRecords;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.

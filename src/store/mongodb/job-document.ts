@@ -42,6 +42,9 @@ export interface JobDocument {
    * `<id>@<waitVersion>`. Absent in documents written before it.
    */
   waitVersion?: number;
+  /** Result cache: set on originals of services that opted in, and on hits (see retention). */
+  cacheKey?: string;
+  cachedFrom?: string;
 }
 
 export interface UploadDocument {
@@ -87,6 +90,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     notBefore: job.notBefore ?? null,
     serviceRevision: job.serviceRevision ?? null,
     version: 0,
+    ...(job.cacheKey ? { cacheKey: job.cacheKey } : {}),
   };
 }
 
@@ -114,6 +118,7 @@ export function documentToJob(doc: JobDocument): Job {
     priority: doc.priority,
     notBefore: doc.notBefore,
     serviceRevision: doc.serviceRevision ?? null,
+    ...(doc.cachedFrom ? { cachedFrom: doc.cachedFrom } : {}),
   };
 }
 

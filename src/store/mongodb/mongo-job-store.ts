@@ -28,6 +28,7 @@ import { ClaimQueue, queueEntry, type QueueEntry } from './claim-queue';
 import { JobClaims } from './job-claims';
 import { cancelUpdate, transitionUpdate } from './job-updates';
 import { JobWriter, type WriteTicket } from './job-writer';
+import { MongoRetentionRecords } from './mongo-retention-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import { inputValues, UNFINISHED_STATES } from '../upload-references';
@@ -75,6 +76,10 @@ export class MongoJobStore implements JobStore {
   private services!: ServiceRecords;
   private claims!: JobClaims;
   private setup: Promise<void> | null = null;
+  readonly retention = new MongoRetentionRecords(
+    () => this.db,
+    (operation) => this.run(operation),
+  );
 
   constructor(private readonly options: MongoStoreOptions) {
     this.open();

@@ -1,4 +1,5 @@
 import type { Job, JobState } from '../../jobs';
+import type { Upload } from '../job-store';
 
 export interface JobRow {
   seq: number;
@@ -23,6 +24,7 @@ export interface JobRow {
   not_before: number | null;
   service_revision: string | null;
   lost_attempts: number;
+  cached_from?: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -50,5 +52,22 @@ export function rowToJob(row: JobRow): Job {
     priority: row.priority,
     notBefore: date(row.not_before),
     serviceRevision: row.service_revision ?? null,
+    ...(row.cached_from ? { cachedFrom: row.cached_from } : {}),
   };
 }
+
+export interface UploadRow {
+  id: string;
+  path: string;
+  media_type: string | null;
+  title: string | null;
+  created_at: number;
+}
+
+export const rowToUpload = (row: UploadRow): Upload => ({
+  id: row.id,
+  path: row.path,
+  mediaType: row.media_type,
+  title: row.title,
+  createdAt: new Date(row.created_at),
+});

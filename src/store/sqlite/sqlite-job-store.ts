@@ -31,29 +31,14 @@ import type {
   UsageRow,
 } from '../job-store';
 import { inputValues, UNFINISHED_STATES } from '../upload-references';
-import { rowToJob, type JobRow } from './row-mapping';
+import { rowToJob, rowToUpload, type JobRow, type UploadRow } from './row-mapping';
+import { SqliteRetentionRecords } from './sqlite-retention-records';
 import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
 
 /** Cursors are opaque to clients; inside they are the last row's sequence number. */
 const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
 const decodeCursor = (cursor: string): number =>
   Number(Buffer.from(cursor, 'base64url').toString()) || 0;
-interface UploadRow {
-  id: string;
-  path: string;
-  media_type: string | null;
-  title: string | null;
-  created_at: number;
-}
-
-const rowToUpload = (row: UploadRow): Upload => ({
-  id: row.id,
-  path: row.path,
-  mediaType: row.media_type,
-  title: row.title,
-  createdAt: new Date(row.created_at),
-});
-
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(',');
 
 /**
@@ -85,6 +70,7 @@ interface QueuedSubmission {
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly queuedSubmissions: QueuedSubmission[] = [];
+  readonly retention: SqliteRetentionRecords;
 
   constructor(file: string) {
     if (file !== ':memory:') {
@@ -108,6 +94,7 @@ export class SqliteJobStore implements JobStore {
         this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
       }
     }
+    this.retention = new SqliteRetentionRecords(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {
@@ -166,8 +153,8 @@ export class SqliteJobStore implements JobStore {
     const now = Date.now();
     const row = this.db
       .prepare(
-        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, cache_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
         job.id,
@@ -180,6 +167,7 @@ export class SqliteJobStore implements JobStore {
         job.priority ?? 0,
         job.notBefore?.getTime() ?? null,
         job.serviceRevision ?? null,
+        job.cacheKey ?? null,
       ) as JobRow;
     return rowToJob(row);
   }
