@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import { jobRetentionMs } from '../config/retention-policy';
@@ -35,15 +36,38 @@ export function cacheAllowed(req: Request): boolean {
  * command-line value, and each input file by the SHA-256 of its contents (never by its path or
  * upload id, so the same bytes uploaded twice hit). Parameters are keyed by id in the service's
  * order; JSON keeps every value's boundaries, so no two different submissions share a key.
+ * Null (the job simply runs) when an input is larger than `maxFileBytes` (an earlier job's output
+ * may be: hashing it must cost no more than receiving an upload would) or cannot be read.
  */
-export async function cacheKeyOf(service: Service, inputs: JobInputs): Promise<string> {
+export async function cacheKeyOf(
+  service: Service,
+  inputs: JobInputs,
+  maxFileBytes: number,
+): Promise<string | null> {
+  try {
+    return await computeCacheKey(service, inputs, maxFileBytes);
+  } catch {
+    return null;
+  }
+}
+
+class TooLargeToHash extends Error {}
+
+async function computeCacheKey(
+  service: Service,
+  inputs: JobInputs,
+  maxFileBytes: number,
+): Promise<string> {
   const entries: [string, unknown][] = [];
   for (const p of service.parameters) {
     const value = inputs[p.id] ?? null;
     if (p.kind === 'file' && value !== null) {
       const files = Array.isArray(value) ? value : [value];
       const hashes: string[] = [];
-      for (const file of files) hashes.push(await fileSha256(file));
+      for (const file of files) {
+        if ((await stat(file)).size > maxFileBytes) throw new TooLargeToHash();
+        hashes.push(await fileSha256(file));
+      }
       entries.push([p.id, Array.isArray(value) ? hashes : hashes[0]]);
     } else {
       entries.push([p.id, value]);

@@ -140,7 +140,8 @@ export function submitJob(ctx: AppContext) {
         notBefore: scheduling.notBefore,
       };
       // Opted-in services only: the key is kept with the job even when `?cache=no` forced a run.
-      const cacheKey = service.cache ? await cacheKeyOf(service, inputs) : null;
+      const maxHashBytes = ctx.settings.server.maxFileBytes;
+      const cacheKey = service.cache ? await cacheKeyOf(service, inputs, maxHashBytes) : null;
       const hit =
         cacheKey && useCache
           ? await answerFromCache(ctx.store, ctx.settings, service, cacheKey, newJob, uploads)
