@@ -8,6 +8,8 @@ import type { JobStore } from '../store/job-store';
 import { runShutdown } from '../lifecycle/shutdown';
 import { AgentLink } from '../scheduler/agent-link';
 import { RetentionSweeper } from '../scheduler/retention-sweeper';
+import { DiskPause } from '../scheduler/disk-pause';
+import { DiskSpace } from '../lifecycle/disk-space';
 import { Scheduler, type ReleaseReport } from '../scheduler/scheduler';
 import { runnerKind } from '../scheduler/runner-kind';
 import { ServiceMonitor } from '../services/health/service-monitor';
@@ -56,6 +58,13 @@ export async function runScheduler(): Promise<void> {
       maxRetries: settings.scheduler.maxRetries,
       lostJobGraceMs: settings.scheduler.lostJobGraceMs,
       breaker: settings.scheduler.breaker,
+      diskPause: new DiskPause(
+        new DiskSpace(settings.retention.minFreeDisk, [
+          settings.directories.jobs,
+          settings.directories.uploads,
+        ]),
+        log,
+      ),
       announceChanges: (change) => {
         // A change this scheduler wrote may have a webhook delivery waiting.
         deliverer.wake();
@@ -224,6 +233,10 @@ function retentionSweeper(settings: Settings, store: JobStore, log: Logger): Ret
     store,
     {
       retentionMs: finishedJobDays === null ? null : finishedJobDays * DAY_MS,
+      retentionMsByService: new Map(
+        [...settings.retention.byServiceDays].map(([service, days]) => [service, days * DAY_MS]),
+      ),
+      tombstoneMs: settings.retention.tombstoneDays * DAY_MS,
       uploadRetentionMs: uploadDays === null ? null : uploadDays * DAY_MS,
       orphanAgeMs,
       sweepIntervalMs,

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors';
 import { makePrivateDirectory } from '../lifecycle/private-paths';
 import { buildApiSettings } from './api-settings';
 import { buildWebhookSettings } from './webhook-settings';
+import { buildRetentionExtras } from './retention-settings';
 import { settingsSchema } from './settings-schema';
 import { resolveIn, type Settings, type StoreSettings } from './settings';
 import { YamlSource } from './yaml-source';
@@ -199,6 +200,7 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
       uploadDays: int('store.upload-retention-days', 7) || null,
       orphanAgeMs: int('store.upload-orphan-age', 600_000),
       sweepIntervalMs: int('store.retention-sweep-interval', 3_600_000),
+      ...buildRetentionExtras(flat, file ?? home),
     },
     supervisor: {
       restartDelayMs: int('supervisor.restart-delay', 500),

@@ -1,5 +1,9 @@
 import { apiSettingsPatternProperties, apiSettingsProperties } from './api-settings';
 import { webhookSettingsProperties } from './webhook-settings';
+import {
+  retentionSettingsPatternProperties,
+  retentionSettingsProperties,
+} from './retention-settings';
 
 /**
  * slivka 0.8's settings keys (flattened, dotted) plus what Damson adds. Unknown keys are errors,
@@ -64,6 +68,7 @@ export const settingsSchema = {
     'log.level': { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     ...apiSettingsProperties,
     ...webhookSettingsProperties,
+    ...retentionSettingsProperties,
   },
-  patternProperties: { ...apiSettingsPatternProperties },
+  patternProperties: { ...apiSettingsPatternProperties, ...retentionSettingsPatternProperties },
 } as const;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ApiSettings } from './api-settings';
 import type { WebhookSettings } from './webhook-settings';
+import type { RetentionExtras } from './retention-settings';
 
 /** Milliseconds per agent kind. */
 export type LostJobGrace = Readonly<Record<'local' | 'slurm' | 'gridengine', number>>;
@@ -81,7 +82,7 @@ export interface Settings {
     /** Files in the uploads directory without a record, unchanged this long, are removed. */
     orphanAgeMs: number;
     sweepIntervalMs: number;
-  };
+  } & RetentionExtras;
   /** How `damson start` restarts a child process that exited. */
   supervisor: {
     restartDelayMs: number;

@@ -3,7 +3,10 @@ import { addRoute } from './add-route';
 import { isJobState, type JobState } from '../jobs';
 import { apiBase, contentBase, type AppContext } from './app-context';
 import { apiDocuments } from './api-documents';
+import { lowDiskStatus } from './disk-guard';
 import { HttpError, notFound } from './http-error';
+import { expiryOf } from './job-expiry';
+import { uploadExpiresAt } from '../config/retention-policy';
 import { serviceStatus } from '../services/health/service-status';
 import type { Service } from '../services/service';
 import { jobRoutes } from './job-routes';
@@ -64,6 +67,7 @@ export function apiRouter(
   });
 
   const statusOf = async (service: Service) =>
+    (await lowDiskStatus(ctx.diskSpace)) ??
     statusResource(
       serviceStatus(
         service,
@@ -75,6 +79,7 @@ export function apiRouter(
   addRoute(router, '/services', {
     get: async (req, res) => {
       const records = await ctx.store.currentServiceStatuses();
+      const lowDisk = await lowDiskStatus(ctx.diskSpace);
       res.json({
         services: ctx.catalog
           .list()
@@ -82,9 +87,10 @@ export function apiRouter(
             serviceResource(
               base(req),
               s,
-              statusResource(
-                serviceStatus(s, records, ctx.catalog.problem(s.id), ctx.catalog.directory),
-              ),
+              lowDisk ??
+                statusResource(
+                  serviceStatus(s, records, ctx.catalog.problem(s.id), ctx.catalog.directory),
+                ),
             ),
           ),
       });
@@ -107,7 +113,11 @@ export function apiRouter(
       async (req, res) => {
         const page = await ctx.store.listJobs(listQuery(req));
         res.json({
-          jobs: page.jobs.map((j) => jobResource(base(req), j)),
+          jobs: await Promise.all(
+            page.jobs.map(async (j) =>
+              jobResource(base(req), j, undefined, await expiryOf(ctx, j)),
+            ),
+          ),
           nextCursor: page.nextCursor,
         });
       },
@@ -125,6 +135,7 @@ export function apiRouter(
         contentBase(ctx.settings, 'uploads'),
         upload.id,
         upload.mediaType,
+        uploadExpiresAt(ctx.settings.retention, upload),
       );
       res.location(body['@url']).json(body);
     },

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Settings } from '../config/settings';
+import type { DiskSpace } from '../lifecycle/disk-space';
 import type { Logger } from '../lifecycle/logger';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { ServiceRevisions } from '../services/service-revisions';
@@ -20,6 +21,8 @@ export interface AppContext {
   watcher?: JobWatcher;
   /** Queue positions and start estimates; created by createApp when absent. */
   queueEstimates?: QueueEstimates;
+  /** The `store.min-free-disk` floor; created by createApp when absent. */
+  diskSpace?: DiskSpace;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

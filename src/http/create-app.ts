@@ -9,6 +9,7 @@ import { JobWatcher } from './job-watcher';
 import { mediaRouter } from './media-router';
 import { QueueEstimates } from './queue-estimates';
 import { identifyClient, rateLimits } from './rate-limits';
+import { DiskSpace } from '../lifecycle/disk-space';
 import { packageRoot } from '../lifecycle/package-root';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
@@ -38,6 +39,8 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
   app.use(security);
   ctx.watcher ??= new JobWatcher(ctx.store, ctx.settings.api.watchIntervalMs, ctx.log);
+  const { jobs, uploads } = ctx.settings.directories;
+  ctx.diskSpace ??= new DiskSpace(ctx.settings.retention.minFreeDisk, [jobs, uploads]);
   const prefix = ctx.settings.server.prefix;
   const api = apiRouter(ctx, ctx.watcher, limits);
   const mounts = prefix ? [prefix, ''] : [''];

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { jobExpiresAt } from '../config/retention-policy';
 import type { AppContext } from './app-context';
 import { jobResource } from './resources';
 
@@ -40,15 +41,19 @@ export function fastJobStatus(
       next();
       return;
     }
+    // Unknown (perhaps expired: 410) and cache hits (expiry read from their original) go on.
     const found = ctx.store
       .getJob(match[2])
-      .then(async (job) => (job ? { job, queue: await ctx.queueEstimates?.forJob(job) } : null));
+      .then(async (job) =>
+        job && !job.cachedFrom ? { job, queue: await ctx.queueEstimates?.forJob(job) } : null,
+      );
     found.then((result) => {
       if (!result) {
         next();
         return;
       }
-      const resource = jobResource(`${prefix}${match[1]}`, result.job, result.queue);
+      const expiresAt = jobExpiresAt(ctx.settings.retention, result.job);
+      const resource = jobResource(`${prefix}${match[1]}`, result.job, result.queue, expiresAt);
       const body = JSON.stringify(resource);
       res.writeHead(200, {
         ...securityHeaders,

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
+import { jobExpiresAt } from '../config/retention-policy';
 import type { Job } from '../jobs';
 import { addRoute } from './add-route';
 import { apiBase, contentBase, type AppContext } from './app-context';
 import { HttpError, notFound } from './http-error';
 import { deliveriesResource } from './job-deliveries';
+import { expiryOf, filesSource, missingJob } from './job-expiry';
 import { confinedFile, listOutputs } from './job-outputs';
 import { lastSeenState, streamJobEvents, waitForChange, waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
@@ -19,9 +21,11 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
 
   const findJob = async (req: Request): Promise<Job> => {
     const id = String(req.params.jid);
-    const job = JOB_ID.test(id) ? await ctx.store.getJob(id) : null;
+    if (!JOB_ID.test(id)) throw notFound(`job '${id}'`);
+    const job = await ctx.store.getJob(id);
+    if (!job) throw await missingJob(ctx, id);
     const sid = req.params.sid;
-    if (!job || (sid !== undefined && job.service !== sid)) throw notFound(`job '${id}'`);
+    if (sid !== undefined && job.service !== sid) throw notFound(`job '${id}'`);
     return job;
   };
 
@@ -32,7 +36,12 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     const reread = async (): Promise<Job> => (await ctx.store.getJob(job.id)) ?? job;
     const current = await waitForChange(res, watcher, job, lastSeen, seconds, reread);
     if (!current) return;
-    const body = jobResource(base(req), current, await ctx.queueEstimates?.forJob(current));
+    const body = jobResource(
+      base(req),
+      current,
+      await ctx.queueEstimates?.forJob(current),
+      await expiryOf(ctx, current),
+    );
     res.location(String(body['@url'])).json(body);
   };
 
@@ -56,27 +65,33 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
 
   const events = async (req: Request, res: Response): Promise<void> => {
     const job = await findJob(req);
-    streamJobEvents(req, res, watcher, job, (j) => jobResource(base(req), j));
+    const hitExpiry = job.cachedFrom ? await expiryOf(ctx, job) : null;
+    const expiry = (j: Job) => (j.cachedFrom ? hitExpiry : jobExpiresAt(ctx.settings.retention, j));
+    streamJobEvents(req, res, watcher, job, (j) => jobResource(base(req), j, undefined, expiry(j)));
   };
 
   const files = async (req: Request, res: Response): Promise<void> => {
     const job = await findJob(req);
+    const source = await filesSource(ctx, job);
     const service = ctx.catalog.get(job.service);
-    const workDir = path.join(ctx.settings.directories.jobs, job.workDir);
+    const workDir = path.join(ctx.settings.directories.jobs, source.workDir);
     const outputs = service ? await listOutputs(workDir, service.outputs) : [];
-    res.json({ files: outputs.map((f) => jobFileResource(base(req), jobsContent, job, f)) });
+    res.json({
+      files: outputs.map((f) => jobFileResource(base(req), jobsContent, job, f, source)),
+    });
   };
 
   const oneFile = async (req: Request, res: Response): Promise<void> => {
     const job = await findJob(req);
     const relative = ([] as string[]).concat(req.params.path as unknown as string[]).join('/');
+    const source = await filesSource(ctx, job);
     const service = ctx.catalog.get(job.service);
-    const workDir = path.join(ctx.settings.directories.jobs, job.workDir);
+    const workDir = path.join(ctx.settings.directories.jobs, source.workDir);
     const outputs = service ? await listOutputs(workDir, service.outputs) : [];
     const file = outputs.find((f) => f.path === relative);
     if (!file || !(await confinedFile(workDir, relative)))
       throw notFound(`file '${relative}' of job '${job.id}'`);
-    const body = jobFileResource(base(req), jobsContent, job, file);
+    const body = jobFileResource(base(req), jobsContent, job, file, source);
     res.location(body['@url']).json(body);
   };
 

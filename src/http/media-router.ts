@@ -5,7 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { Router, type Response } from 'express';
 import type { AppContext } from './app-context';
-import { notFound } from './http-error';
+import { jobIdOfDirectory } from '../jobs';
+import { notFound, type HttpError } from './http-error';
+import { goneError } from './job-expiry';
 import { jobMediaFile, uploadMediaFile } from './media-file';
 import { outputDelivery } from './output-content-type';
 
@@ -39,6 +41,13 @@ function send(stream: Readable, res: Response): void {
   pipeline(stream, res).catch(() => res.destroy());
 }
 
+/** 410 for a file of a job that retention deleted (its tombstone is still kept), else 404. */
+async function expiredOrMissing(ctx: AppContext, segments: string[]): Promise<HttpError> {
+  const id = segments.length >= 4 ? jobIdOfDirectory(segments.slice(0, 3).join('/')) : null;
+  const tombstone = id ? await ctx.store.retention.getTombstone(id) : null;
+  return id && tombstone ? goneError(id, tombstone.expiredAt) : notFound('file');
+}
+
 /** The decoded segments of a `*rest` route parameter (Express 5 gives one string per segment). */
 const segmentsOf = (param: unknown): string[] => ([] as string[]).concat(param as string[]);
 
@@ -53,8 +62,9 @@ export function mediaRouter(ctx: AppContext): Router {
   const { jobs, uploads } = ctx.settings.directories;
 
   router.get(`${jobsPath}/*file`, async (req, res) => {
-    const real = await jobMediaFile(ctx.store, jobs, segmentsOf(req.params.file));
-    if (!real) throw notFound('file');
+    const segments = segmentsOf(req.params.file);
+    const real = await jobMediaFile(ctx.store, jobs, segments);
+    if (!real) throw await expiredOrMissing(ctx, segments);
     await sendConfined(res, real);
   });
 

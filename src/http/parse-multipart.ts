@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
@@ -144,9 +145,18 @@ export function parseMultipart(
         const tempPath = path.join(uploadsDirectory, newPartialUploadName());
         temps.push(tempPath);
         const file: SubmittedFile = { tempPath, size: 0 };
+        // Hashed as it streams (no second read): identical uploads then share one file.
+        const hash = createHash('sha256');
         stream.on(
           'data',
-          guarded((chunk: Buffer) => (file.size += chunk.length)),
+          guarded((chunk: Buffer) => {
+            file.size += chunk.length;
+            hash.update(chunk);
+          }),
+        );
+        stream.once(
+          'end',
+          guarded(() => (file.sha256 = hash.digest('hex'))),
         );
         stream.on(
           'limit',

@@ -6,6 +6,7 @@ import { emptySubmission } from '../services/form/form';
 import type { Submission, SubmittedFile } from '../services/form/form';
 import { newUploadId } from '../jobs';
 import { PartWriteError } from './save-file-part';
+import { shareUploadContent } from './shared-uploads';
 import { storageFailure } from './storage-failure';
 import { PRIVATE_DIRECTORY_MODE } from '../lifecycle/private-paths';
 import { HttpError } from './http-error';
@@ -84,6 +85,7 @@ export async function readSubmission(
     } catch (error) {
       throw storageFailure(new PartWriteError(error));
     }
+    if (file.sha256) await shareUploadContent(uploadsDirectory, target, file.sha256, file.size);
     const at = temps.indexOf(file.tempPath);
     if (at >= 0) temps[at] = target;
     else temps.push(target);

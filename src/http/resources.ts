@@ -82,10 +82,15 @@ export function serviceResource(
   };
 }
 
+/**
+ * `queue`: the waiting job's queue estimate; `expiresAt` (when given): when retention deletes the
+ * job, null while nothing is scheduled.
+ */
 export function jobResource(
   apiBase: string,
   job: Job,
   queue?: QueueEstimate | null,
+  expiresAt?: Date | null,
 ): Record<string, unknown> {
   const finished = job.completedAt !== null;
   return {
@@ -103,6 +108,9 @@ export function jobResource(
     // Why the job is where it is (an engine's refusal, a lost agent, a retry), how it ran and
     // its history: Damson's own keys, which slivka's clients ignore.
     ...jobStory(job, queue),
+    // A result-cache hit: it never ran; its files are those of this job.
+    ...(job.cachedFrom ? { cachedFrom: job.cachedFrom } : {}),
+    ...(expiresAt === undefined ? {} : { expiresAt: expiresAt && wireTimestamp(expiresAt) }),
   };
 }
 
@@ -112,10 +120,17 @@ export interface OutputFile {
   mediaType: string;
 }
 
-export function jobFileResource(apiBase: string, contentBase: string, job: Job, file: OutputFile) {
+/** `source`: the job whose directory holds the file (a cache hit's original), else `job`. */
+export function jobFileResource(
+  apiBase: string,
+  contentBase: string,
+  job: Job,
+  file: OutputFile,
+  source: Job = job,
+) {
   return {
     '@url': `${apiBase}/jobs/${job.id}/files/${file.path}`,
-    '@content': `${contentBase}/${job.workDir}/${file.path}`,
+    '@content': `${contentBase}/${source.workDir}/${file.path}`,
     id: `${job.id}/${file.path}`,
     jobId: job.id,
     path: file.path,
@@ -129,6 +144,7 @@ export function uploadResource(
   contentBase: string,
   id: string,
   mediaType: string | null,
+  expiresAt?: Date | null,
 ) {
   return {
     '@url': `${apiBase}/files/${id}`,
@@ -138,5 +154,6 @@ export function uploadResource(
     path: id,
     label: 'uploaded',
     mediaType: mediaType ?? '',
+    ...(expiresAt === undefined ? {} : { expiresAt: expiresAt && wireTimestamp(expiresAt) }),
   };
 }

@@ -21,7 +21,10 @@ import {
   type UploadLimits,
 } from './read-submission';
 import type { LimitNames } from './parse-multipart';
+import { refuseWhenDiskLow } from './disk-guard';
+import { expiryOf } from './job-expiry';
 import { jobResource } from './resources';
+import { answerFromCache, cacheAllowed, cacheKeyOf } from './result-cache';
 import { clientHasScope } from './rate-limits';
 import { schedulingOptions } from './scheduling-options';
 import { callbackOption } from './webhook-callback';
@@ -98,6 +101,8 @@ export function submitJob(ctx: AppContext) {
     if (!service) throw notFound(`service '${req.params.sid}'`);
     const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
     const callback = callbackOption(req, ctx.settings.webhooks);
+    const useCache = service.cache ? cacheAllowed(req) : false;
+    await refuseWhenDiskLow(ctx.diskSpace);
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
     const { submission, discard, commit, saved } = await readSubmission(
@@ -126,27 +131,34 @@ export function submitJob(ctx: AppContext) {
       }
       const id = newJobId();
       const serviceRevision = await ctx.revisions.remember(service);
-      const job = await ctx.store.insertJobWithUploads(
-        {
-          serviceRevision,
-          id,
-          service: service.id,
-          inputs,
-          parameters,
-          workDir: jobDirectoryRelative(id),
-          priority: scheduling.priority,
-          notBefore: scheduling.notBefore,
-          callback,
-        },
-        uploads,
-      );
+      const newJob = {
+        serviceRevision,
+        id,
+        service: service.id,
+        inputs,
+        parameters,
+        workDir: jobDirectoryRelative(id),
+        priority: scheduling.priority,
+        notBefore: scheduling.notBefore,
+        callback,
+      };
+      // Opted-in services only: the key is kept with the job even when `?cache=no` forced a run.
+      const maxHashBytes = ctx.settings.server.maxFileBytes;
+      const cacheKey = service.cache ? await cacheKeyOf(service, inputs, maxHashBytes) : null;
+      // A hit is recorded finished at once, with no state change to deliver: a submission that
+      // asked for a webhook runs, so its receiver hears of the end like any other.
+      const hit =
+        cacheKey && useCache && !callback
+          ? await answerFromCache(ctx.store, ctx.settings, service, cacheKey, newJob, uploads)
+          : null;
+      const job = hit ?? (await ctx.store.insertJobWithUploads({ ...newJob, cacheKey }, uploads));
       for (const upload of uploads) saved(upload.path);
       // Parts that are no parameter's value are gone before the client hears of the job.
       await discard();
-      ctx.wake();
+      if (!hit) ctx.wake();
       // The job is recorded: an estimate that cannot be had now is left out, not an error.
-      const queue = await ctx.queueEstimates?.forJob(job).catch(() => null);
-      const body = jobResource(apiBase(req, ctx.settings), job, queue);
+      const queue = hit ? null : await ctx.queueEstimates?.forJob(job).catch(() => null);
+      const body = jobResource(apiBase(req, ctx.settings), job, queue, await expiryOf(ctx, job));
       res.status(202).location(String(body['@url'])).json(body);
     } finally {
       await discard();

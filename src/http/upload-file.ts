@@ -1,6 +1,8 @@
 import { unlink } from 'node:fs/promises';
 import type { Request, Response } from 'express';
+import { uploadExpiresAt } from '../config/retention-policy';
 import { apiBase, contentBase, type AppContext } from './app-context';
+import { refuseWhenDiskLow } from './disk-guard';
 import { HttpError } from './http-error';
 import { readSubmission, SERVER_LIMIT_NAMES } from './read-submission';
 import { uploadResource } from './resources';
@@ -8,6 +10,7 @@ import { uploadResource } from './resources';
 /** `POST /api/files`: one multipart part named `file` becomes an upload others can reference. */
 export function uploadFile(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
+    await refuseWhenDiskLow(ctx.diskSpace);
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { submission, discard, commit, saved } = await readSubmission(
       req,
@@ -27,14 +30,9 @@ export function uploadFile(ctx: AppContext) {
       }
       const { id, path: target } = await commit(part);
       saved(target);
+      const createdAt = new Date();
       try {
-        await ctx.store.insertUpload({
-          id,
-          path: target,
-          mediaType: null,
-          title: null,
-          createdAt: new Date(),
-        });
+        await ctx.store.insertUpload({ id, path: target, mediaType: null, title: null, createdAt });
       } catch (error) {
         await unlink(target).catch(() => undefined);
         throw error;
@@ -46,6 +44,7 @@ export function uploadFile(ctx: AppContext) {
         contentBase(ctx.settings, 'uploads'),
         id,
         null,
+        uploadExpiresAt(ctx.settings.retention, { createdAt }),
       );
       res.status(201).location(body['@url']).json(body);
     } finally {

@@ -52,6 +52,8 @@ export interface Job {
   history: JobHistoryEntry[];
   /** Where Damson POSTs the job when it changes (a webhook), or null. */
   callback: JobCallback | null;
+  /** A result-cache hit: the COMPLETED job whose results this one answers with (it never ran). */
+  cachedFrom?: string | null;
 }
 
 /** A webhook: its URL (checked against api.webhooks.allowed-hosts) and which changes it wants. */
@@ -71,6 +73,8 @@ export interface NewJob {
   notBefore?: Date | null;
   serviceRevision?: string | null;
   callback?: JobCallback | null;
+  /** The result-cache key of a job of a service that opted in (see src/http/result-cache.ts). */
+  cacheKey?: string | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

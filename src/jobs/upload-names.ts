@@ -15,3 +15,9 @@ export function newPartialUploadName(): string {
 export function isPartialUploadName(fileName: string): boolean {
   return fileName.startsWith(PARTIAL_UPLOAD_PREFIX);
 }
+
+/**
+ * Uploads with the same bytes share one file: each upload id is a hard link to
+ * `<directory.uploads>/.by-content/<sha256>` (see src/http/shared-uploads.ts).
+ */
+export const SHARED_UPLOADS_DIRECTORY = '.by-content';

@@ -2,11 +2,17 @@ import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { timerDelayMs } from '../lifecycle/long-timer';
 import type { Logger } from '../lifecycle/logger';
+import { SHARED_UPLOADS_DIRECTORY } from '../jobs';
 import type { JobStore } from '../store/job-store';
+import type { ExpiryRule } from '../store/retention-records';
 
 export interface RetentionOptions {
   /** Finished jobs older than this are deleted with their work directories; null keeps them. */
   retentionMs: number | null;
+  /** Services whose finished jobs are kept for their own time instead (service id → ms). */
+  retentionMsByService?: ReadonlyMap<string, number>;
+  /** How long an expired job's id answers 410 Gone before it is forgotten (404). */
+  tombstoneMs?: number;
   /** Uploads older than this that no unfinished job uses are deleted; null keeps them. */
   uploadRetentionMs: number | null;
   /**
@@ -76,17 +82,36 @@ export class RetentionSweeper {
     return { jobs, uploads, orphans };
   }
 
+  /**
+   * Each service with its own retention, then every other service by the global one. A job goes
+   * with the cache hits that point at it, and leaves a tombstone.
+   */
   private async deleteExpiredJobs(): Promise<number> {
-    if (this.options.retentionMs === null) return 0;
-    const cutoff = new Date(Date.now() - this.options.retentionMs);
-    let deleted = 0;
-    for (;;) {
-      const jobs = await this.store.deleteFinishedBefore(cutoff, BATCH);
-      for (const job of jobs) await this.removeDirectory(job.workDir);
-      deleted += jobs.length;
-      if (jobs.length < BATCH) break;
+    const now = Date.now();
+    const own = this.options.retentionMsByService ?? new Map<string, number>();
+    const rules: ExpiryRule[] = [...own].map(([service, ms]) => ({
+      service,
+      cutoff: new Date(now - ms),
+    }));
+    if (this.options.retentionMs !== null) {
+      rules.push({
+        cutoff: new Date(now - this.options.retentionMs),
+        exceptServices: [...own.keys()],
+      });
     }
-    if (deleted) this.log.info({ deleted, cutoff }, 'deleted finished jobs past retention');
+    const forgetAt = new Date(now + (this.options.tombstoneMs ?? 30 * 86_400_000));
+    let deleted = 0;
+    for (const rule of rules) {
+      for (;;) {
+        const jobs = await this.store.retention.expireFinished(rule, forgetAt, BATCH);
+        for (const job of jobs) await this.removeDirectory(job.workDir);
+        deleted += jobs.length;
+        if (jobs.length < BATCH) break;
+      }
+    }
+    if (deleted) this.log.info({ deleted }, 'deleted finished jobs past retention');
+    const forgotten = await this.store.retention.forgetTombstones(new Date(now));
+    if (forgotten) this.log.info({ forgotten }, 'forgot expired job ids past their tombstone time');
     return deleted;
   }
 
@@ -127,7 +152,27 @@ export class RetentionSweeper {
         if (await this.removeUploadFile(file)) removed++;
       }
     }
+    removed += await this.releaseSharedContent(root);
     if (removed) this.log.info({ removed }, 'removed orphaned upload files');
+    return removed;
+  }
+
+  /**
+   * Shared upload bytes (`.by-content/<sha256>`) that no upload links to any more: a link count
+   * of one is the shared name alone. An upload linking to it meanwhile keeps the bytes through its
+   * own name, so removing the shared name never takes a file an upload needs.
+   */
+  private async releaseSharedContent(root: string): Promise<number> {
+    const directory = path.join(root, SHARED_UPLOADS_DIRECTORY);
+    const names = await readdir(directory).catch(() => [] as string[]);
+    const olderThanMs = Date.now() - this.options.orphanAgeMs;
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(directory, name);
+      const stats = await lstat(file).catch(() => null);
+      if (!stats?.isFile() || stats.nlink > 1 || stats.ctimeMs > olderThanMs) continue;
+      if (await this.removeUploadFile(file)) removed++;
+    }
     return removed;
   }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { BreakerSettings, LostJobGrace } from '../config/settings';
 import { isFinished, type Job } from '../jobs';
 import { delayPoint, failpoint, isArmed } from '../lifecycle/failpoint';
+import type { DiskPause } from './disk-pause';
 import type { Logger } from '../lifecycle/logger';
 import { buildCommand, type HostEnvironment } from '../services/command/build-command';
 import type { RunnerSpec, Service } from '../services/service';
@@ -46,6 +47,8 @@ export interface SchedulerOptions {
    * job finished, within a few milliseconds when jobs only moved on (ChangeAnnouncer).
    */
   announceChanges?: (change: 'finished' | 'progress') => void;
+  /** Claiming pauses while free disk space is below `store.min-free-disk`. */
+  diskPause?: DiskPause;
 }
 
 interface Route {
@@ -196,6 +199,7 @@ export class Scheduler {
   private async claimAndDispatch(): Promise<void> {
     const free = freeSlots(this.link.list());
     if (![...free.values()].some((n) => n > 0)) return;
+    if (await this.options.diskPause?.paused()) return;
     const summary = await this.store.pendingSummary();
     this.armDueTimer(summary.nextDueAt);
     if (!summary.services.length) return;

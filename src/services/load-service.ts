@@ -5,6 +5,7 @@ import Ajv from 'ajv';
 import { YamlSource } from '../config/yaml-source';
 import { ConfigError } from '../errors';
 import { compileCondition, ConditionError, type ParamTypeInfo } from './condition/condition';
+import { cachePolicy } from './cache-policy';
 import { convertScalar } from './form/convert-scalar';
 import { includeTag } from './include-tag';
 import { parseParameter, ParameterProblem } from './parse-parameter';
@@ -146,6 +147,7 @@ export function serviceFromDefinition(
       retries: (execution.retries as number | undefined) ?? null,
       weight: (execution.weight as number | undefined) ?? 1,
     },
+    cache: cachePolicy(doc.cache),
     tests: parseTests(locator, doc.tests, runnerIds, args, warnings),
   };
 }

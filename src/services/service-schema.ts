@@ -3,6 +3,8 @@
  * slivka project loads. Type-specific parameter keys are checked per type in `parse-parameter.ts`.
  * `expected` (ignored by Ajv) is what an error message says was expected at that place.
  */
+import { cacheSchema } from './cache-policy';
+
 const stringMap = (expected: string) =>
   ({
     type: 'object',
@@ -62,6 +64,8 @@ export const serviceSchema = {
     version: string('a quoted version string such as "1.0"'),
     license: string(),
     classifiers: stringList('a list of strings'),
+    // Damson's result cache (src/services/cache-policy.ts).
+    cache: cacheSchema,
     parameters: {
       type: 'object',
       expected: 'a mapping of parameter id to parameter',

@@ -1,4 +1,5 @@
 import type { ConfigError } from '../errors';
+import type { CachePolicy } from './cache-policy';
 import type { CompiledCondition, ParamKind } from './condition/condition';
 
 /**
@@ -44,6 +45,8 @@ export interface Service {
   selector: SelectorSpec;
   /** Scheduling policy from `execution` (Damson extensions); null: the settings' defaults. */
   scheduling: SchedulingPolicy;
+  /** Damson's result cache; absent or null: never cached. */
+  cache?: CachePolicy | null;
   tests: ServiceTest[];
 }
 

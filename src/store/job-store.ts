@@ -1,5 +1,6 @@
 import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
 import type { DeliveryStore } from './delivery-records';
+import type { RetentionRecords } from './retention-records';
 
 export interface JobFilter {
   service?: string;
@@ -98,6 +99,8 @@ export type CancelOutcome =
  * (finished states absorb) and, for the scheduler, on its fencing token.
  */
 export interface JobStore extends DeliveryStore {
+  /** The result cache and expiry tombstones (src/store/retention-records.ts). */
+  readonly retention: RetentionRecords;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
 import { startDamson, type RunningDamson } from '../helpers/damson-process';
 import { multipartBody, rawRequest, type Part, type RawResponse } from '../helpers/raw-http';
+import { uploadNames } from '../helpers/upload-names';
 
 /**
  * Audit F2: field and file names that are Object.prototype's own names once crashed the server
@@ -55,7 +56,7 @@ async function expectHandled(res: RawResponse, allowed: number[]): Promise<void>
 
 function filesInUploads(): string[] {
   try {
-    return readdirSync(uploads);
+    return uploadNames(readdirSync(uploads));
   } catch {
     return [];
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { jobDirectoryRelative } from '../../src/jobs';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
 import { multipartBody, rawRequest } from '../helpers/raw-http';
+import { uploadNames } from '../helpers/upload-names';
 
 /** Settings that change the API: prefix, media proxy, rate limits, tokens, per-service limits. */
 const apps: ApiApp[] = [];
@@ -209,7 +210,7 @@ describe('API settings', () => {
       );
     };
     const uploads = (): string[] =>
-      readdirSync(a.settings.directories.uploads).filter((f) => f !== '.incoming');
+      uploadNames(readdirSync(a.settings.directories.uploads)).filter((f) => f !== '.incoming');
     const callers: Record<string, string>[] = [{}, { authorization: `Bearer ${PLAIN}` }];
     for (const headers of callers) {
       const refused = await submitHead('priority=5', headers);

@@ -5,6 +5,7 @@ import { PARTIAL_UPLOAD_PREFIX } from '../../src/jobs';
 import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
 import { startDamson, type RunningDamson } from '../helpers/damson-process';
 import { rawRequest, type RawResponse } from '../helpers/raw-http';
+import { uploadNames } from '../helpers/upload-names';
 
 /**
  * Hostile requests, generated: field, file and query names from Object.prototype's names, very
@@ -132,7 +133,7 @@ const queryString = fc.array(queryPair, { minLength: 1, maxLength: 6 }).map((p) 
 
 function filesInUploads(): string[] {
   try {
-    return readdirSync(uploads);
+    return uploadNames(readdirSync(uploads));
   } catch {
     return [];
   }

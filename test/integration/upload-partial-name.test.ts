@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { PARTIAL_UPLOAD_PREFIX } from '../../src/jobs';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
 import { waitFor } from '../helpers/wait-for';
+import { uploadNames } from '../helpers/upload-names';
 
 /**
  * An upload being received is on disk under `.partial-<random>` and gets its upload id only when
@@ -51,6 +52,6 @@ test('an upload is .partial-* until the request commits, then its upload id', as
   await response;
   expect(answer!.status).toBe(201);
   const { id } = JSON.parse(answer!.body) as { id: string };
-  expect(readdirSync(uploads)).toEqual([id]);
+  expect(uploadNames(readdirSync(uploads))).toEqual([id]);
   expect(id.startsWith('.')).toBe(false);
 });

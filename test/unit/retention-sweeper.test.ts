@@ -134,6 +134,28 @@ function sweeperSuite(kind: StoreKind): void {
       expect((await store.listJobs({ limit: 10 })).jobs.map((j) => j.state)).toEqual(['RUNNING']);
     });
 
+    it('expires a service by its own retention and the rest by the global one, leaving tombstones', async () => {
+      const own = await jobIn(store, 'COMPLETED', newJob({ service: 'short' }));
+      const other = await jobIn(store, 'COMPLETED', newJob({ service: 'other' }));
+      // `short` keeps jobs for -1 minute (all past it), the rest for an hour (none past it).
+      const result = await sweeper({
+        retentionMs: 60 * MINUTE_MS,
+        retentionMsByService: new Map([['short', -MINUTE_MS]]),
+      }).sweep();
+      expect(result.jobs).toBe(1);
+      expect(await store.getJob(own)).toBeNull();
+      expect(await store.getJob(other)).not.toBeNull();
+      expect(await store.retention.getTombstone(own)).toMatchObject({ service: 'short' });
+      // The global rule never takes a service that has its own, even when its own keeps longer.
+      const kept = await jobIn(store, 'COMPLETED', newJob({ service: 'long' }));
+      await sweeper({
+        retentionMs: -MINUTE_MS,
+        retentionMsByService: new Map([['long', 60 * MINUTE_MS]]),
+      }).sweep();
+      expect(await store.getJob(kept)).not.toBeNull();
+      expect(await store.getJob(other)).toBeNull();
+    });
+
     it('never removes anything outside the jobs directory', async () => {
       const outside = path.join(dir, 'precious');
       mkdirSync(outside);

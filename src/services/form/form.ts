@@ -12,6 +12,8 @@ export interface SubmittedFile {
   size: number;
   /** The written bytes of a small part, kept for validation; absent when streamed to disk. */
   content?: Buffer;
+  /** SHA-256 (hex) of the part, computed while it streamed in; set once the part is complete. */
+  sha256?: string;
 }
 
 /**

@@ -54,6 +54,9 @@ export interface JobDocument {
   history?: JobHistoryEntry[];
   /** The job's webhook; absent in documents written before it. */
   callback?: JobCallback | null;
+  /** Result cache: set on originals of services that opted in, and on hits (see retention). */
+  cacheKey?: string;
+  cachedFrom?: string;
 }
 
 export interface UploadDocument {
@@ -101,6 +104,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     version: 0,
     history: [{ state: initialState(job.notBefore, submittedAt.getTime()), at: submittedAt }],
     callback: job.callback ?? null,
+    ...(job.cacheKey ? { cacheKey: job.cacheKey } : {}),
   };
 }
 
@@ -130,6 +134,7 @@ export function documentToJob(doc: JobDocument): Job {
     serviceRevision: doc.serviceRevision ?? null,
     history: doc.history ?? [],
     callback: doc.callback ?? null,
+    ...(doc.cachedFrom ? { cachedFrom: doc.cachedFrom } : {}),
   };
 }
 

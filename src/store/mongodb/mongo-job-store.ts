@@ -38,6 +38,7 @@ import { cancelledState, cancelUpdate, transitionUpdate } from './job-updates';
 import { WebhookDeliveries } from './webhook-deliveries';
 import { JobWriter, type WriteTicket } from './job-writer';
 import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
+import { MongoRetentionRecords } from './mongo-retention-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import { inputValues, UNFINISHED_STATES } from '../upload-references';
@@ -86,6 +87,10 @@ export class MongoJobStore implements JobStore {
   private claims!: JobClaims;
   private deliveries!: WebhookDeliveries;
   private setup: Promise<void> | null = null;
+  readonly retention = new MongoRetentionRecords(
+    () => this.db,
+    (operation) => this.run(operation),
+  );
 
   constructor(private readonly options: MongoStoreOptions) {
     this.open();

@@ -1,5 +1,6 @@
 import type { Job, JobState } from '../../jobs';
 import { parseHistory } from './history-sql';
+import type { Upload } from '../job-store';
 
 export interface JobRow {
   seq: number;
@@ -27,6 +28,7 @@ export interface JobRow {
   history: string | null;
   callback_url: string | null;
   callback_events: string | null;
+  cached_from?: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -58,5 +60,22 @@ export function rowToJob(row: JobRow): Job {
     callback: row.callback_url
       ? { url: row.callback_url, events: row.callback_events === 'all' ? 'all' : 'finished' }
       : null,
+    ...(row.cached_from ? { cachedFrom: row.cached_from } : {}),
   };
 }
+
+export interface UploadRow {
+  id: string;
+  path: string;
+  media_type: string | null;
+  title: string | null;
+  created_at: number;
+}
+
+export const rowToUpload = (row: UploadRow): Upload => ({
+  id: row.id,
+  path: row.path,
+  mediaType: row.media_type,
+  title: row.title,
+  createdAt: new Date(row.created_at),
+});

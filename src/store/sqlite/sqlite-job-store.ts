@@ -37,7 +37,8 @@ import type { Delivery, DeliveryOutcome } from '../delivery-records';
 import { inputValues, UNFINISHED_STATES } from '../upload-references';
 import { APPEND_HISTORY_SQL, firstHistory, historyArgs } from './history-sql';
 import { sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
-import { rowToJob, type JobRow } from './row-mapping';
+import { rowToJob, rowToUpload, type JobRow, type UploadRow } from './row-mapping';
+import { SqliteRetentionRecords } from './sqlite-retention-records';
 import {
   claimDeliveries,
   listDeliveries,
@@ -51,22 +52,6 @@ import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } f
 const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
 const decodeCursor = (cursor: string): number =>
   Number(Buffer.from(cursor, 'base64url').toString()) || 0;
-interface UploadRow {
-  id: string;
-  path: string;
-  media_type: string | null;
-  title: string | null;
-  created_at: number;
-}
-
-const rowToUpload = (row: UploadRow): Upload => ({
-  id: row.id,
-  path: row.path,
-  mediaType: row.media_type,
-  title: row.title,
-  createdAt: new Date(row.created_at),
-});
-
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(',');
 
 /**
@@ -98,6 +83,7 @@ interface QueuedSubmission {
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly queuedSubmissions: QueuedSubmission[] = [];
+  readonly retention: SqliteRetentionRecords;
 
   constructor(file: string) {
     if (file !== ':memory:') {
@@ -121,6 +107,7 @@ export class SqliteJobStore implements JobStore {
         this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
       }
     }
+    this.retention = new SqliteRetentionRecords(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {
@@ -179,8 +166,8 @@ export class SqliteJobStore implements JobStore {
     const now = Date.now();
     const row = this.db
       .prepare(
-        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events, cache_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
         job.id,
@@ -196,6 +183,7 @@ export class SqliteJobStore implements JobStore {
         firstHistory(initialState(job.notBefore, now), now),
         job.callback?.url ?? null,
         job.callback?.events ?? null,
+        job.cacheKey ?? null,
       ) as JobRow;
     return rowToJob(row);
   }

@@ -1,0 +1,113 @@
+import {
+  makeHome,
+  median,
+  percentile,
+  progress,
+  removeHome,
+  report,
+  startDamson,
+  until,
+} from './bench-lib';
+
+/**
+ * Issue 17: a result-cache hit answers at least 5× faster than running `true`, both measured as
+ * submit → COMPLETED seen by the client, in the same run on the same server. The run goes through
+ * the whole path (claim, agent, spawn, report); a hit is answered by the submission itself. Both
+ * services take the same form (3 fields + a 1 KB file), so only the cache differs.
+ */
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
+const GOAL_RATIO = 5;
+
+const service = (cache: boolean): string => `slivka-version: '0.8.3'
+name: noop
+${cache ? 'cache: true\n' : ''}parameters:
+  a: {name: A, type: text}
+  b: {name: B, type: text}
+  c: {name: C, type: text}
+  input: {name: Input, type: file}
+command: ['true']
+args: {}
+outputs: {}
+execution:
+  runners:
+    default:
+      type: ShellRunner
+`;
+
+function form(tag: string): FormData {
+  const data = new FormData();
+  data.append('a', 'alpha');
+  data.append('b', 'beta');
+  data.append('c', tag);
+  data.append('input', new Blob([Buffer.alloc(1024, 'A')]), 'input.txt');
+  return data;
+}
+
+/** Submits and follows the job (long-poll) until it is COMPLETED; returns the milliseconds. */
+async function submitToCompleted(baseUrl: string, sid: string, tag: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${baseUrl}/api/services/${sid}/jobs`, {
+    method: 'POST',
+    body: form(tag),
+  });
+  let job = (await res.json()) as { id: string; status: string };
+  if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
+  while (job.status !== 'COMPLETED') {
+    if (['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'].includes(job.status))
+      throw new Error(`job ${job.id} ended ${job.status}`);
+    const url = `${baseUrl}/api/jobs/${job.id}?wait=30&status=${job.status}`;
+    job = (await (await fetch(url)).json()) as { id: string; status: string };
+  }
+  return performance.now() - t0;
+}
+
+async function main(): Promise<void> {
+  const home = await makeHome(
+    { run: service(false), cached: service(true) },
+    { 'api.watch-interval': 20, 'log.level': 'warn' },
+  );
+  const procs = [
+    startDamson(home.home, ['scheduler']),
+    startDamson(home.home, ['agent', '--kind', 'local']),
+    startDamson(home.home, ['server']),
+  ];
+  try {
+    await until(
+      async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
+      60_000,
+      'the server',
+    );
+    // The first submission of the cached service runs and becomes the original.
+    await submitToCompleted(home.baseUrl, 'cached', 'same');
+    for (let i = 0; i < 10; i++) await submitToCompleted(home.baseUrl, 'run', `warm-${i}`);
+    const runs: number[] = [];
+    const hits: number[] = [];
+    // Interleaved, so a load change on the machine touches both alike.
+    for (let i = 0; i < SAMPLES; i++) {
+      runs.push(await submitToCompleted(home.baseUrl, 'run', `run-${i}`));
+      hits.push(await submitToCompleted(home.baseUrl, 'cached', 'same'));
+      if (i % 50 === 49) progress(`${i + 1} of ${SAMPLES}`);
+    }
+    runs.sort((a, b) => a - b);
+    hits.sort((a, b) => a - b);
+    const ratio = median(runs) / median(hits);
+    report('result-cache', {
+      samples: SAMPLES,
+      runP50Ms: Number(median(runs).toFixed(2)),
+      runP99Ms: Number(percentile(runs, 99).toFixed(2)),
+      hitP50Ms: Number(median(hits).toFixed(2)),
+      hitP99Ms: Number(percentile(hits, 99).toFixed(2)),
+      runOverHitP50: Number(ratio.toFixed(2)),
+      goal: `≥ ${GOAL_RATIO}`,
+      met: ratio >= GOAL_RATIO,
+    });
+  } finally {
+    for (const proc of procs) await proc.stop();
+    removeHome(home);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
