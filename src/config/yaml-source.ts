@@ -8,8 +8,56 @@ import {
   parseDocument,
   Scalar,
   type Node,
+  type YAMLError,
 } from 'yaml';
 import { ConfigError } from '../errors';
+import { pyyamlOptions } from './pyyaml-schema';
+import { reindentQuotedContinuations } from './quoted-continuations';
+
+function parsePyyaml(
+  text: string,
+  customTags: Document['schema']['tags'],
+): { document: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const document = parseDocument(text, {
+    ...pyyamlOptions(customTags),
+    lineCounter: lines,
+    uniqueKeys: true,
+  });
+  return { document, lines };
+}
+
+/** The parser's first line of a message, without the position it repeats at the end. */
+function errorText(error: YAMLError): string {
+  return error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+const MAX_REPORTED_ERRORS = 5;
+
+/**
+ * One YAML mistake often makes the parser report several errors, and the first is not always
+ * the cause (a tab-indented line first shows up as a quote that "never closes"). The error
+ * that names a tab leads when there is one, since tabs are the usual cause; the others follow.
+ */
+function yamlError(file: string, errors: readonly YAMLError[]): ConfigError {
+  const lead = errors.find((e) => e.code === 'TAB_AS_INDENT') ?? errors[0];
+  const others = errors
+    .filter((e) => e !== lead)
+    .slice(0, MAX_REPORTED_ERRORS - 1)
+    .map((e) => {
+      const at = e.linePos?.[0];
+      return at ? `${at.line}:${at.col}: ${errorText(e)}` : errorText(e);
+    });
+  const position = lead.linePos?.[0];
+  const more = others.length ? ` (the parser also reported: ${others.join('; ')})` : '';
+  return new ConfigError(
+    file,
+    '',
+    `invalid YAML: ${errorText(lead)}${more}`,
+    position?.line,
+    position?.col,
+  );
+}
 
 export interface Position {
   line: number;
@@ -40,21 +88,21 @@ export class YamlSource {
     text: string,
     customTags: Document['schema']['tags'] = [],
   ): YamlSource {
-    const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, customTags, uniqueKeys: true });
-    const problem = document.errors[0];
-    if (problem) {
-      const position = problem.linePos?.[0];
-      throw new ConfigError(
-        file,
-        '',
-        // The position is in the error already; yaml repeats it at the end of its message.
-        `invalid YAML: ${problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
-        position?.line,
-        position?.col,
-      );
+    const parsed = parsePyyaml(text, customTags);
+    if (parsed.document.errors.length === 0) {
+      return new YamlSource(file, parsed.document, parsed.lines, text);
     }
-    return new YamlSource(file, document, lines, text);
+    // PyYAML reads quoted scalars continued on tab-indented lines; try that reading before refusing.
+    const repaired = reindentQuotedContinuations(text);
+    if (repaired !== undefined) {
+      const retry = parsePyyaml(repaired, customTags);
+      if (retry.document.errors.length === 0) {
+        return new YamlSource(file, retry.document, retry.lines, repaired);
+      }
+      // What is left once PyYAML's tolerance is granted is what PyYAML refuses too.
+      throw yamlError(file, retry.document.errors);
+    }
+    throw yamlError(file, parsed.document.errors);
   }
 
   toJS(): unknown {

@@ -125,6 +125,7 @@ export function apiRouter(
         contentBase(ctx.settings, 'uploads'),
         upload.id,
         upload.mediaType,
+        upload.title,
       );
       res.location(body['@url']).json(body);
     },

@@ -123,6 +123,8 @@ export function uploadResource(
   contentBase: string,
   id: string,
   mediaType: string | null,
+  /** The uploaded part's filename; uploads recorded before it was kept have none. */
+  label: string | null = null,
 ) {
   return {
     '@url': `${apiBase}/files/${id}`,
@@ -130,7 +132,7 @@ export function uploadResource(
     id,
     jobId: null,
     path: id,
-    label: 'uploaded',
+    label: label ?? 'uploaded',
     mediaType: mediaType ?? '',
   };
 }

@@ -31,8 +31,9 @@ export function uploadFile(ctx: AppContext) {
         await ctx.store.insertUpload({
           id,
           path: target,
-          mediaType: null,
-          title: null,
+          // slivka keeps the part's filename as the label and its declared type.
+          mediaType: part.mediaType ?? null,
+          title: part.filename ?? null,
           createdAt: new Date(),
         });
       } catch (error) {
@@ -45,7 +46,8 @@ export function uploadFile(ctx: AppContext) {
         apiBase(req, ctx.settings),
         contentBase(ctx.settings, 'uploads'),
         id,
-        null,
+        part.mediaType ?? null,
+        part.filename ?? null,
       );
       res.status(201).location(body['@url']).json(body);
     } finally {

@@ -12,6 +12,9 @@ export interface SubmittedFile {
   size: number;
   /** The written bytes of a small part, kept for validation; absent when streamed to disk. */
   content?: Buffer;
+  /** The part's filename ('' when sent empty) and declared type, as slivka keeps them. */
+  filename?: string;
+  mediaType?: string;
 }
 
 /**
