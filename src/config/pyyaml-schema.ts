@@ -82,7 +82,9 @@ const valueTag: ScalarTag = {
   tag: 'tag:yaml.org,2002:value',
   test: /^=$/,
   resolve(_source, onError) {
-    onError("could not determine a constructor for the tag 'tag:yaml.org,2002:value' (quote the =)");
+    onError(
+      "could not determine a constructor for the tag 'tag:yaml.org,2002:value' (quote the =)",
+    );
     return null;
   },
 };

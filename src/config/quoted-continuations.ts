@@ -81,7 +81,8 @@ export function reindentQuotedContinuations(text: string): string | undefined {
     if (state.quote !== null) {
       const body = line.replace(/^[ \t]+/, '');
       const marker = /^(?:---|\.\.\.)(?:[ \t\r]|$)/.test(line);
-      const wanted = body.replace(/\r$/, '') === '' ? body : ' '.repeat(state.quoteColumn + 1) + body;
+      const wanted =
+        body.replace(/\r$/, '') === '' ? body : ' '.repeat(state.quoteColumn + 1) + body;
       if (!marker && wanted !== line) {
         lines[n] = wanted;
         changed = true;

@@ -109,6 +109,11 @@ export class YamlSource {
     return this.document.toJS({ maxAliasCount: 100 });
   }
 
+  /** The node at `keyPath` as parsed (scalars keep their source text), or undefined. */
+  nodeAt(keyPath: readonly (string | number)[]): unknown {
+    return this.document.getIn(keyPath, true);
+  }
+
   /** The 1-based line of the deepest node that exists along `keyPath`. */
   lineOf(keyPath: readonly (string | number)[]): number | undefined {
     return this.positionOf(keyPath)?.line;

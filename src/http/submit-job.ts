@@ -114,7 +114,7 @@ export function submitJob(ctx: AppContext) {
         return;
       }
       const uploads = await uploadRecords(service, result.values, commit);
-      const { inputs, parameters } = jobInputs(service, result.values);
+      const { inputs, parameters } = jobInputs(service, result.values, result.defaulted);
       // A command that could not be launched or sent to an agent is refused now, not at dispatch.
       const tooLong = commandSizeErrors(service, inputs);
       if (tooLong.length > 0) {

@@ -81,7 +81,9 @@ describe('quoted scalars continued on tab-indented lines, as PyYAML reads them',
     });
   });
   test('nested, under-indented, blank and single-quoted continuations', () => {
-    expect(read('a:\n  d: "Foo\n\n\t\tbar\t\n\tbaz"\n  e: \'it\'\'s\n\tx\'\n  f: "g\nh"\n')).toEqual({
+    expect(
+      read('a:\n  d: "Foo\n\n\t\tbar\t\n\tbaz"\n  e: \'it\'\'s\n\tx\'\n  f: "g\nh"\n'),
+    ).toEqual({
       a: { d: 'Foo\nbar baz', e: "it's x", f: 'g h' },
     });
   });
@@ -90,7 +92,7 @@ describe('quoted scalars continued on tab-indented lines, as PyYAML reads them',
     expect(error.reason).toMatch(/^invalid YAML: Tabs are not allowed as indentation/);
     expect(error.line).toBe(2);
   });
-  test('after PyYAML\'s tolerance is granted, the error left is the one shown, with its line', () => {
+  test("after PyYAML's tolerance is granted, the error left is the one shown, with its line", () => {
     const error = refusal('a:\n  b: "x\n\ty"\n\tc: 1\n');
     expect(error.reason).toMatch(/^invalid YAML: Tabs are not allowed as indentation/);
     expect(error.message).toMatch(/^\/x\/test\.yaml:4:1: /);
