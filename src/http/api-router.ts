@@ -6,6 +6,7 @@ import { apiDocuments } from './api-documents';
 import { HttpError, notFound } from './http-error';
 import { serviceStatus } from '../services/health/service-status';
 import type { Service } from '../services/service';
+import { jobCommandRoute } from './job-command-route';
 import { jobRoutes } from './job-routes';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
@@ -114,6 +115,7 @@ export function apiRouter(
     ],
   });
   jobRoutes(router, ctx, watcher);
+  jobCommandRoute(router, ctx);
   addRoute(router, '/files', { post: [limits.submissions, uploadFile(ctx)] });
   addRoute(router, '/files/:fid', {
     get: async (req, res) => {

@@ -3,3 +3,4 @@ export * from './job-state';
 export * from './job-id';
 export * from './upload-names';
 export * from './public-reason';
+export * from './command-record';
