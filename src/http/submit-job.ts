@@ -13,7 +13,7 @@ import type { Service } from '../services/service';
 import type { Upload } from '../store/job-store';
 import { apiBase, type AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
-import { notFound } from './http-error';
+import { HttpError, notFound } from './http-error';
 import {
   readSubmission,
   SERVER_LIMIT_NAMES,
@@ -24,6 +24,7 @@ import type { LimitNames } from './parse-multipart';
 import { jobResource } from './resources';
 import { clientHasScope } from './rate-limits';
 import { schedulingOptions } from './scheduling-options';
+import { unrunnableReason } from '../services/runner-types';
 
 function newUploads(values: CleanValues): FileValue[] {
   return Object.values(values)
@@ -95,6 +96,8 @@ export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
+    const unrunnable = unrunnableReason(service);
+    if (unrunnable) throw new HttpError(503, 'service_unrunnable', unrunnable);
     const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
