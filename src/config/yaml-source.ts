@@ -9,9 +9,10 @@ import {
   Scalar,
   type Node,
   type YAMLError,
+  visit,
 } from 'yaml';
 import { ConfigError } from '../errors';
-import { pyyamlOptions } from './pyyaml-schema';
+import { PY_INT, pyyamlOptions } from './pyyaml-schema';
 import { reindentQuotedContinuations } from './quoted-continuations';
 
 function parsePyyaml(
@@ -25,6 +26,27 @@ function parsePyyaml(
     uniqueKeys: true,
   });
   return { document, lines };
+}
+
+/**
+ * PyYAML keeps a mapping key YAML 1.1 reads as a boolean, null or number as that value, and
+ * slivka sees it as Python's `str()` of it wherever a key becomes text: `on:` is `True`, not
+ * `true`. Keys are given that spelling, so a document means what it means to slivka.
+ */
+function pythonKeys(document: Document): void {
+  visit(document, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (!isScalar(key)) return;
+      const value: unknown = key.value;
+      if (typeof value === 'boolean') key.value = value ? 'True' : 'False';
+      else if (value === null) key.value = 'None';
+      else if (typeof value === 'number' && Number.isInteger(value)) {
+        const written = typeof key.source === 'string' ? key.source : '';
+        key.value = PY_INT.test(written) ? String(value) : `${value}.0`;
+      }
+    },
+  });
 }
 
 /** The parser's first line of a message, without the position it repeats at the end. */
@@ -90,6 +112,7 @@ export class YamlSource {
   ): YamlSource {
     const parsed = parsePyyaml(text, customTags);
     if (parsed.document.errors.length === 0) {
+      pythonKeys(parsed.document);
       return new YamlSource(file, parsed.document, parsed.lines, text);
     }
     // PyYAML reads quoted scalars continued on tab-indented lines; try that reading before refusing.
@@ -97,6 +120,7 @@ export class YamlSource {
     if (repaired !== undefined) {
       const retry = parsePyyaml(repaired, customTags);
       if (retry.document.errors.length === 0) {
+        pythonKeys(retry.document);
         return new YamlSource(file, retry.document, retry.lines, repaired);
       }
       // What is left once PyYAML's tolerance is granted is what PyYAML refuses too.
