@@ -26,7 +26,8 @@ function tooLarge(code: string, message: string, limit: string): HttpError {
 /**
  * Streams a multipart or urlencoded body through busboy. Text parts (whatever their charset or
  * Content-Transfer-Encoding) become fields; a part is a file exactly when its Content-Disposition
- * has a `filename`, whatever its Content-Type. Settles only after every file write has stopped, so the caller can remove them.
+ * has a `filename`, whatever its Content-Type. Settles only after every file write has stopped,
+ * so the caller can remove them.
  */
 export function parseMultipart(
   req: Request,
@@ -147,6 +148,11 @@ export function parseMultipart(
       let truncated = false;
       writes.push(
         new Promise<void>((done) => {
+          // A refused request stops reading: the part may never end, and must not hold the settle.
+          aborts.push(() => {
+            stream.resume();
+            done();
+          });
           stream.on(
             'data',
             guarded((chunk: Buffer) => {
