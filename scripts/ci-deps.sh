@@ -2,7 +2,7 @@
 # Install everything Damson's test suites need, in one go, on a Debian 12 machine as root.
 #
 # Usage:
-#   scripts/ci-deps.sh [COMPONENT...]    COMPONENT: ferretdb slurm gridengine nginx chromium python-client
+#   scripts/ci-deps.sh [COMPONENT...]    COMPONENT: ferretdb slurm gridengine nginx chromium python-client slivka
 #                                        (default: all of them)
 #
 # Idempotent: packages already installed and a ferretdb binary already built are kept.
@@ -15,7 +15,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$HERE/lib/common.sh"
 
-ALL=(ferretdb slurm gridengine nginx chromium python-client)
+ALL=(ferretdb slurm gridengine nginx chromium python-client slivka)
 components=("$@")
 [[ ${#components[@]} -gt 0 ]] || components=("${ALL[@]}")
 
@@ -28,6 +28,7 @@ for c in "${components[@]}"; do
     nginx) packages+=(nginx) ;;
     chromium) packages+=(chromium fonts-liberation fonts-dejavu-core) ;;
     python-client) packages+=(python3 python3-venv) ;;
+    slivka) packages+=(python3 python3-venv) ;;
     *) die "unknown component '$c' (known: ${ALL[*]})" ;;
   esac
 done
@@ -63,6 +64,7 @@ for c in "${components[@]}"; do
     nginx) "$HERE/nginx.sh" install ;;
     chromium) log "chromium: $("$HERE/chromium.sh" install)" ;;
     python-client) "$HERE/python-client.sh" install ;;
+    slivka) "$HERE/slivka.sh" install ;;
   esac
 done
 step "done"

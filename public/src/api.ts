@@ -158,6 +158,8 @@ export const api = {
     requestJson<ServiceResource>(`api/services/${enc(id)}`),
   job: (id: string, query = ''): Promise<JobResource> =>
     requestJson<JobResource>(`api/jobs/${enc(id)}${query}`),
+  command: (id: string): Promise<{ argv: string[]; env: string[] }> =>
+    requestJson<{ argv: string[]; env: string[] }>(`api/jobs/${enc(id)}/command`),
   files: async (id: string): Promise<FileResource[]> =>
     (await requestJson<{ files: FileResource[] }>(`api/jobs/${enc(id)}/files`)).files,
   cancel: (id: string): Promise<unknown> =>

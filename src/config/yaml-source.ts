@@ -8,8 +8,78 @@ import {
   parseDocument,
   Scalar,
   type Node,
+  type YAMLError,
+  visit,
 } from 'yaml';
 import { ConfigError } from '../errors';
+import { PY_INT, pyyamlOptions } from './pyyaml-schema';
+import { reindentQuotedContinuations } from './quoted-continuations';
+
+function parsePyyaml(
+  text: string,
+  customTags: Document['schema']['tags'],
+): { document: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const document = parseDocument(text, {
+    ...pyyamlOptions(customTags),
+    lineCounter: lines,
+    uniqueKeys: true,
+  });
+  return { document, lines };
+}
+
+/**
+ * PyYAML keeps a mapping key YAML 1.1 reads as a boolean, null or number as that value, and
+ * slivka sees it as Python's `str()` of it wherever a key becomes text: `on:` is `True`, not
+ * `true`. Keys are given that spelling, so a document means what it means to slivka.
+ */
+function pythonKeys(document: Document): void {
+  visit(document, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (!isScalar(key)) return;
+      const value: unknown = key.value;
+      if (typeof value === 'boolean') key.value = value ? 'True' : 'False';
+      else if (value === null) key.value = 'None';
+      else if (typeof value === 'number' && Number.isInteger(value)) {
+        const written = typeof key.source === 'string' ? key.source : '';
+        key.value = PY_INT.test(written) ? String(value) : `${value}.0`;
+      }
+    },
+  });
+}
+
+/** The parser's first line of a message, without the position it repeats at the end. */
+function errorText(error: YAMLError): string {
+  return error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+const MAX_REPORTED_ERRORS = 5;
+
+/**
+ * One YAML mistake often makes the parser report several errors, and the first is not always
+ * the cause (a tab-indented line first shows up as a quote that "never closes"). The error
+ * that names a tab leads when there is one, since tabs are the usual cause; the others follow.
+ */
+function yamlError(file: string, errors: readonly YAMLError[]): ConfigError {
+  const lead = errors.find((e) => e.code === 'TAB_AS_INDENT') ?? errors[0];
+  const others = errors
+    .filter((e) => e !== lead)
+    .slice(0, MAX_REPORTED_ERRORS - 1)
+    .map((e) => {
+      const at = e.linePos?.[0];
+      return at ? `${at.line}:${at.col}: ${errorText(e)}` : errorText(e);
+    });
+  const position = lead.linePos?.[0];
+  const more = others.length ? ` (the parser also reported: ${others.join('; ')})` : '';
+  return new ConfigError(
+    file,
+    '',
+    `invalid YAML: ${errorText(lead)}${more}`,
+    position?.line,
+    position?.col,
+  );
+}
 
 export interface Position {
   line: number;
@@ -40,25 +110,32 @@ export class YamlSource {
     text: string,
     customTags: Document['schema']['tags'] = [],
   ): YamlSource {
-    const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, customTags, uniqueKeys: true });
-    const problem = document.errors[0];
-    if (problem) {
-      const position = problem.linePos?.[0];
-      throw new ConfigError(
-        file,
-        '',
-        // The position is in the error already; yaml repeats it at the end of its message.
-        `invalid YAML: ${problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
-        position?.line,
-        position?.col,
-      );
+    const parsed = parsePyyaml(text, customTags);
+    if (parsed.document.errors.length === 0) {
+      pythonKeys(parsed.document);
+      return new YamlSource(file, parsed.document, parsed.lines, text);
     }
-    return new YamlSource(file, document, lines, text);
+    // PyYAML reads quoted scalars continued on tab-indented lines; try that reading before refusing.
+    const repaired = reindentQuotedContinuations(text);
+    if (repaired !== undefined) {
+      const retry = parsePyyaml(repaired, customTags);
+      if (retry.document.errors.length === 0) {
+        pythonKeys(retry.document);
+        return new YamlSource(file, retry.document, retry.lines, repaired);
+      }
+      // What is left once PyYAML's tolerance is granted is what PyYAML refuses too.
+      throw yamlError(file, retry.document.errors);
+    }
+    throw yamlError(file, parsed.document.errors);
   }
 
   toJS(): unknown {
     return this.document.toJS({ maxAliasCount: 100 });
+  }
+
+  /** The node at `keyPath` as parsed (scalars keep their source text), or undefined. */
+  nodeAt(keyPath: readonly (string | number)[]): unknown {
+    return this.document.getIn(keyPath, true);
   }
 
   /** The 1-based line of the deepest node that exists along `keyPath`. */

@@ -9,6 +9,7 @@ import { expiryOf } from './job-expiry';
 import { uploadExpiresAt } from '../config/retention-policy';
 import { serviceStatus } from '../services/health/service-status';
 import type { Service } from '../services/service';
+import { jobCommandRoute } from './job-command-route';
 import { jobRoutes } from './job-routes';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
@@ -124,6 +125,7 @@ export function apiRouter(
     ],
   });
   jobRoutes(router, ctx, watcher);
+  jobCommandRoute(router, ctx);
   addRoute(router, '/files', { post: [limits.submissions, uploadFile(ctx)] });
   addRoute(router, '/files/:fid', {
     get: async (req, res) => {
@@ -135,6 +137,7 @@ export function apiRouter(
         contentBase(ctx.settings, 'uploads'),
         upload.id,
         upload.mediaType,
+        upload.title,
         uploadExpiresAt(ctx.settings.retention, upload),
       );
       res.location(body['@url']).json(body);

@@ -3,6 +3,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 const HEADER_END = Buffer.from('\r\n\r\n');
 const MAX_HEADER_BYTES = 64 * 1024;
 const EMPTY_FILENAME = /(;\s*filename\s*=\s*)""/gi;
+/** What `filename=""` becomes; no client sends it (it is not a name anyone would choose). */
+export const EMPTY_FILENAME_MARKER = 'damson-empty-filename.0c5e3b';
 
 /** The multipart boundary of a Content-Type header, or null. */
 export function multipartBoundary(contentType: string | undefined): string | null {
@@ -13,8 +15,9 @@ export function multipartBoundary(contentType: string | undefined): string | nul
 /**
  * busboy treats a part with `filename=""` and no `Content-Type` as a text field, but slivka's
  * Python client uploads exactly such parts (`upload_file()` sends `filename=""`), and a part is a
- * file whenever it has a filename. This stream rewrites `filename=""` to `filename="unnamed"` in
- * part headers only; part bodies pass through untouched. Names are discarded later anyway.
+ * file whenever it has a filename. This stream rewrites `filename=""` to `filename="<marker>"` in
+ * part headers only; part bodies pass through untouched. The marker is read back as the empty
+ * name (an upload's `label`, as slivka keeps the part's filename).
  */
 export class EmptyFilenameMarker extends Transform {
   private readonly delimiter: Buffer;
@@ -51,7 +54,7 @@ export class EmptyFilenameMarker extends Transform {
         const header = data
           .subarray(0, end)
           .toString('latin1')
-          .replace(EMPTY_FILENAME, '$1"unnamed"');
+          .replace(EMPTY_FILENAME, `$1"${EMPTY_FILENAME_MARKER}"`);
         this.emit_(Buffer.from(header, 'latin1'));
         this.emit_(HEADER_END);
         data = data.subarray(end + HEADER_END.length);

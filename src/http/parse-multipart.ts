@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import type { UploadLimits } from '../config/api-settings';
 import { newPartialUploadName } from '../jobs';
 import type { SubmittedFile, Submission } from '../services/form/form';
-import { EmptyFilenameMarker, multipartBoundary } from './empty-filename';
+import { EMPTY_FILENAME_MARKER, EmptyFilenameMarker, multipartBoundary } from './empty-filename';
 import { HttpError } from './http-error';
 import { PartWriteError, saveFilePart } from './save-file-part';
 import { storageFailure } from './storage-failure';
@@ -27,7 +27,8 @@ function tooLarge(code: string, message: string, limit: string): HttpError {
 /**
  * Streams a multipart or urlencoded body through busboy. Text parts (whatever their charset or
  * Content-Transfer-Encoding) become fields; a part is a file exactly when its Content-Disposition
- * has a `filename`. Settles only after every file write has stopped, so the caller can remove them.
+ * has a `filename`, whatever its Content-Type. Settles only after every file write has stopped,
+ * so the caller can remove them.
  */
 export function parseMultipart(
   req: Request,
@@ -106,45 +107,92 @@ export function parseMultipart(
       fail(new HttpError(400, 'missing_field_name', 'A form part has no field name.'));
       return false;
     };
+    const addField = (name: string, value: string, truncated: boolean): void => {
+      if (truncated) {
+        fail(
+          tooLarge(
+            'field_too_large',
+            `The field '${name}' is larger than the limit of ${limits.maxFieldBytes} bytes.`,
+            names.maxFieldBytes,
+          ),
+        );
+        return;
+      }
+      textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+      if (textBytes > limits.maxTextBytes) {
+        fail(
+          tooLarge(
+            'text_too_large',
+            `The text fields of this request are larger than the limit of ${limits.maxTextBytes} bytes in all.`,
+            names.maxTextBytes,
+          ),
+        );
+        return;
+      }
+      push(submission.fields, name, value);
+    };
     bb.on(
       'field',
       guarded((name: string, value: string, info: busboy.FieldInfo) => {
         if (failure || !named(name)) return;
-        if (info.valueTruncated) {
-          fail(
-            tooLarge(
-              'field_too_large',
-              `The field '${name}' is larger than the limit of ${limits.maxFieldBytes} bytes.`,
-              names.maxFieldBytes,
-            ),
-          );
-          return;
-        }
-        textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-        if (textBytes > limits.maxTextBytes) {
-          fail(
-            tooLarge(
-              'text_too_large',
-              `The text fields of this request are larger than the limit of ${limits.maxTextBytes} bytes in all.`,
-              names.maxTextBytes,
-            ),
-          );
-          return;
-        }
-        push(submission.fields, name, value);
+        addField(name, value, info.valueTruncated);
       }),
     );
+    /**
+     * busboy takes an `application/octet-stream` part without a filename for a file; slivka (and
+     * the HTTP spec) read it as a field, and the Java client's SimpleHttpClient sends every text
+     * field that way. Its bytes are read as a field's, under the field limits.
+     */
+    const readAsField = (name: string, stream: Readable): void => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      writes.push(
+        new Promise<void>((done) => {
+          // A refused request stops reading: the part may never end, and must not hold the settle.
+          aborts.push(() => {
+            stream.resume();
+            done();
+          });
+          stream.on(
+            'data',
+            guarded((chunk: Buffer) => {
+              size += chunk.length;
+              if (size > limits.maxFieldBytes) truncated = true;
+              else chunks.push(chunk);
+            }),
+          );
+          stream.on('error', () => done());
+          stream.on(
+            'end',
+            guarded(() => {
+              done();
+              if (!failure) addField(name, Buffer.concat(chunks).toString('utf8'), truncated);
+            }),
+          );
+        }),
+      );
+    };
     bb.on(
       'file',
-      guarded((name: string, stream: Readable) => {
+      guarded((name: string, stream: Readable, info: busboy.FileInfo) => {
         if (failure || !named(name)) {
           stream.resume();
+          return;
+        }
+        if (info.filename === undefined) {
+          readAsField(name, stream);
           return;
         }
         // Renamed to an upload id only when the request commits (see read-submission).
         const tempPath = path.join(uploadsDirectory, newPartialUploadName());
         temps.push(tempPath);
-        const file: SubmittedFile = { tempPath, size: 0 };
+        const file: SubmittedFile = {
+          tempPath,
+          size: 0,
+          filename: info.filename === EMPTY_FILENAME_MARKER ? '' : info.filename,
+          mediaType: info.mimeType,
+        };
         // Hashed as it streams (no second read): identical uploads then share one file.
         const hash = createHash('sha256');
         stream.on(

@@ -144,6 +144,8 @@ export function uploadResource(
   contentBase: string,
   id: string,
   mediaType: string | null,
+  /** The uploaded part's filename; uploads recorded before it was kept have none. */
+  label: string | null = null,
   expiresAt?: Date | null,
 ) {
   return {
@@ -152,7 +154,7 @@ export function uploadResource(
     id,
     jobId: null,
     path: id,
-    label: 'uploaded',
+    label: label ?? 'uploaded',
     mediaType: mediaType ?? '',
     ...(expiresAt === undefined ? {} : { expiresAt: expiresAt && wireTimestamp(expiresAt) }),
   };

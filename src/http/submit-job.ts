@@ -13,7 +13,7 @@ import type { Service } from '../services/service';
 import type { Upload } from '../store/job-store';
 import { apiBase, type AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
-import { notFound } from './http-error';
+import { HttpError, notFound } from './http-error';
 import {
   readSubmission,
   SERVER_LIMIT_NAMES,
@@ -28,6 +28,7 @@ import { answerFromCache, cacheAllowed, cacheKeyOf } from './result-cache';
 import { clientHasScope } from './rate-limits';
 import { schedulingOptions } from './scheduling-options';
 import { callbackOption } from './webhook-callback';
+import { unrunnableReason } from '../services/runner-types';
 
 function newUploads(values: CleanValues): FileValue[] {
   return Object.values(values)
@@ -99,6 +100,8 @@ export function submitJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const service = ctx.catalog.get(String(req.params.sid));
     if (!service) throw notFound(`service '${req.params.sid}'`);
+    const unrunnable = unrunnableReason(service);
+    if (unrunnable) throw new HttpError(503, 'service_unrunnable', unrunnable);
     const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
     const callback = callbackOption(req, ctx.settings.webhooks);
     const useCache = service.cache ? cacheAllowed(req) : false;
@@ -121,7 +124,7 @@ export function submitJob(ctx: AppContext) {
         return;
       }
       const uploads = await uploadRecords(service, result.values, commit);
-      const { inputs, parameters } = jobInputs(service, result.values);
+      const { inputs, parameters } = jobInputs(service, result.values, result.defaulted);
       // A command that could not be launched or sent to an agent is refused now, not at dispatch.
       const tooLong = commandSizeErrors(service, inputs);
       if (tooLong.length > 0) {

@@ -32,7 +32,14 @@ export function uploadFile(ctx: AppContext) {
       saved(target);
       const createdAt = new Date();
       try {
-        await ctx.store.insertUpload({ id, path: target, mediaType: null, title: null, createdAt });
+        await ctx.store.insertUpload({
+          id,
+          path: target,
+          // slivka keeps the part's filename as the label and its declared type.
+          mediaType: part.mediaType ?? null,
+          title: part.filename ?? null,
+          createdAt,
+        });
       } catch (error) {
         await unlink(target).catch(() => undefined);
         throw error;
@@ -43,7 +50,8 @@ export function uploadFile(ctx: AppContext) {
         apiBase(req, ctx.settings),
         contentBase(ctx.settings, 'uploads'),
         id,
-        null,
+        part.mediaType ?? null,
+        part.filename ?? null,
         uploadExpiresAt(ctx.settings.retention, { createdAt }),
       );
       res.status(201).location(body['@url']).json(body);

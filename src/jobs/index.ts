@@ -5,3 +5,4 @@ export * from './upload-names';
 export * from './public-reason';
 export * from './job-history';
 export * from './webhook-events';
+export * from './command-record';

@@ -211,7 +211,7 @@ export class LocalExecutor implements Executor {
   private async launch(job: LocalJob): Promise<void> {
     const spec = job.spec!;
     try {
-      await prepareJobDirectory(spec.cwd, spec.links);
+      await prepareJobDirectory(spec.cwd, spec.links, spec);
     } catch (error) {
       // A disk or permission problem of the host: retried, and the breaker sees it. The reason
       // keeps only the error code (the message holds a server path); the log has the rest.

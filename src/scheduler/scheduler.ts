@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { BreakerSettings, LostJobGrace } from '../config/settings';
-import { isFinished, type Job } from '../jobs';
+import { commandRecord, isFinished, type Job } from '../jobs';
 import { delayPoint, failpoint, isArmed } from '../lifecycle/failpoint';
 import type { DiskPause } from './disk-pause';
 import type { Logger } from '../lifecycle/logger';
@@ -285,6 +285,7 @@ export class Scheduler {
     } catch (error) {
       return this.fail(job, 'ERROR', `cannot build the command: ${(error as Error).message}`);
     }
+    this.log.debug({ jobId: job.id, ...commandRecord(command.argv, command.env) }, 'job command');
     const agent = pickAgent(this.link.list(), kind);
     if (!agent) {
       await this.handBack(job);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, type ScalarTag } from 'yaml';
+import type { ScalarTag } from 'yaml';
+import { YamlSource } from '../config/yaml-source';
 
 /**
  * slivka's `!include other.yaml#key/sub/key` (also `::` as the separator), resolved relative to the
@@ -25,9 +26,9 @@ export function includeTag(
       included.add(file);
       try {
         const text = readFileSync(file, 'utf8');
-        document = parse(text, {
-          customTags: [includeTag(file, new Set([...seen, fromFile]), included)],
-        });
+        document = YamlSource.parse(file, text, [
+          includeTag(file, new Set([...seen, fromFile]), included),
+        ]).toJS();
       } catch (error) {
         onError(`!include ${value}: ${(error as Error).message.split('\n')[0]}`);
         return null;

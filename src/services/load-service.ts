@@ -10,6 +10,7 @@ import { convertScalar } from './form/convert-scalar';
 import { includeTag } from './include-tag';
 import { parseParameter, ParameterProblem } from './parse-parameter';
 import { parseSelector } from './parse-selector';
+import { recordDefaultCommands } from './python-default';
 import { schemaProblem } from './schema-problem';
 import type { Parameter, Service } from './service';
 import { commentHint, plainLocator, yamlLocator, type ServiceLocator } from './service-locator';
@@ -164,6 +165,7 @@ export function loadService(file: string): Service {
   const included = new Set<string>();
   const source = YamlSource.read(file, [includeTag(file, new Set(), included)]);
   const service = serviceFromDefinition(match[1], source.toJS(), yamlLocator(source));
+  recordDefaultCommands(source, service);
   service.includes = [...included].sort();
   return service;
 }

@@ -52,8 +52,11 @@ function pythonSelector(
   warnings.push(
     locator.error(
       ['execution', 'selector'],
-      `the Python selector '${dotted}' cannot run in Damson and no ${parts.join('/')}.js was found; ` +
-        "the default selector is used (the runner named 'default', else the first)",
+      `the Python selector '${dotted}' cannot run in Damson (it is Python code) and no ` +
+        `${parts.join('/')}.js was found; the default selector is used (the runner named ` +
+        "'default', else the first). Instead, write it as rules (selector: {rules: [{when: " +
+        `<condition>, runner: <id>}], default: <id>}) or as a JavaScript function exported as ` +
+        `'${exportName}' from ${parts.join('/')}.js`,
       true,
     ),
   );

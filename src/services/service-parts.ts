@@ -2,6 +2,12 @@ import type { ConfigError } from '../errors';
 import { splitWords } from './command/split-words';
 import type { ArgTemplate, OutputSpec, RunnerSpec, ServiceTest } from './service';
 import type { ServiceLocator } from './service-locator';
+import {
+  canonicalRunnerType,
+  isPythonRunnerClass,
+  runnerAdvice,
+  SUPPORTED_RUNNERS,
+} from './runner-types';
 
 type Raw = Record<string, unknown>;
 
@@ -14,16 +20,6 @@ export function checkWords(locator: ServiceLocator, keyPath: string[], text: str
   }
 }
 
-/** slivka's runner classes, and Damson's short names, that Damson runs. */
-const SUPPORTED_RUNNERS = new Set([
-  'ShellRunner',
-  'SlivkaQueueRunner',
-  'SlurmRunner',
-  'GridEngineRunner',
-  'local',
-  'slurm',
-  'gridengine',
-]);
 /** slivka's runner constructor arguments: each a string or a list of strings. */
 const RUNNER_PARAMETERS: Record<string, string[]> = {
   ShellRunner: [],
@@ -63,7 +59,7 @@ function checkRunnerParameters(
   }
 }
 
-/** Known to slivka but without a Damson agent: the file loads, jobs sent there end in ERROR. */
+/** Known to slivka but without a Damson agent: the file loads, jobs sent there are refused. */
 const UNSUPPORTED_RUNNERS = new Set(['LSFRunner']);
 
 export function parseArgs(locator: ServiceLocator, raw: Raw): ArgTemplate[] {
@@ -147,12 +143,12 @@ export function parseRunners(
   const argIds = new Set(args.map((a) => a.id));
   return Object.entries(raw).map(([id, value]) => {
     const r = value as Raw;
-    const type = String(r.type);
-    if (UNSUPPORTED_RUNNERS.has(type) || (!SUPPORTED_RUNNERS.has(type) && type.includes('.'))) {
+    const type = canonicalRunnerType(String(r.type));
+    if (UNSUPPORTED_RUNNERS.has(type) || isPythonRunnerClass(type)) {
       warnings.push(
         locator.error(
           ['execution', 'runners', id, 'type'],
-          `runner type '${type}' has no Damson agent; jobs sent to runner '${id}' end in ERROR`,
+          `${runnerAdvice(type)}. Jobs for runner '${id}' are refused (at submission when no other runner can take them, else with the job's reason)`,
           true,
         ),
       );

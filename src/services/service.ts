@@ -58,6 +58,12 @@ export interface Parameter {
   array: boolean;
   required: boolean;
   default: unknown;
+  /**
+   * The default as slivka passes it to the command: Python's `str()` of the YAML value, which
+   * keeps an integer written for a decimal (`default: 10` gives `10`, not `10.0`). Set when it
+   * differs from the value's usual command form.
+   */
+  defaultCommand?: string | string[];
   condition: CompiledCondition | null;
   min?: number;
   max?: number;

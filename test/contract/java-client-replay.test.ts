@@ -83,6 +83,28 @@ function strictMultipart(texts: [string, Buffer][], files: [string, Buffer][]): 
 
 const MULTIPART = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
 
+/**
+ * The SimpleHttpClient layer: every text field is a part with `Content-Type:
+ * application/octet-stream` and no filename, and the last value gets a stray `\r\n` (a client
+ * bug). It throws on file parts, so files go by upload id.
+ */
+function simpleClientMultipart(texts: [string, string][]): Buffer {
+  const parts = texts.map(
+    ([name, value], i) =>
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n` +
+      `Content-Type: application/octet-stream\r\n\r\n${value}${i === texts.length - 1 ? '\r\n' : ''}\r\n`,
+  );
+  return Buffer.from(`${parts.join('')}--${BOUNDARY}--\r\n`);
+}
+
+/** Apache layer, `uploadFile(java.io.File)`: the file's name and a known length (not chunked). */
+function filePartMultipart(filename: string, value: string): Buffer {
+  return Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
+      `Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n${value}\r\n--${BOUNDARY}--\r\n`,
+  );
+}
+
 function checkJob(job: Json): void {
   getString(job, '@url');
   getString(job, 'id');
@@ -127,7 +149,7 @@ async function contentOf(files: Json[], filePath: string): Promise<RawResponse> 
   return javaGet(file['@content'] as string);
 }
 
-describe('the Java client (dev branch), replayed', () => {
+describe('the Java client (dev branch), both HTTP layers (Apache, SimpleHttpClient), replayed', () => {
   let uploadId: string;
   let serviceUrl: string;
 
@@ -178,9 +200,73 @@ describe('the Java client (dev branch), replayed', () => {
     expect(res.status).toBe(201);
     const file = res.json<Json>();
     checkFile(file);
+    // As slivka: the part's filename is the label and its declared type the mediaType.
+    expect([file.label, file.mediaType]).toEqual(['file', 'application/octet-stream']);
     uploadId = file.id as string;
     expect(uploadId).toMatch(/^[A-Za-z0-9_-]+$/);
     expect((await javaGet(file['@content'] as string)).text).toBe(FASTA);
+  });
+
+  it('uploadFile(File): the file name is the label, also on GET api/files/{id}', async () => {
+    const res = await rawRequest(
+      new URL('api/files', base).href,
+      'POST',
+      MULTIPART,
+      filePartMultipart('seqs.fa', FASTA),
+    );
+    expect(res.status).toBe(201);
+    const file = res.json<Json>();
+    expect([file.label, file.mediaType]).toEqual(['seqs.fa', 'application/octet-stream']);
+    const again = await javaGet(file['@url'] as string);
+    expect(again.status).toBe(200);
+    expect(again.json<Json>()).toMatchObject({
+      label: 'seqs.fa',
+      mediaType: 'application/octet-stream',
+    });
+  });
+
+  it('SimpleHttpClient submitJob(): octet-stream parts without filename are fields, 202', async () => {
+    const res = await rawRequest(
+      new URL(`${serviceUrl}/jobs`, base).href,
+      'POST',
+      MULTIPART,
+      simpleClientMultipart([
+        ['input', uploadId],
+        ['words', 'hello world'],
+        ['words', 'again'],
+        ['upper', 'true'],
+        ['mode', 'slow'],
+        ['count', '4'],
+      ]),
+    );
+    expect(res.status).toBe(202);
+    const job = res.json<Json>();
+    checkJob(job);
+    expect(job.parameters).toMatchObject({
+      input: uploadId,
+      words: ['hello world', 'again'],
+      upper: 'true',
+      mode: 'slow',
+      count: '4',
+    });
+    const done = await runToEnd(job['@url'] as string);
+    expect(done.status).toBe('COMPLETED');
+  });
+
+  it('SimpleHttpClient: an out-of-range value in such a part is refused, not dropped', async () => {
+    const res = await rawRequest(
+      new URL(`${serviceUrl}/jobs`, base).href,
+      'POST',
+      MULTIPART,
+      simpleClientMultipart([
+        ['input', uploadId],
+        ['count', '11'],
+      ]),
+    );
+    expect(res.status).toBe(422);
+    expect(res.json<{ errors: Json[] }>().errors).toEqual([
+      expect.objectContaining({ parameter: 'count', errorCode: 'max_value' }),
+    ]);
   });
 
   it('submitJob() without files: urlencoded UTF-8, exactly 202, then polls to COMPLETED', async () => {

@@ -131,6 +131,11 @@ export function describeRunnerConformance(harness: RunnerHarness): void {
       expect(readFileSync(path.join(job.cwd, 'stdout'), 'utf8')).toBe('from the input\ndone\n');
       expect(readFileSync(path.join(job.cwd, 'stderr'), 'utf8')).toBe('to-stderr\n');
       expect(readFileSync(path.join(job.cwd, 'result.txt'), 'utf8')).toBe('data\n');
+      // The job directory records what ran: argv and environment names, never values.
+      expect(JSON.parse(readFileSync(path.join(job.cwd, '.command.json'), 'utf8'))).toEqual({
+        argv: job.argv,
+        env: Object.keys(job.env).sort(),
+      });
     });
 
     it('reports a non-zero exit as FAILED with its exit code, and 127 as ERROR', async () => {

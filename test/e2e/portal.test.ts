@@ -117,6 +117,10 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
     await preview.waitFor();
     await expect(preview.textContent()).resolves.toBe('one\ntwo\nthree\n');
     await page.screenshot({ path: screenshotPath('job-finished'), fullPage: true });
+    // The command the job ran, and its environment's names (never values), as recorded.
+    await page.locator('details.command summary').click();
+    await expect(page.locator('.command-line').textContent()).resolves.toMatch(/^head -n 3 \S+$/);
+    await expect(page.locator('.command-env').textContent()).resolves.toContain('PATH');
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -167,7 +167,11 @@ describe('required, defaults and empty values', () => {
   });
   test('a default makes a field optional and fills it', async () => {
     const result = await submit(f, { a: '1', d: 'x' });
-    expect(result).toEqual({ ok: true, values: { a: 1, b: null, c: 3, d: 'x' } });
+    expect(result).toEqual({
+      ok: true,
+      values: { a: 1, b: null, c: 3, d: 'x' },
+      defaulted: expect.any(Set),
+    });
   });
 });
 
@@ -237,10 +241,18 @@ describe("the two-pass condition algorithm (slivka's)", () => {
     d: { name: 'D', type: 'text', default: 'x', condition: 'c != null' },
   });
   test('no input: the default of d is silently disabled', async () => {
-    expect(await submit(f, {})).toEqual({ ok: true, values: { c: null, d: null } });
+    expect(await submit(f, {})).toEqual({
+      ok: true,
+      values: { c: null, d: null },
+      defaulted: expect.any(Set),
+    });
   });
   test('c=5 keeps the default of d', async () => {
-    expect(await submit(f, { c: '5' })).toEqual({ ok: true, values: { c: 5, d: 'x' } });
+    expect(await submit(f, { c: '5' })).toEqual({
+      ok: true,
+      values: { c: 5, d: 'x' },
+      defaulted: expect.any(Set),
+    });
   });
   test('d given alone breaks its condition', async () => {
     expect(await errorOf(f, { d: 'hello' })).toEqual([
@@ -266,7 +278,11 @@ describe("the two-pass condition algorithm (slivka's)", () => {
     expect(await errorOf(g, { e: '4' })).toEqual([
       ['e', 'condition', 'Additional condition not met'],
     ]);
-    expect(await submit(g, { b: '2', e: '4' })).toEqual({ ok: true, values: { a: 1, b: 2, e: 4 } });
+    expect(await submit(g, { b: '2', e: '4' })).toEqual({
+      ok: true,
+      values: { a: 1, b: 2, e: 4 },
+      defaulted: expect.any(Set),
+    });
   });
   test('conditions that would have crashed slivka are answered, not a 500', async () => {
     const g = form({
@@ -279,6 +295,7 @@ describe("the two-pass condition algorithm (slivka's)", () => {
     expect(await submit(g, { arr: 'a', n: '5' })).toEqual({
       ok: true,
       values: { arr: ['a'], n: 5 },
+      defaulted: expect.any(Set),
     });
   });
 });

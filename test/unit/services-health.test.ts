@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -259,6 +259,22 @@ tests:
     expect(runs.length).toBe(before);
     await monitor.poll(Date.now() + 3601_000);
     // All four are due again; the unsupported runner is recorded without being run.
+    expect(runs.length).toBe(before + 3);
+  }, 15_000);
+
+  test('an edited service file is tested again at once, not after its interval', async () => {
+    const file = path.join(services, 'checked.service.yaml');
+    const fixed = readFileSync(file, 'utf8').replace('env: {FAIL: "yes"}', 'env: {FIXED: "yes"}');
+    writeFileSync(file, fixed);
+    expect(catalog.reload()).toEqual([]);
+    const before = runs.length;
+    // One second later, far inside the 3600 s interval of the last runs.
+    await monitor.poll(Date.now() + 3602_000);
+    expect(runs.length).toBe(before + 3);
+    const current = await store.currentServiceStatuses();
+    expect(current.find((r) => r.runner === 'broken')?.status).toBe('OK');
+    // Unchanged since: back to the interval.
+    await monitor.poll(Date.now() + 3603_000);
     expect(runs.length).toBe(before + 3);
   }, 15_000);
 });

@@ -10,6 +10,7 @@ import { h, pageHeading, put } from '../dom';
 import type { MyJobs } from '../my-jobs';
 import { watchJob, type WatchMode } from '../watch-job';
 import { openPreview, outputItem } from './output-preview';
+import { commandDetails } from './command-details';
 
 const FILES_INTERVAL_MS = 2000;
 
@@ -231,6 +232,7 @@ export async function renderJobPage(
       ),
     ),
     h('p', {}, rerun),
+    commandDetails(job.id),
   );
   show(job);
   void loadFiles();

@@ -147,7 +147,7 @@ export class ClusterExecutor implements Executor {
     const files = attemptFiles(spec.cwd, spec.fencingToken);
     let script: string;
     try {
-      await prepareJobDirectory(spec.cwd, spec.links);
+      await prepareJobDirectory(spec.cwd, spec.links, spec);
       // Private: the records are the agent's, not outputs for a web server to hand out.
       await mkdir(files.directory, { recursive: true, mode: 0o700 });
       script = renderJobScript({ ...spec, engineIdVariable: this.engine.engineIdVariable });

@@ -3,8 +3,12 @@ import { invalid, type Converted } from './field-error';
 
 export type ScalarValue = number | string | true;
 
-const INTEGER = /^\s*[+-]?\d+\s*$/;
-const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+// Python's int() and float(), as slivka calls them: digits may be grouped with single underscores.
+const DIGITS = '\\d+(?:_\\d+)*';
+const INTEGER = new RegExp(`^\\s*[+-]?${DIGITS}\\s*$`);
+const DECIMAL = new RegExp(
+  `^\\s*[+-]?(${DIGITS}\\.?(?:${DIGITS})?|\\.${DIGITS})([eE][+-]?${DIGITS})?\\s*$`,
+);
 const FLAG_FALSE = new Set(['no', 'false', '0', 'n', 'f', 'none', 'null', 'off']);
 
 function bounds(p: Parameter, value: number): Converted<number> {
@@ -30,7 +34,7 @@ function bounds(p: Parameter, value: number): Converted<number> {
 function toInteger(p: Parameter, raw: unknown): Converted<number> {
   if (typeof raw === 'number' && Number.isInteger(raw)) return bounds(p, raw);
   if (typeof raw !== 'string' || !INTEGER.test(raw)) return invalid('Invalid integer value');
-  const value = Number(raw);
+  const value = Number(raw.replace(/_/g, ''));
   return Number.isSafeInteger(value) ? bounds(p, value) : invalid('Invalid integer value');
 }
 
@@ -38,7 +42,7 @@ function toInteger(p: Parameter, raw: unknown): Converted<number> {
 function toDecimal(p: Parameter, raw: unknown): Converted<number> {
   if (typeof raw === 'number' && Number.isFinite(raw)) return bounds(p, raw);
   if (typeof raw !== 'string' || !DECIMAL.test(raw)) return invalid('Invalid decimal number');
-  const value = Number(raw);
+  const value = Number(raw.replace(/_/g, ''));
   return Number.isFinite(value) ? bounds(p, value) : invalid('Invalid decimal number');
 }
 

@@ -14,6 +14,9 @@ export interface SubmittedFile {
   content?: Buffer;
   /** SHA-256 (hex) of the part, computed while it streamed in; set once the part is complete. */
   sha256?: string;
+  /** The part's filename ('' when sent empty) and declared type, as slivka keeps them. */
+  filename?: string;
+  mediaType?: string;
 }
 
 /**
@@ -51,7 +54,10 @@ export interface FileValue {
 type Single = ScalarValue | FileValue;
 export type CleanValue = Single | Single[] | null;
 export type CleanValues = Record<string, CleanValue>;
-export type FormResult = { ok: true; values: CleanValues } | { ok: false; errors: FieldError[] };
+export type FormResult =
+  /** `defaulted`: the parameters whose value is their YAML default. */
+  | { ok: true; values: CleanValues; defaulted?: ReadonlySet<string> }
+  | { ok: false; errors: FieldError[] };
 
 type Raw = string | SubmittedFile;
 type FieldOutcome = { ok: true; value: CleanValue } | { ok: false; code: string; message: string };
@@ -173,6 +179,7 @@ export async function validateSubmission(
   // Keyed by the service's parameter ids; prototype-free all the same.
   const values: CleanValues = Object.create(null) as CleanValues;
   const provided = new Set<string>();
+  const defaulted = new Set<string>();
   for (const p of service.parameters) {
     const outcome = await validateField(p, submission, resolver);
     if (!outcome.ok) {
@@ -186,6 +193,7 @@ export async function validateSubmission(
     }
     if (outcome.value !== null) provided.add(p.id);
     values[p.id] = outcome.value ?? defaultValue(p);
+    if (outcome.value === null && values[p.id] !== null) defaulted.add(p.id);
   }
   if (errors.length) return { ok: false, errors };
   const first = conditionErrors(service, values, provided);
@@ -195,5 +203,6 @@ export async function validateSubmission(
   if (second.errors.length) return { ok: false, errors: second.errors };
   // A default disabled in the second pass is dropped too; it never reaches the command.
   for (const id of second.disabled) values[id] = null;
-  return { ok: true, values };
+  for (const id of [...first.disabled, ...second.disabled]) defaulted.delete(id);
+  return { ok: true, values, defaulted };
 }

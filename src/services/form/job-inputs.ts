@@ -35,11 +35,18 @@ function mapValue(p: Parameter, value: CleanValue, f: typeof commandForm): Input
 export function jobInputs(
   service: Service,
   values: CleanValues,
+  /** Parameters whose value is their default: slivka passes those as written in YAML. */
+  defaulted: ReadonlySet<string> = new Set(),
 ): { inputs: JobInputs; parameters: JobInputs } {
   const inputs: JobInputs = {};
   const parameters: JobInputs = {};
   for (const p of service.parameters) {
     const value = values[p.id] ?? null;
+    if (defaulted.has(p.id) && p.defaultCommand !== undefined && value !== null) {
+      inputs[p.id] = p.defaultCommand;
+      parameters[p.id] = p.defaultCommand;
+      continue;
+    }
     inputs[p.id] = mapValue(p, value, commandForm);
     parameters[p.id] = mapValue(p, value, clientForm);
   }

@@ -47,6 +47,8 @@ export function testVerdict(outcome: TestRunOutcome): { status: ServiceHealth; m
  */
 export class ServiceMonitor {
   private readonly lastStarted = new Map<string, number>();
+  /** The service revision each test last ran for: an edited file is tested again at once. */
+  private readonly startedRevision = new Map<string, string>();
   private readonly running = new Set<string>();
   private readonly latest = new Map<string, { revision: string; verdict: Verdict }>();
   private timer: NodeJS.Timeout | null = null;
@@ -79,10 +81,12 @@ export class ServiceMonitor {
           const key = `${service.id}\u0000${index}\u0000${runnerId}`;
           const last = this.lastStarted.get(key);
           if (this.running.has(key)) continue;
-          if (last !== undefined && now - last < test.intervalSeconds * 1000) continue;
+          const edited = this.startedRevision.get(key) !== service.revision;
+          if (!edited && last !== undefined && now - last < test.intervalSeconds * 1000) continue;
           const runner = service.runners.find((r) => r.id === runnerId);
           if (!runner) continue;
           this.lastStarted.set(key, now);
+          this.startedRevision.set(key, service.revision);
           this.running.add(key);
           started.push(this.runOne(service, index, runner).finally(() => this.running.delete(key)));
         }

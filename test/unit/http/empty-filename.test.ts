@@ -1,6 +1,10 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { EmptyFilenameMarker, multipartBoundary } from '../../../src/http/empty-filename';
+import {
+  EMPTY_FILENAME_MARKER,
+  EmptyFilenameMarker,
+  multipartBoundary,
+} from '../../../src/http/empty-filename';
 
 const BOUNDARY = 'XyZ123';
 const body = [
@@ -10,7 +14,10 @@ const body = [
   `--${BOUNDARY}\r\nContent-Disposition: form-data; name="f2"; filename="a.txt"\r\n\r\nx\r\n`,
   `--${BOUNDARY}--\r\n`,
 ].join('');
-const expected = body.replace('name="file"; filename=""', 'name="file"; filename="unnamed"');
+const expected = body.replace(
+  'name="file"; filename=""',
+  `name="file"; filename="${EMPTY_FILENAME_MARKER}"`,
+);
 
 async function through(chunks: Buffer[]): Promise<string> {
   return text(Readable.from(chunks).pipe(new EmptyFilenameMarker(BOUNDARY)));
