@@ -8,6 +8,7 @@ import { errorHandler, unknownRoute } from './http-error';
 import { JobWatcher } from './job-watcher';
 import { mediaRouter } from './media-router';
 import { identifyClient, rateLimits } from './rate-limits';
+import { slivkaOnly } from './slivka-only';
 import { packageRoot } from '../lifecycle/package-root';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
@@ -32,6 +33,7 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
     },
   });
   const limits = rateLimits(ctx.settings.api);
+  if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set.
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
   app.use(security);
