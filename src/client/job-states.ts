@@ -2,7 +2,8 @@ import type { ApiClient } from './api-client';
 import { readEvents } from './sse-reader';
 import { jobView, serverMessage, type JobView } from './resources';
 
-export type WaitMethod = 'sse' | 'long-poll' | 'poll';
+/** How the end was awaited; `none` when the job had already finished. */
+export type WaitMethod = 'none' | 'sse' | 'long-poll' | 'poll';
 
 const LONG_POLL_SECONDS = 25;
 /** A long-poll answered this fast with no change means the server ignored `?wait=`. */
@@ -18,7 +19,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * as against a plain slivka server. `method()` says which one is in use.
  */
 export class JobStates {
-  method: WaitMethod = 'sse';
+  method: WaitMethod = 'none';
 
   constructor(
     private readonly api: ApiClient,
@@ -65,6 +66,7 @@ export class JobStates {
       res.resume();
       return;
     }
+    this.method = 'sse';
     try {
       for await (const event of readEvents(res)) {
         if (event.event !== 'job') continue;
