@@ -68,19 +68,29 @@ export function readBody(res: IncomingMessage, maxBytes: number, url: URL): Prom
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const fail = (error: ClientError): void => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
     res.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        res.destroy();
-        reject(
+        fail(
           new ClientError(EXIT.server, `the answer from ${url.origin} is over ${maxBytes} bytes`),
         );
+        res.destroy();
         return;
       }
       chunks.push(chunk);
     });
-    res.on('end', () => resolve(Buffer.concat(chunks)));
-    res.on('error', (error) => reject(networkError(url, error)));
-    res.on('aborted', () => reject(networkError(url, new Error('connection closed'))));
+    res.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks));
+    });
+    res.on('error', (error) => fail(networkError(url, error)));
+    res.on('aborted', () => fail(networkError(url, new Error('connection closed'))));
   });
 }
