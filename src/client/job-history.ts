@@ -1,10 +1,12 @@
 import {
+  appendFileSync,
   closeSync,
   fstatSync,
   mkdirSync,
   openSync,
   readSync,
   renameSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -20,63 +22,83 @@ export interface HistoryEntry {
   submittedAt: string;
 }
 
-const MAX_ENTRIES = 200;
-const MAX_FILE_BYTES = 256 * 1024;
+const KEEP_ENTRIES = 200;
+/** Only the newest bytes are read. */
+const MAX_READ_BYTES = 256 * 1024;
+/** Past this size the file is trimmed back to the newest KEEP_ENTRIES. */
+const TRIM_BYTES = 64 * 1024;
 
-/** `$XDG_STATE_HOME/damson/job-history.json`, else `~/.local/state/damson/job-history.json`. */
+/** `$XDG_STATE_HOME/damson/job-history.jsonl`, else `~/.local/state/damson/job-history.jsonl`. */
 export function historyFile(env: NodeJS.ProcessEnv): string {
   const root =
     env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
       ? env.XDG_STATE_HOME
       : path.join(os.homedir(), '.local', 'state');
-  return path.join(root, 'damson', 'job-history.json');
+  return path.join(root, 'damson', 'job-history.jsonl');
 }
 
-function readEntries(file: string): HistoryEntry[] {
+const isEntry = (e: unknown): e is HistoryEntry =>
+  typeof e === 'object' &&
+  e !== null &&
+  typeof (e as HistoryEntry).id === 'string' &&
+  JOB_ID.test((e as HistoryEntry).id) &&
+  typeof (e as HistoryEntry).server === 'string' &&
+  typeof (e as HistoryEntry).service === 'string' &&
+  typeof (e as HistoryEntry).submittedAt === 'string';
+
+/** The entries in the newest MAX_READ_BYTES of the file, oldest first; damaged lines are skipped. */
+function readEntries(file: string): { entries: HistoryEntry[] } {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch {
-    return [];
+    return { entries: [] };
   }
   try {
-    const size = Math.min(fstatSync(fd).size, MAX_FILE_BYTES);
-    const buffer = Buffer.alloc(size);
-    readSync(fd, buffer, 0, size, 0);
-    const parsed: unknown = JSON.parse(buffer.toString('utf8'));
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (e): e is HistoryEntry =>
-        typeof e === 'object' &&
-        e !== null &&
-        typeof e.id === 'string' &&
-        JOB_ID.test(e.id) &&
-        typeof e.server === 'string' &&
-        typeof e.service === 'string' &&
-        typeof e.submittedAt === 'string',
-    );
-  } catch {
-    // A damaged history only loses `last`; it never stops a command.
-    return [];
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, MAX_READ_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n');
+    if (length < size) lines.shift(); // a line cut in two by the window
+    const entries: HistoryEntry[] = [];
+    for (const line of lines) {
+      try {
+        const value: unknown = JSON.parse(line);
+        if (isEntry(value)) entries.push(value);
+      } catch {
+        // a damaged line only loses that entry
+      }
+    }
+    return { entries };
   } finally {
     closeSync(fd);
   }
 }
 
-/** The jobs this machine submitted, newest last; a small file only its owner can read. */
+/**
+ * The jobs this machine submitted, newest last: a JSON Lines file only its owner can read. Each
+ * submission appends one line (one small O_APPEND write), so submissions running in parallel
+ * never lose each other's entries.
+ */
 export class JobHistory {
   constructor(private readonly file: string) {}
 
   entries(server?: string): HistoryEntry[] {
-    const all = readEntries(this.file);
+    const all = readEntries(this.file).entries;
     return server === undefined ? all : all.filter((e) => e.server === server);
   }
 
   add(entry: HistoryEntry): void {
-    const entries = [...readEntries(this.file), entry].slice(-MAX_ENTRIES);
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    if (statSync(this.file).size <= TRIM_BYTES) return;
+    // Rare; a line appended by another process during the trim may be lost.
+    const kept = readEntries(this.file)
+      .entries.slice(-KEEP_ENTRIES)
+      .map((e) => JSON.stringify(e));
     const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(entries, null, 1), { mode: 0o600 });
+    writeFileSync(temporary, `${kept.join('\n')}\n`, { mode: 0o600 });
     renameSync(temporary, this.file);
   }
 

@@ -30,13 +30,19 @@ async function post(ctx: CommandContext, url: URL, fields: readonly FormField[])
   });
 }
 
+/** The job is on the server already: a history that cannot be written only loses `last`. */
 function remember(ctx: CommandContext, job: JobView): void {
-  ctx.history.add({
-    id: job.id,
-    server: ctx.server,
-    service: job.service,
-    submittedAt: new Date().toISOString(),
-  });
+  try {
+    ctx.history.add({
+      id: job.id,
+      server: ctx.server,
+      service: job.service,
+      submittedAt: new Date().toISOString(),
+    });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    ctx.out.note(`warning: cannot record the job for 'last' (${safeText(reason)})`);
+  }
 }
 
 function report(ctx: CommandContext, job: JobView, extra: Record<string, unknown> = {}): void {

@@ -193,11 +193,12 @@ describe('damson jobs against Damson and against a plain slivka v1.1 server', ()
   it('list --status FAILED --csv: one row per failed job, values with commas, quotes and newlines intact', async () => {
     await onBoth(async (server) => {
       const notes = ['comma, "quoted" and\nnewline', 'plain', 'only, commas'];
-      const failed = [
-        await submit(server, `note=${notes[0]}`, 'code=3', 'tags=x', 'tags=y,z'),
-        await submit(server, `note=${notes[1]}`, 'code=4'),
-      ];
-      const completed = await submit(server, `note=${notes[2]}`);
+      const [failed0, failed1, completed] = await Promise.all([
+        submit(server, `note=${notes[0]}`, 'code=3', 'tags=x', 'tags=y,z'),
+        submit(server, `note=${notes[1]}`, 'code=4'),
+        submit(server, `note=${notes[2]}`),
+      ]);
+      const failed = [failed0, failed1];
       const ends = await Promise.all(
         [...failed, completed].map((id) => cli(server, 'wait', id, '--interval', '0.2')),
       );

@@ -1,5 +1,13 @@
 /* eslint-disable no-control-regex -- the tests match control characters on purpose */
-import { chmodSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -198,7 +206,7 @@ describe('profiles and history', () => {
   it('keeps history in a 0600 file under XDG_STATE_HOME; last is per server', () => {
     const state = temp();
     const file = historyFile({ XDG_STATE_HOME: state });
-    expect(file).toBe(path.join(state, 'damson', 'job-history.json'));
+    expect(file).toBe(path.join(state, 'damson', 'job-history.jsonl'));
     const history = new JobHistory(file);
     expect(() => history.resolve('last', 'http://a/')).toThrow(/no job submitted/);
     history.add({ id: 'AAAA', server: 'http://a/', service: 's', submittedAt: 'now' });
@@ -207,8 +215,18 @@ describe('profiles and history', () => {
     expect(history.resolve(undefined, 'http://b/')).toBe('BBBB');
     expect(history.resolve('CCCC', 'http://b/')).toBe('CCCC');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    writeFileSync(file, '{not json');
-    expect(history.entries()).toEqual([]);
+    writeFileSync(file, '{not json\n' + readFileSync(file, 'utf8').split('\n')[1] + '\n');
+    expect(history.entries().map((e) => e.id)).toEqual(['BBBB']);
+    // Trimmed back to the newest 200 once over 64 KiB; `last` is still the newest.
+    for (let i = 0; i < 1500; i += 1)
+      history.add({ id: `J${i}`, server: 'http://a/', service: 's', submittedAt: 'now' });
+    const kept = history.entries();
+    expect(kept.length).toBeGreaterThanOrEqual(200);
+    expect(kept.length).toBeLessThan(1500);
+    expect(kept.at(-1)?.id).toBe('J1499');
+    expect(history.resolve('last', 'http://a/')).toBe('J1499');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(file).size).toBeLessThanOrEqual(64 * 1024);
   });
 });
 
