@@ -250,7 +250,8 @@ describe('damson jobs against Damson and against a plain slivka v1.1 server', ()
 
   it('cancel a running job, wait reports it with exit 1, a second cancel says it already finished', async () => {
     await onBoth(async (server) => {
-      const id = await submit(server, 'lines=200', 'delay=100');
+      const submitted = await ok(server, 'submit', 'tool', 'lines=200', 'delay=100', '--json');
+      const { id } = validJson<Job>('submitted', submitted);
       const cancelled = validJson<{ cancelled: string[] }>(
         'cancel',
         await ok(server, 'cancel', '--json'),
