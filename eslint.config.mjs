@@ -17,6 +17,38 @@ export default tseslint.config(
     },
   },
   {
+    // The command-line client loads no server code: it runs alone on a laptop (`damson-jobs`).
+    files: ['src/client/**/*.ts', 'src/bin/damson-jobs.ts', 'src/bin/damson-entry.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['express', 'zeromq', 'better-sqlite3', 'mongodb', 'pino', 'multer', 'busboy'],
+          patterns: [
+            {
+              group: [
+                '**/http/**',
+                '**/store/**',
+                '**/scheduler/**',
+                '**/runners/**',
+                '**/transport/**',
+                '**/config/**',
+                '**/services/**',
+                '**/lifecycle/**',
+                '**/jobs',
+                '**/jobs/**',
+                '**/errors',
+                './run-*',
+                './damson',
+              ],
+              message: 'src/client must not load server code (see docs/cli.md)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['services/scripts/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',

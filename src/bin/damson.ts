@@ -11,6 +11,7 @@ import { ensureLocalKeys, generateKeys } from '../transport/link-security';
 import { runAgent } from './run-agent';
 import { runScheduler } from './run-scheduler';
 import { runServer } from './run-server';
+import { runJobs } from '../client/jobs-program';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -82,7 +83,8 @@ function check(servicesDirectory: string | undefined, strict: boolean): void {
 
 const program = new Command('damson')
   .description('Turn command-line tools into web services (slivka-compatible).')
-  .version(DAMSON_VERSION);
+  .version(DAMSON_VERSION)
+  .enablePositionalOptions();
 program
   .command('start')
   .description('run server, scheduler and a local agent together')
@@ -146,6 +148,17 @@ program
     } catch (error) {
       fail(error);
     }
+  });
+program
+  .command('jobs')
+  .description('the command-line client: submit, follow and fetch jobs (`damson jobs --help`)')
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .passThroughOptions()
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    process.exitCode = await runJobs('damson jobs', args);
   });
 
 program.parseAsync(process.argv).catch(fail);

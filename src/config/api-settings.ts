@@ -48,6 +48,11 @@ export interface ApiSettings {
   listJobs: 'anyone' | 'token';
   /** Upload limits for one service (lower-case id), over the server-wide ones. */
   serviceLimits: Record<string, Partial<UploadLimits>>;
+  /**
+   * For tests only: answer like a plain slivka v1.1 server (no long-poll, event streams, listing,
+   * rerun or Range), so clients' fallback paths can be exercised against a real server.
+   */
+  slivkaOnly: boolean;
 }
 
 const LIMIT_KEYS: Record<string, keyof UploadLimits> = {
@@ -69,6 +74,7 @@ export const apiSettingsProperties = {
   'api.rate-limit.submissions': { type: 'integer', minimum: 0 },
   'api.require-token': { type: 'boolean' },
   'api.list-jobs': { enum: ['anyone', 'token'] },
+  'api.slivka-only': { type: 'boolean' },
   'api.tokens': {
     type: 'array',
     items: {
@@ -110,5 +116,6 @@ export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
     requireToken: (flat['api.require-token'] as boolean | undefined) ?? false,
     listJobs: (flat['api.list-jobs'] as 'anyone' | 'token' | undefined) ?? 'token',
     serviceLimits,
+    slivkaOnly: (flat['api.slivka-only'] as boolean | undefined) ?? false,
   };
 }

@@ -10,6 +10,7 @@ import { mediaRouter } from './media-router';
 import { QueueEstimates } from './queue-estimates';
 import { identifyClient, rateLimits } from './rate-limits';
 import { DiskSpace } from '../lifecycle/disk-space';
+import { slivkaOnly } from './slivka-only';
 import { packageRoot } from '../lifecycle/package-root';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
@@ -35,6 +36,7 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   });
   ctx.queueEstimates ??= new QueueEstimates(ctx.store);
   const limits = rateLimits(ctx.settings.api);
+  if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set.
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
   app.use(security);

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { Router, type Response } from 'express';
@@ -14,16 +14,25 @@ import { outputDelivery } from './output-content-type';
 /** The confined path is already real: a symlink swapped in since then is not followed. */
 const READ_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
-async function openConfined(file: string): Promise<Readable> {
+async function openConfined(file: string): Promise<{ stream: Readable; size: number }> {
   try {
-    return (await open(file, READ_NO_FOLLOW)).createReadStream();
+    const handle = await open(file, READ_NO_FOLLOW);
+    const { size } = await handle.stat();
+    // Exactly the bytes there were when the request came: a live output that grows meanwhile
+    // still matches its Content-Length, which lets clients show progress and check completeness.
+    if (size === 0) {
+      await handle.close();
+      return { stream: Readable.from([]), size };
+    }
+    return { stream: handle.createReadStream({ start: 0, end: size - 1 }), size };
   } catch {
     throw notFound('file');
   }
 }
 
 async function sendConfined(res: Response, file: string): Promise<void> {
-  const stream = await openConfined(file);
+  const { stream, size } = await openConfined(file);
+  res.setHeader('Content-Length', size);
   const extension = path.extname(file);
   // The extension table's guess only; outputDelivery decides what is really sent.
   res.type(extension || 'application/octet-stream');
@@ -71,7 +80,8 @@ export function mediaRouter(ctx: AppContext): Router {
   router.get(`${uploadsPath}/*file`, async (req, res) => {
     const real = await uploadMediaFile(ctx.store, uploads, segmentsOf(req.params.file));
     if (!real) throw notFound('file');
-    const stream = await openConfined(real);
+    const { stream, size } = await openConfined(real);
+    res.setHeader('Content-Length', size);
     res.setHeader('Content-Disposition', 'attachment');
     res.type('application/octet-stream');
     res.setHeader('X-Content-Type-Options', 'nosniff');

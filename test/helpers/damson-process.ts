@@ -42,7 +42,7 @@ export async function startDamson(
   home: DamsonHome,
   args: string[] = ['start'],
   /** How long the API may take to answer (a loaded machine starts four Node processes slowly). */
-  startTimeoutMs = 15_000,
+  startTimeoutMs = 30_000,
 ): Promise<RunningDamson> {
   const child = spawn(process.execPath, [DAMSON_BIN, ...args], {
     env: { ...process.env, DAMSON_HOME: home.home, SLIVKA_HOME: '' },

@@ -19,7 +19,13 @@ describe('api.* settings', () => {
       requireToken: false,
       listJobs: 'token',
       serviceLimits: {},
+      slivkaOnly: false,
     });
+  });
+
+  it('reads api.slivka-only, the test switch that hides Damson-only routes', () => {
+    expect(settingsFrom('api.slivka-only: true')().api.slivkaOnly).toBe(true);
+    expect(() => settingsFrom("api.slivka-only: 'yes please'")()).toThrow(/slivka-only/);
   });
 
   it('reads nested and dotted keys, tokens and per-service limits', () => {
