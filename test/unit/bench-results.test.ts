@@ -11,7 +11,7 @@ describe('bench/results.md entries', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   test('appends dated entries under one header, each suite fenced, a failure marked', () => {
-    const file = path.join(dir, 'results.md');
+    const file = path.join(dir, 'results.txt');
     const entry = (day: number, output: string, status: number | string) => ({
       date: new Date(Date.UTC(2026, 11, day, 9, 30)),
       commit: 'abc1234',
