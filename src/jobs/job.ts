@@ -2,20 +2,8 @@ import type { JobHistoryEntry } from './job-history';
 import type { JobState } from './job-state';
 
 /**
- * Glossary
- * - service: a tool described by one service file; its id is the file name stem.
- * - parameter: a user-facing input of a service (a form field).
- * - inputs: the command-line form of every parameter after validation (string, string[] or null).
- * - job: one submission of a service's form; moves through JobState.
- * - runner: a named way of executing a service (local, slurm, gridengine), from `execution.runners`.
- * - agent: a process that owns execution for one or more runner kinds; talks to the scheduler.
- * - claim: the scheduler taking a job for dispatch, with a lease and a fencing token.
- * - fencing token: a number that changes on every claim; a write carrying an older one is refused.
- * - delayed job: one submitted with a not-before time still ahead; it waits QUEUED with no lease
- *   owner (Damson's own queue, as SLURM's --begin shows QUEUED) until a claim takes it. Every
- *   other way into QUEUED goes through a claim, which sets the owner.
- * - awaiting claim: PENDING, or delayed; what a claim may take once the job is due.
- * - upload: a file stored by the server, referenced by its id.
+ * The job types. What the words mean (job, attempt, claim, lease, fencing token, delayed job,
+ * runner, agent, upload, ...) is in one place: the glossary of docs/architecture.md.
  */
 export type InputValue = string | string[] | null;
 export type JobInputs = Record<string, InputValue>;

@@ -2,6 +2,7 @@ import type { ParameterResource } from '../api';
 import { h, uid } from '../dom';
 import type { RawItem } from '../form-model';
 import { fileControl } from './file-control';
+import type { ItemControl, KnownFile } from './item-control';
 
 /** One input of the form: knows how to read itself and how to show a state. */
 export interface Widget {
@@ -14,19 +15,7 @@ export interface Widget {
   setDisabled(disabled: boolean): void;
 }
 
-/** A single value control (no label of its own: the field or the array item provides it). */
-export interface ItemControl {
-  element: HTMLElement;
-  controlId: string;
-  read(): RawItem | null;
-  formValue(): string | File | null;
-  setDisabled(disabled: boolean): void;
-}
-
-export interface KnownFile {
-  id: string;
-  label: string;
-}
+export type { ItemControl, KnownFile } from './item-control';
 
 function textControl(p: ParameterResource, initial: string, describedBy: string): ItemControl {
   const id = uid(`f-${p.id}`);

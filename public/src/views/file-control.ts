@@ -1,6 +1,6 @@
 import type { ParameterResource } from '../api';
 import { formatBytes, h, uid } from '../dom';
-import type { ItemControl, KnownFile } from './field-widgets';
+import type { ItemControl, KnownFile } from './item-control';
 
 /**
  * A file: chosen, dropped onto the zone, or named by an existing file's id (an upload, or another

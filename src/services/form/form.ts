@@ -4,20 +4,10 @@ import { mediaTypeValidator } from '../media-types/media-type-validator';
 import type { Parameter, Service } from '../service';
 import { convertScalar, uncarriable, type ScalarValue } from './convert-scalar';
 import type { FieldError } from './field-error';
+import type { CleanValue, CleanValues, FileValue, Single, SubmittedFile } from './form-values';
 import { optionLikeValue } from './option-like';
 
-/** A file part of a submission, already streamed to a temporary file. */
-export interface SubmittedFile {
-  tempPath: string;
-  size: number;
-  /** The written bytes of a small part, kept for validation; absent when streamed to disk. */
-  content?: Buffer;
-  /** SHA-256 (hex) of the part, computed while it streamed in; set once the part is complete. */
-  sha256?: string;
-  /** The part's filename ('' when sent empty) and declared type, as slivka keeps them. */
-  filename?: string;
-  mediaType?: string;
-}
+export type { CleanValue, CleanValues, FileValue, SubmittedFile } from './form-values';
 
 /**
  * Maps, never plain objects: keys are chosen by the client, and a field named `__proto__` or
@@ -43,17 +33,6 @@ export interface FileResolver {
   resolve(ref: string): Promise<ResolvedFile | null>;
 }
 
-export interface FileValue {
-  kind: 'file';
-  path: string;
-  /** null for a file uploaded with this submission, until it is saved. */
-  id: string | null;
-  upload: SubmittedFile | null;
-}
-
-type Single = ScalarValue | FileValue;
-export type CleanValue = Single | Single[] | null;
-export type CleanValues = Record<string, CleanValue>;
 export type FormResult =
   /** `defaulted`: the parameters whose value is their YAML default. */
   | { ok: true; values: CleanValues; defaulted?: ReadonlySet<string> }

@@ -1,6 +1,6 @@
 import type { InputValue, JobInputs } from '../../jobs';
 import type { Parameter, Service } from '../service';
-import type { CleanValue, CleanValues } from './form';
+import type { CleanValue, CleanValues } from './form-values';
 import { pythonFloatString } from './python-float';
 
 type Single = Exclude<CleanValue, null | unknown[]>;

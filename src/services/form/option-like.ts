@@ -1,6 +1,6 @@
 import { splitWords } from '../command/split-words';
 import type { Parameter, Service } from '../service';
-import type { CleanValue } from './form';
+import type { CleanValue } from './form-values';
 
 /** An environment reference, which may expand to nothing, ahead of the value in a word. */
 const LEADING_ENV =
