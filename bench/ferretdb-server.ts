@@ -61,7 +61,13 @@ export function startFerretDb(): BenchFerretDb {
   const run = mkdtempSync(path.join(tmpdir(), 'damson-bench-ferretdb-'));
   const script = path.join(ROOT, 'scripts/ferretdb.sh');
   const env = { ...process.env, DAMSON_RUN: run };
-  const url = execFileSync(script, ['start'], { env, encoding: 'utf8' }).trim();
+  let url: string;
+  try {
+    url = execFileSync(script, ['start'], { env, encoding: 'utf8' }).trim();
+  } catch (error) {
+    rmSync(run, { recursive: true, force: true });
+    throw error;
+  }
   const ferretdb = readPid(path.join(run, 'ferretdb.pid'));
   const postgres = readPid(path.join(run, 'postgres.pid'));
   return {
