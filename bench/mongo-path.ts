@@ -73,22 +73,28 @@ export async function startDamsonSystem(
   }
   const child = spawn(process.execPath, [DAMSON_BIN, 'start'], { env, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await until(
-    async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
-    30_000,
-    'the Damson server',
-  );
+  const stop = async (): Promise<void> => {
+    child.kill('SIGTERM');
+    const insist = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(insist);
+    removeHome(home);
+  };
+  try {
+    await until(
+      async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
+      60_000,
+      'the Damson server',
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     baseUrl: home.baseUrl,
     roots: [child.pid!],
     commandCounts: countsDir ? () => readCommandCounts(countsDir) : undefined,
-    stop: async () => {
-      child.kill('SIGTERM');
-      const insist = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(insist);
-      removeHome(home);
-    },
+    stop,
   };
 }
 
