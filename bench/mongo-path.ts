@@ -174,14 +174,17 @@ export async function measure(system: RunningSystem, ferret?: BenchFerretDb): Pr
 
 export async function damsonOnFerretDb(ferret: BenchFerretDb, round: number): Promise<RoundResult> {
   const counts = mkdtempSync(path.join(tmpdir(), 'damson-bench-counts-'));
-  const system = await startDamsonSystem(
-    { 'store.url': ferret.url, 'mongodb.database': `bench_${process.pid}_${round}` },
-    counts,
-  );
   try {
-    return await measure(system, ferret);
+    const system = await startDamsonSystem(
+      { 'store.url': ferret.url, 'mongodb.database': `bench_${process.pid}_${round}` },
+      counts,
+    );
+    try {
+      return await measure(system, ferret);
+    } finally {
+      await system.stop();
+    }
   } finally {
-    await system.stop();
     rmSync(counts, { recursive: true, force: true });
   }
 }
