@@ -55,7 +55,10 @@ export class JobWriter {
       const update = decide(current);
       if (!update) {
         // A refusal is judged on the job as it stands, never on a guess.
-        if (guess) continue;
+        if (guess) {
+          this.known.forget(id);
+          continue;
+        }
         return { doc: current, applied: false };
       }
       const next = current.version + 1;
