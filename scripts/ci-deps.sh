@@ -7,7 +7,8 @@
 #
 # Idempotent: packages already installed and a ferretdb binary already built are kept.
 # Runs `apt-get update` once, installs all missing Debian packages in a single apt-get call,
-# then builds ferretdb (needs Go >= 1.21; about a minute the first time). Starts no service:
+# then builds ferretdb (needs Go >= 1.21; about a minute the first time; its PostgreSQL backend comes
+# from Debian's `postgresql`). Starts no service:
 # use scripts/{ferretdb,slurm,gridengine,nginx}.sh start for that.
 set -euo pipefail
 
@@ -22,7 +23,7 @@ components=("$@")
 packages=()
 for c in "${components[@]}"; do
   case "$c" in
-    ferretdb) ;; # built with Go, no Debian package
+    ferretdb) packages+=(postgresql) ;; # FerretDB itself is built with Go; its backend is PostgreSQL 15
     slurm) packages+=(munge slurm-wlm) ;;
     gridengine) packages+=(gridengine-master gridengine-exec gridengine-client) ;;
     nginx) packages+=(nginx) ;;

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# FerretDB (MongoDB wire protocol over SQLite) for Damson's tests.
+# FerretDB (MongoDB wire protocol over PostgreSQL, or SQLite) for Damson's tests and benchmarks.
 #
 # Usage:
 #   scripts/ferretdb.sh install        build ferretdb v1.24.2 into $DAMSON_CACHE/bin (skipped if present)
-#   scripts/ferretdb.sh start [PORT]   start on 127.0.0.1:PORT (a free port if omitted) with the SQLite
-#                                      backend in a fresh state dir; prints mongodb://127.0.0.1:PORT/
-#   scripts/ferretdb.sh stop           stop the instance started by `start` (pid from the pidfile)
+#   scripts/ferretdb.sh start [PORT]   start on 127.0.0.1:PORT (a free port if omitted) over a private
+#                                      PostgreSQL cluster (scripts/postgres.sh, same $DAMSON_RUN) in a
+#                                      fresh dir; prints mongodb://127.0.0.1:PORT/
+#   scripts/ferretdb.sh stop           stop the instance started by `start` and its PostgreSQL (pids
+#                                      from the pidfiles)
 #   scripts/ferretdb.sh url            print the URL of the running instance
 #   scripts/ferretdb.sh status         exit 0 when running (prints pid and URL)
 #
 # Files: $DAMSON_RUN/ferretdb.{pid,url,log,state}  (DAMSON_RUN defaults to /tmp/damson-run)
+# DAMSON_FERRETDB_HANDLER=postgresql (default, FerretDB's own default and how it is deployed) or
+# sqlite (FerretDB's SQLite backend in the state dir: no PostgreSQL needed, but every update by _id
+# reads the whole collection, so it only suits small smoke runs).
 # DAMSON_FERRETDB_STATE=DIR: keep the data in DIR (created if absent) instead of a fresh state dir;
 # `stop` leaves DIR in place, so a restart with the same DIR and port finds the same data.
 #
@@ -17,7 +22,7 @@
 # without the generated build/version/version.txt, and the binary panics at start-up
 # ("Invalid build/version/version.txt file content"). So we build the same module source from
 # the Go module cache in a scratch directory, after writing version.txt. No build tags or cgo
-# are needed: the SQLite backend (modernc.org/sqlite, pure Go) is compiled in by default.
+# are needed: both backends (pgx, and modernc.org/sqlite in pure Go) are compiled in by default.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -32,6 +37,8 @@ URLFILE="$DAMSON_RUN/ferretdb.url"
 LOGFILE="$DAMSON_RUN/ferretdb.log"
 STATEFILE="$DAMSON_RUN/ferretdb.state"
 START_TIMEOUT="${DAMSON_FERRETDB_TIMEOUT:-30}"
+HANDLER="${DAMSON_FERRETDB_HANDLER:-postgresql}"
+POSTGRES_SH="$(dirname "${BASH_SOURCE[0]}")/postgres.sh"
 
 usage() {
   print_usage "${BASH_SOURCE[0]}"
@@ -39,7 +46,11 @@ usage() {
 }
 
 installed_ok() {
-  [[ -x "$FERRETDB_BIN" ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION"
+  # Read the whole output first: `| grep -q` could close the pipe early, and under pipefail the
+  # writer's SIGPIPE made a good binary look wrong (and get rebuilt).
+  local reported
+  [[ -x "$FERRETDB_BIN" ]] && reported="$("$FERRETDB_BIN" --version 2>/dev/null)" &&
+    [[ "$reported" == *"version: $FERRETDB_VERSION"* ]]
 }
 
 cmd_install() {
@@ -70,9 +81,28 @@ cmd_install() {
 
 running() { pidfile_alive "$PIDFILE" ferretdb; }
 
-# try_start PORT STATE_DIR: launch and wait; returns non-zero if it did not come up.
+# backend_args STATE_DIR: the handler's flags (starting PostgreSQL first for that handler).
+backend_args() {
+  local state="$1" pg_url
+  case "$HANDLER" in
+    sqlite) printf '%s\n' --handler=sqlite "--sqlite-url=file:$state/" ;;
+    postgresql)
+      # With a kept state dir the cluster lives inside it, so a restart finds the same data.
+      if [[ -n "${DAMSON_FERRETDB_STATE:-}" ]]; then
+        pg_url="$("$POSTGRES_SH" start "$state/postgres")"
+      else
+        pg_url="$("$POSTGRES_SH" start)"
+      fi
+      printf '%s\n' --handler=postgresql "--postgresql-url=$pg_url"
+      ;;
+    *) die "DAMSON_FERRETDB_HANDLER must be postgresql or sqlite, not '$HANDLER'" ;;
+  esac
+}
+
+# try_start PORT STATE_DIR BACKEND_ARG...: launch and wait; returns non-zero if it did not come up.
 try_start() {
   local port="$1" state="$2" pid=""
+  shift 2
   : >"$LOGFILE"
   rm -f "$PIDFILE"
   # The inner bash records its own pid and execs ferretdb, so the pidfile holds ferretdb's pid
@@ -80,8 +110,7 @@ try_start() {
   # shellcheck disable=SC2016
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" \
     "$FERRETDB_BIN" \
-    --handler=sqlite \
-    --sqlite-url="file:$state/" \
+    "$@" \
     --state-dir="$state" \
     --listen-addr="127.0.0.1:$port" \
     --debug-addr=- \
@@ -130,12 +159,15 @@ cmd_start() {
     state="$(mktemp -d "$DAMSON_RUN/ferretdb-state.XXXXXX")"
   fi
   printf '%s\n' "$state" >"$STATEFILE"
+  local backend=()
+  mapfile -t backend < <(backend_args "$state")
+  ((${#backend[@]} > 0)) || die "the $HANDLER backend did not start"
   attempts=1
   [[ -z "$want_port" ]] && attempts=5
   while ((attempts-- > 0)); do
     port="${want_port:-$(free_port)}"
-    log "starting ferretdb on 127.0.0.1:$port (state $state, log $LOGFILE)"
-    if try_start "$port" "$state"; then
+    log "starting ferretdb ($HANDLER) on 127.0.0.1:$port (state $state, log $LOGFILE)"
+    if try_start "$port" "$state" "${backend[@]}"; then
       url="mongodb://127.0.0.1:$port/"
       printf '%s\n' "$url" >"$URLFILE"
       log "ferretdb is up (pid $(read_pid "$PIDFILE"))"
@@ -149,6 +181,8 @@ cmd_start() {
 
 cmd_stop() {
   stop_pidfile "$PIDFILE" ferretdb 15
+  # Whatever the handler now: a cluster left by an earlier start is stopped too.
+  "$POSTGRES_SH" stop
   rm -f "$URLFILE"
   if [[ -f "$STATEFILE" ]]; then
     local state

@@ -3,15 +3,27 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings } from '../config/load-settings';
 import { DamsonError } from '../errors';
-import { DAMSON_VERSION } from '../http/api-router';
+import { DAMSON_VERSION } from '../version';
 import { createLogger } from '../lifecycle/logger';
 import { Supervisor } from '../lifecycle/supervisor';
-import { checkServices } from '../services/check-services';
 import { ensureLocalKeys, generateKeys } from '../transport/link-security';
-import { runAgent } from './run-agent';
-import { runScheduler } from './run-scheduler';
-import { runServer } from './run-server';
 import { runJobs } from '../client/jobs-program';
+
+// Each process loads only what its command runs: `damson start` (the supervisor) never loads the
+// HTTP stack, a store driver or a runner; a server never loads the scheduler or the agent. So these
+// are required when their command runs (CommonJS require: `import()` would load them as ESM).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const runServer = (): Promise<void> =>
+  (require('./run-server') as typeof import('./run-server')).runServer();
+const runScheduler = (): Promise<void> =>
+  (require('./run-scheduler') as typeof import('./run-scheduler')).runScheduler();
+const runAgent: typeof import('./run-agent').runAgent = (options) =>
+  (require('./run-agent') as typeof import('./run-agent')).runAgent(options);
+const checkServices: typeof import('../services/check-services').checkServices = (directory) =>
+  (
+    require('../services/check-services') as typeof import('../services/check-services')
+  ).checkServices(directory);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function positiveInteger(value: string): number {
   const n = Number(value);

@@ -1,14 +1,21 @@
 import type { Settings } from '../config/settings';
 import type { JobStore } from '../store/job-store';
-import { MongoJobStore } from '../store/mongodb/mongo-job-store';
-import { SqliteJobStore } from '../store/sqlite/sqlite-job-store';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- see openStore */
+type SqliteModule = typeof import('../store/sqlite/sqlite-job-store');
+type MongoModule = typeof import('../store/mongodb/mongo-job-store');
 
 /**
- * The one place that picks the store implementation from settings. The MongoDB store connects
+ * The one place that picks the store implementation from settings. Only the chosen driver is
+ * required (the MongoDB driver alone adds ~20 MiB to a process). The MongoDB store connects
  * lazily, so a server or scheduler started while MongoDB is down still starts and waits for it.
  */
 export async function openStore(settings: Settings): Promise<JobStore> {
   const store = settings.store;
-  if (store.kind === 'sqlite') return new SqliteJobStore(store.file);
+  if (store.kind === 'sqlite') {
+    const { SqliteJobStore } = require('../store/sqlite/sqlite-job-store') as SqliteModule;
+    return new SqliteJobStore(store.file);
+  }
+  const { MongoJobStore } = require('../store/mongodb/mongo-job-store') as MongoModule;
   return new MongoJobStore({ url: store.url, database: store.database });
 }

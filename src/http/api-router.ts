@@ -15,8 +15,9 @@ import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
 import { uploadFile } from './upload-file';
+import { DAMSON_VERSION } from '../version';
 
-export const DAMSON_VERSION = '0.1.0';
+export { DAMSON_VERSION };
 
 function listQuery(req: Request) {
   const q = req.query;

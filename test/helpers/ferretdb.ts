@@ -10,19 +10,33 @@ import { REPO_ROOT } from './damson-home';
 const run = promisify(execFile);
 const SCRIPT = path.join(REPO_ROOT, 'scripts/ferretdb.sh');
 const CACHE = process.env.DAMSON_CACHE || path.join(homedir(), '.cache/damson');
+const POSTGRES_BIN = path.join(
+  process.env.DAMSON_POSTGRES_BIN || '/usr/lib/postgresql/15/bin',
+  'postgres',
+);
+
+/**
+ * FerretDB's backend for the suites: PostgreSQL (its default, as deployed; scripts/postgres.sh starts
+ * a private cluster) unless DAMSON_FERRETDB_HANDLER=sqlite asks for the SQLite smoke backend.
+ */
+export const FERRETDB_HANDLER =
+  process.env.DAMSON_FERRETDB_HANDLER === 'sqlite' ? 'sqlite' : 'postgresql';
 
 export const MONGO_SKIP_MESSAGE =
   'MongoDB store tests SKIPPED: no MongoDB-wire server. Set MONGODB_URL=mongodb://host:port/ to ' +
-  'use one, or install Go so scripts/ferretdb.sh can build FerretDB (CI always runs them).';
+  'use one, or install Go and PostgreSQL 15 (scripts/ci-deps.sh ferretdb) so scripts/ferretdb.sh ' +
+  'can build and start FerretDB (CI always runs them).';
 
 /**
- * Whether the MongoDB suites can run here: MONGODB_URL, a cached FerretDB build, or Go to build
- * one. In CI the answer is always yes, so a missing server fails the suite instead of skipping it.
+ * Whether the MongoDB suites can run here: MONGODB_URL, or a cached FerretDB build (or Go to build
+ * one) and, for the PostgreSQL backend, PostgreSQL's binaries. In CI the answer is always yes, so a missing server fails the suite instead of skipping it.
  */
 export function mongoAvailable(): boolean {
   if (process.env.CI === 'true' || process.env.MONGODB_URL) return true;
-  if (existsSync(path.join(CACHE, 'bin/ferretdb'))) return true;
-  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+  const built =
+    existsSync(path.join(CACHE, 'bin/ferretdb')) ||
+    spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+  return built && (FERRETDB_HANDLER === 'sqlite' || existsSync(POSTGRES_BIN));
 }
 
 /** `describe` when a MongoDB-wire server can be had, else a skip with a message saying why. */
@@ -58,7 +72,14 @@ export async function startMongoServer(options: FerretDbOptions = {}): Promise<M
     return { url: external, stop: noop, start: noop, dispose: noop };
   }
   const runDir = mkdtempSync(path.join(tmpdir(), 'damson-ferretdb-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, DAMSON_RUN: runDir };
+  // A throwaway cluster: fsync and synchronous commit off save CI time; a crash of the machine,
+  // the only thing they guard against, ends the test run anyway.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DAMSON_RUN: runDir,
+    DAMSON_FERRETDB_HANDLER: FERRETDB_HANDLER,
+    DAMSON_POSTGRES_DURABLE: '0',
+  };
   if (options.keepState) env.DAMSON_FERRETDB_STATE = path.join(runDir, 'data');
   const script = async (...args: string[]): Promise<string> =>
     (await run(SCRIPT, args, { env, timeout: 600_000 })).stdout.trim();

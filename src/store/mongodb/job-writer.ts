@@ -1,6 +1,7 @@
 import { MongoServerError, type Collection, type UpdateFilter } from 'mongodb';
 import { DamsonError } from '../../errors';
 import type { JobDocument } from './job-document';
+import { KnownJobs } from './known-jobs';
 
 /** One document per job version written; its unique _id is what makes a write exclusive. */
 export interface WriteTicket {
@@ -29,6 +30,8 @@ export const ticketId = (jobId: string, version: number): string => `${jobId}@${
  * one writer gets each version, and the others re-read and decide again.
  */
 export class JobWriter {
+  private readonly known = new KnownJobs();
+
   constructor(
     private readonly jobs: Collection<JobDocument>,
     private readonly tickets: Collection<WriteTicket>,
@@ -44,18 +47,35 @@ export class JobWriter {
     beforeWrite?: (current: JobDocument, version: number) => Promise<void>,
   ): Promise<WriteResult> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.jobs.findOne({ _id: id });
+      // First try what this process wrote last instead of reading: if anyone wrote the job since,
+      // the ticket for the next version is taken and the write falls back to a read.
+      const guess = attempt === 0 ? this.known.get(id) : undefined;
+      const current = guess ?? (await this.jobs.findOne({ _id: id }));
       if (!current) return { doc: null, applied: false };
       const update = decide(current);
-      if (!update) return { doc: current, applied: false };
+      if (!update) {
+        // A refusal is judged on the job as it stands, never on a guess.
+        if (guess) {
+          this.known.forget(id);
+          continue;
+        }
+        return { doc: current, applied: false };
+      }
       const next = current.version + 1;
-      if (!(await this.takeTicket(id, next))) continue;
+      if (!(await this.takeTicket(id, next, !guess))) {
+        this.known.forget(id);
+        continue;
+      }
       await beforeWrite?.(current, next);
+      // The ticket makes the write exclusive; the version in the filter is what makes it so on
+      // MongoDB even without tickets, and costs nothing.
       const doc = await this.jobs.findOneAndUpdate(
-        { _id: id },
+        { _id: id, version: current.version },
         { ...update, $set: { ...update.$set, version: next } },
         { returnDocument: 'after' },
       );
+      if (doc) this.known.remember(doc);
+      else this.known.forget(id);
       return { doc, applied: doc !== null };
     }
     throw new DamsonError('store_contention', `job ${id} is being changed by too many writers`);
@@ -69,12 +89,13 @@ export class JobWriter {
   async writeFresh(id: string, update: UpdateFilter<JobDocument>): Promise<JobDocument | null> {
     if (!(await this.takeTicket(id, 1, false))) return null;
     const doc = await this.jobs.findOneAndUpdate(
-      { _id: id },
+      { _id: id, version: 0 },
       { ...update, $set: { ...update.$set, version: 1 } },
       { returnDocument: 'after' },
     );
     // Nothing written (the job's insert has not landed): hand the ticket back.
     if (!doc) await this.tickets.deleteOne({ _id: ticketId(id, 1) });
+    else this.known.remember(doc);
     return doc;
   }
 
@@ -102,6 +123,7 @@ export class JobWriter {
 
   /** Removes a deleted job's tickets (retention). */
   async forget(jobs: Pick<JobDocument, '_id' | 'version'>[]): Promise<void> {
+    for (const job of jobs) this.known.forget(job._id);
     const ids = jobs.flatMap((job) =>
       Array.from({ length: job.version }, (_, i) => ticketId(job._id, i + 1)),
     );
