@@ -4,9 +4,10 @@ import type { Job } from '../jobs';
 import { addRoute } from './add-route';
 import { apiBase, contentBase, type AppContext } from './app-context';
 import { HttpError, notFound } from './http-error';
-import { confinedFile, listOutputs } from './job-outputs';
+import { listOutputs } from './job-outputs';
 import { lastSeenState, streamJobEvents, waitForChange, waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
+import { jobFileRoute } from './job-file-route';
 import { jobFileResource, jobResource } from './resources';
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -66,18 +67,10 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     res.json({ files: outputs.map((f) => jobFileResource(base(req), jobsContent, job, f)) });
   };
 
-  const oneFile = async (req: Request, res: Response): Promise<void> => {
-    const job = await findJob(req);
-    const relative = ([] as string[]).concat(req.params.path as unknown as string[]).join('/');
-    const service = ctx.catalog.get(job.service);
-    const workDir = path.join(ctx.settings.directories.jobs, job.workDir);
-    const outputs = service ? await listOutputs(workDir, service.outputs) : [];
-    const file = outputs.find((f) => f.path === relative);
-    if (!file || !(await confinedFile(workDir, relative)))
-      throw notFound(`file '${relative}' of job '${job.id}'`);
-    const body = jobFileResource(base(req), jobsContent, job, file);
-    res.location(body['@url']).json(body);
-  };
+  const oneFile = jobFileRoute(ctx, watcher, findJob, (req) => ({
+    api: base(req),
+    content: jobsContent,
+  }));
 
   addRoute(router, '/jobs/:jid', { get: showJob, delete: cancelJob });
   addRoute(router, '/jobs/:jid/events', { get: events });
