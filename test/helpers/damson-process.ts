@@ -41,6 +41,7 @@ export interface RunningDamson {
 export async function startDamson(
   home: DamsonHome,
   args: string[] = ['start'],
+  startupTimeoutMs = 15_000,
 ): Promise<RunningDamson> {
   const child = spawn(process.execPath, [DAMSON_BIN, ...args], {
     env: { ...process.env, DAMSON_HOME: home.home, SLIVKA_HOME: '' },
@@ -57,11 +58,15 @@ export async function startDamson(
     return exited;
   };
   try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`damson exited early: ${output}`);
-      const res = await fetch(`${home.baseUrl}/api/version`);
-      return res.ok ? true : undefined;
-    }, 'the server to answer');
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`damson exited early: ${output}`);
+        const res = await fetch(`${home.baseUrl}/api/version`);
+        return res.ok ? true : undefined;
+      },
+      'the server to answer',
+      startupTimeoutMs,
+    );
   } catch (error) {
     await stop();
     throw error;
