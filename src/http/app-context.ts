@@ -4,6 +4,7 @@ import type { Logger } from '../lifecycle/logger';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
+import type { ProgressReader } from './job-progress';
 import type { JobWatcher } from './job-watcher';
 
 export interface AppContext {
@@ -17,6 +18,8 @@ export interface AppContext {
   log: Logger;
   /** Shared by long-poll and SSE requests; created by createApp when absent. */
   watcher?: JobWatcher;
+  /** Reads running jobs' progress from their directories; created by createApp when absent. */
+  progress?: ProgressReader;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

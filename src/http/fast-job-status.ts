@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from './app-context';
+import { withProgress } from './progress-query';
 import { jobResource } from './resources';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -40,12 +41,13 @@ export function fastJobStatus(
       next();
       return;
     }
-    ctx.store.getJob(match[2]).then((job) => {
+    ctx.store.getJob(match[2]).then(async (job) => {
       if (!job) {
         next();
         return;
       }
-      const resource = jobResource(`${prefix}${match[1]}`, job);
+      const progress = ctx.progress ? await ctx.progress.read(job) : null;
+      const resource = withProgress(jobResource(`${prefix}${match[1]}`, job), progress);
       const body = JSON.stringify(resource);
       res.writeHead(200, {
         ...securityHeaders,

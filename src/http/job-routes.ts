@@ -8,6 +8,8 @@ import { listOutputs } from './job-outputs';
 import { lastSeenState, streamJobEvents, waitForChange, waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
 import { jobFileRoute } from './job-file-route';
+import { progressKey } from './job-progress';
+import { knownProgress, withProgress } from './progress-query';
 import { jobFileResource, jobResource } from './resources';
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -30,9 +32,17 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     const seconds = waitSeconds(req);
     const lastSeen = lastSeenState(req, job);
     const reread = async (): Promise<Job> => (await ctx.store.getJob(job.id)) ?? job;
-    const current = await waitForChange(res, watcher, job, lastSeen, seconds, reread);
+    const known = knownProgress(req);
+    const progress =
+      known !== undefined && ctx.progress
+        ? { known, current: progressKey(await ctx.progress.read(job)) }
+        : undefined;
+    const current = await waitForChange(res, watcher, job, lastSeen, seconds, reread, progress);
     if (!current) return;
-    const body = jobResource(base(req), current);
+    const body = withProgress(
+      jobResource(base(req), current),
+      (await ctx.progress?.read(current)) ?? null,
+    );
     res.location(String(body['@url'])).json(body);
   };
 
@@ -56,7 +66,10 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
 
   const events = async (req: Request, res: Response): Promise<void> => {
     const job = await findJob(req);
-    streamJobEvents(req, res, watcher, job, (j) => jobResource(base(req), j));
+    const progress = ctx.progress ? progressKey(await ctx.progress.read(job)) : undefined;
+    const render = (j: Job) =>
+      withProgress(jobResource(base(req), j), ctx.progress?.peek(j.id) ?? null);
+    streamJobEvents(req, res, watcher, job, render, progress);
   };
 
   const files = async (req: Request, res: Response): Promise<void> => {

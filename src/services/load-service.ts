@@ -9,6 +9,7 @@ import { convertScalar } from './form/convert-scalar';
 import { includeTag } from './include-tag';
 import { parseParameter, ParameterProblem } from './parse-parameter';
 import { parseSelector } from './parse-selector';
+import { progressOf } from './progress-spec';
 import { schemaProblem } from './schema-problem';
 import type { Parameter, Service } from './service';
 import { commentHint, plainLocator, yamlLocator, type ServiceLocator } from './service-locator';
@@ -121,6 +122,7 @@ export function serviceFromDefinition(
     parameterTypes(parameters),
     warnings,
   );
+  const outputs = parseOutputs(doc.outputs as Raw);
   return {
     id,
     file: locator.file,
@@ -138,7 +140,7 @@ export function serviceFromDefinition(
     command: parseCommand(locator, doc.command as string | string[]),
     args,
     env: (doc.env as Record<string, string> | undefined) ?? {},
-    outputs: parseOutputs(doc.outputs as Raw),
+    outputs,
     runners,
     selector,
     scheduling: {
@@ -147,6 +149,7 @@ export function serviceFromDefinition(
       weight: (execution.weight as number | undefined) ?? 1,
     },
     tests: parseTests(locator, doc.tests, runnerIds, args, warnings),
+    progress: progressOf(locator, doc.progress, outputs),
   };
 }
 

@@ -115,6 +115,59 @@ describe('output event streams (real processes)', () => {
   });
 });
 
+interface ProgressBody {
+  status: string;
+  progress?: { percent: number; message: string; updatedAt: string };
+}
+
+describe('progress (service key progress: a pattern over stderr)', () => {
+  it('shows an increasing percent in long-poll answers while the job runs', async () => {
+    const id = await submit('ticker', { count: '20', interval: '150' });
+    const answers: { percent: number | null; status: string; at: number }[] = [];
+    let status = 'PENDING';
+    let progress = 'none';
+    while (!FINISHED.includes(status)) {
+      const { body } = await api.json<ProgressBody>(
+        `/api/jobs/${id}?wait=10&status=${status}&progress=${progress}`,
+      );
+      status = body.status;
+      progress = body.progress ? String(body.progress.percent) : 'none';
+      answers.push({ percent: body.progress?.percent ?? null, status, at: Date.now() });
+    }
+    const running = answers.filter((a) => a.status === 'RUNNING' && a.percent !== null);
+    const percents = running.map((a) => a.percent as number);
+    // Several distinct readings while it ran, never going back.
+    expect(new Set(percents).size).toBeGreaterThanOrEqual(3);
+    expect([...percents].sort((a, b) => a - b)).toEqual(percents);
+    // Rate-limited: at most 2 progress answers per second (plus the first), however fast it moves.
+    const spanS = (running[running.length - 1].at - running[0].at) / 1000;
+    expect(running.length).toBeLessThanOrEqual(2 * spanS + 2);
+    // The finished job still shows where it ended.
+    const finished = await api.json<ProgressBody>(`/api/jobs/${id}`);
+    expect(finished.body.progress?.percent).toBe(100);
+    expect(finished.body.progress?.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  });
+
+  it('pushes progress to job event streams', async () => {
+    const id = await submit('ticker', { count: '15', interval: '150' });
+    const stream = openSse(`${home.baseUrl}/api/jobs/${id}/events`);
+    await stream.ended;
+    const percents = stream.events
+      .map((e) => (JSON.parse(e.data) as ProgressBody).progress?.percent)
+      .filter((p): p is number => p !== undefined);
+    expect(new Set(percents).size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses a progress query that is not a percent', async () => {
+    const id = await submit('ticker', { count: '1', interval: '10' });
+    const res = await api.json<{ error: { parameter: string } }>(
+      `/api/jobs/${id}?wait=1&progress=lots`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.parameter).toBe('progress');
+  });
+});
+
 /** The server process's resident set, in KiB (Linux /proc). */
 function serverRssKiB(): number {
   const server = childPids(damson.process.pid ?? 0).find((pid) =>
