@@ -31,6 +31,8 @@ const READ_STATES = new Set(['RUNNING', 'COMPLETED', 'FAILED', 'ERROR', 'INTERRU
 interface Reading {
   readAtMs: number;
   value: JobProgress | null;
+  /** Read after the job ended: it cannot change any more. */
+  final: boolean;
 }
 
 /** The tail of a file, as much as was there, or null if it cannot be read as a regular file. */
@@ -130,9 +132,12 @@ export class ProgressReader {
     if (!spec || !READ_STATES.has(job.state)) return null;
     const cached = this.readings.get(job.id);
     const now = this.now();
-    if (cached && now - cached.readAtMs < this.intervalMs) return cached.value;
+    const final = job.state !== 'RUNNING';
+    // The first reading after the end is fresh, so a finished job shows where it really ended.
+    if (cached && (cached.final || (!final && now - cached.readAtMs < this.intervalMs)))
+      return cached.value;
     const value = await this.readNow(job, spec);
-    this.remember(job.id, { readAtMs: now, value });
+    this.remember(job.id, { readAtMs: now, value, final });
     return value;
   }
 
