@@ -1,7 +1,7 @@
-import { watch, type FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import { isFinished, type Job } from '../jobs';
+import type { FileChangeHub } from './file-change-hub';
 import { HttpError } from './http-error';
 import type { JobWatcher } from './job-watcher';
 import { openConfined } from './send-file-bytes';
@@ -36,6 +36,8 @@ export interface FileEventOptions {
   job: Job;
   watcher: JobWatcher;
   pollIntervalMs: number;
+  /** Shared, batched change notices of followed files. */
+  changes: FileChangeHub;
   /** Gives back the stream's place in the FileEventGate; called once when the stream ends. */
   release: () => void;
 }
@@ -83,7 +85,8 @@ class FileTail {
   private finishScheduled = false;
   private poll: NodeJS.Timeout | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
-  private fileWatch: FSWatcher | null = null;
+  private unsubscribe: () => void = () => undefined;
+  private lastPumpAt = 0;
   private stopWatching: () => void = () => undefined;
 
   constructor(
@@ -103,14 +106,13 @@ class FileTail {
     this.res.write('retry: 2000\n\n');
     this.res.once('close', () => this.close());
     this.keepAlive = setInterval(() => this.res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-    this.poll = setInterval(() => this.pump(), this.options.pollIntervalMs);
-    try {
-      // Local writes are seen at once; on NFS (no notices of remote writes) the poll finds them.
-      this.fileWatch = watch(this.options.file, { persistent: false }, () => this.pump());
-      this.fileWatch.on('error', () => this.fileWatch?.close());
-    } catch {
-      this.fileWatch = null;
-    }
+    this.poll = setInterval(() => {
+      // Only when no change notice woke the stream meanwhile.
+      if (Date.now() - this.lastPumpAt >= this.options.pollIntervalMs) this.pump();
+    }, this.options.pollIntervalMs);
+    // Local writes are seen within the hub's batch; on NFS (no notices of remote writes) the poll
+    // finds them.
+    this.unsubscribe = this.options.changes.subscribe(this.options.file, () => this.pump());
     if (isFinished(this.options.job.state)) this.finish();
     else {
       this.stopWatching = this.options.watcher.watch(
@@ -146,6 +148,7 @@ class FileTail {
     }
     this.reading = true;
     this.again = false;
+    this.lastPumpAt = Date.now();
     this.readAll()
       .catch(() => this.close())
       .finally(() => {
@@ -192,7 +195,7 @@ class FileTail {
     this.closed = true;
     if (this.poll) clearInterval(this.poll);
     if (this.keepAlive) clearInterval(this.keepAlive);
-    this.fileWatch?.close();
+    this.unsubscribe();
     this.stopWatching();
     this.options.release();
     if (!this.res.writableEnded) this.res.end();

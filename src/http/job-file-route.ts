@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import type { Job } from '../jobs';
 import type { AppContext } from './app-context';
+import { FileChangeHub } from './file-change-hub';
 import { FileEventGate } from './file-event-gate';
 import { streamFileEvents } from './file-events';
 import { notFound } from './http-error';
@@ -25,6 +26,7 @@ export function jobFileRoute(
   urls: (req: Request) => { api: string; content: string },
 ): (req: Request, res: Response) => Promise<void> {
   const gate = new FileEventGate(ctx.settings.api.fileEvents);
+  const changes = new FileChangeHub();
 
   const outputOf = async (job: Job, relative: string) => {
     const service = ctx.catalog.get(job.service);
@@ -56,6 +58,7 @@ export function jobFileRoute(
       job,
       watcher,
       pollIntervalMs: ctx.settings.api.fileEvents.pollIntervalMs,
+      changes,
       release,
     });
   };
