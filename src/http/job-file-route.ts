@@ -24,7 +24,7 @@ export function jobFileRoute(
   watcher: JobWatcher,
   findJob: (req: Request) => Promise<Job>,
   urls: (req: Request) => { api: string; content: string },
-): (req: Request, res: Response) => Promise<void> {
+): Record<'file' | 'events', (req: Request, res: Response) => Promise<void>> {
   const gate = new FileEventGate(ctx.settings.api.fileEvents);
   const changes = new FileChangeHub();
 
@@ -44,9 +44,11 @@ export function jobFileRoute(
     res.location(body['@url']).json(body);
   };
 
-  return async (req, res) => {
+  /** `suffix`: what the route matched after `*path` (`/events`), part of the path as asked. */
+  const handler = (suffix: string) => async (req: Request, res: Response) => {
     const job = await findJob(req);
-    const relative = ([] as string[]).concat(req.params.path as unknown as string[]).join('/');
+    const segments = ([] as string[]).concat(req.params.path as unknown as string[]);
+    const relative = segments.join('/') + suffix;
     const output = await outputOf(job, relative);
     if (output) return serve(req, res, job, output.file, output.real);
     const target = relative.endsWith(EVENTS) ? relative.slice(0, -EVENTS.length) : '';
@@ -62,4 +64,5 @@ export function jobFileRoute(
       release,
     });
   };
+  return { file: handler(''), events: handler(EVENTS) };
 }

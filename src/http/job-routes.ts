@@ -88,6 +88,7 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
   addRoute(router, '/jobs/:jid', { get: showJob, delete: cancelJob });
   addRoute(router, '/jobs/:jid/events', { get: events });
   addRoute(router, '/jobs/:jid/files', { get: files });
-  addRoute(router, '/jobs/:jid/files/*path', { get: oneFile });
+  addRoute(router, '/jobs/:jid/files/*path/events', { get: oneFile.events });
+  addRoute(router, '/jobs/:jid/files/*path', { get: oneFile.file });
   addRoute(router, '/services/:sid/jobs/:jid', { get: showJob, delete: cancelJob });
 }
