@@ -159,16 +159,26 @@ class FileTail {
 
   private async readAll(): Promise<void> {
     const final = this.finishing;
+    const { changes, file } = this.options;
     while (!this.closed) {
+      // The last read may end mid-character, so shared chunks are for streams not finishing.
+      const shared = final ? undefined : changes.chunkAt(file, this.offset);
+      if (shared) {
+        this.offset = shared.end;
+        if (!this.res.write(shared.event)) await this.drained();
+        continue;
+      }
       const { bytesRead } = await this.handle.read(this.buffer, 0, CHUNK_BYTES, this.offset);
       if (bytesRead === 0) break;
       let length = utf8Boundary(this.buffer, bytesRead);
       // Only part of a character so far: wait for its rest, unless nothing more will come.
       if (length === 0 && !final) break;
       if (length === 0) length = bytesRead;
+      const start = this.offset;
       this.offset += length;
       const text = this.decoder.decode(this.buffer.subarray(0, length));
       const event = `event: output\nid: ${this.offset}\ndata: ${JSON.stringify(text)}\n\n`;
+      if (!final) changes.keepChunk(file, start, { end: this.offset, event });
       if (!this.res.write(event)) await this.drained();
       if (length < bytesRead && !final && bytesRead < CHUNK_BYTES) break;
     }
