@@ -11,6 +11,12 @@ const LONG_POLL_SECONDS = 30;
 const MAX_RETRY_MS = 10_000;
 const LONG_POLL_EVIDENCE_MS = 900;
 
+/** `&progress=<last percent>`: a Damson server then also answers when the job's progress moves. */
+const progressQuery = (job: JobResource): string => {
+  const percent = (job as { progress?: { percent?: unknown } }).progress?.percent;
+  return `&progress=${typeof percent === 'number' ? percent : 'none'}`;
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -33,7 +39,7 @@ export function watchJob(
     while (!stopped && !(last && isFinished(last))) {
       const started = Date.now();
       const query = last
-        ? `?wait=${LONG_POLL_SECONDS}&status=${encodeURIComponent(last.status)}`
+        ? `?wait=${LONG_POLL_SECONDS}&status=${encodeURIComponent(last.status)}${progressQuery(last)}`
         : '';
       try {
         const job = await api.job(id, query);

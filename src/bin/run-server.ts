@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { loadSettings } from '../config/load-settings';
 import { createApp } from '../http/create-app';
+import { progressReader } from '../http/job-progress-reader';
 import { JobWatcher } from '../http/job-watcher';
 import { createLogger } from '../lifecycle/logger';
 import { runShutdown } from '../lifecycle/shutdown';
@@ -22,7 +23,8 @@ export async function runServer(): Promise<void> {
   const stopWatching = watchCatalog(catalog, log);
   const waker = new WakeSender(settings.scheduler.wakeAddress);
   const revisions = new ServiceRevisions(store, catalog);
-  const watcher = new JobWatcher(store, settings.api.watchIntervalMs, log);
+  const progress = progressReader(settings, catalog);
+  const watcher = new JobWatcher(store, settings.api.watchIntervalMs, log, progress);
   const changes = new ChangeListener(settings.scheduler.changesAddress);
   changes.start(() => watcher.nudge());
   const app = createApp({
@@ -33,6 +35,7 @@ export async function runServer(): Promise<void> {
     wake: () => waker.wake(),
     log,
     watcher,
+    progress,
   });
   const server: Server = app.listen(settings.server.port, settings.server.host, () => {
     log.info(

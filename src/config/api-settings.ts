@@ -27,7 +27,13 @@ export interface ApiToken {
   scopes?: TokenScope[];
 }
 
-export interface ApiSettings {
+import {
+  buildLiveOutputSettings,
+  liveOutputSettingsProperties,
+  type LiveOutputSettings,
+} from './live-output-settings';
+
+export interface ApiSettings extends LiveOutputSettings {
   /** How often the server re-reads jobs that long-poll and SSE clients are waiting on. */
   watchIntervalMs: number;
   rateLimit: {
@@ -68,6 +74,7 @@ const SERVICE_LIMIT =
 
 /** JSON-schema properties merged into the settings schema. */
 export const apiSettingsProperties = {
+  ...liveOutputSettingsProperties,
   'api.watch-interval': { type: 'integer', minimum: 20, maximum: 10000 },
   'api.rate-limit.window': { type: 'integer', minimum: 1000 },
   'api.rate-limit.requests': { type: 'integer', minimum: 0 },
@@ -117,5 +124,6 @@ export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
     listJobs: (flat['api.list-jobs'] as 'anyone' | 'token' | undefined) ?? 'token',
     serviceLimits,
     slivkaOnly: (flat['api.slivka-only'] as boolean | undefined) ?? false,
+    ...buildLiveOutputSettings(flat),
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../lifecycle/logger';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
+import type { ProgressReader } from './job-progress';
 import type { JobWatcher } from './job-watcher';
 import type { QueueEstimates } from './queue-estimates';
 
@@ -23,6 +24,8 @@ export interface AppContext {
   queueEstimates?: QueueEstimates;
   /** The `store.min-free-disk` floor; created by createApp when absent. */
   diskSpace?: DiskSpace;
+  /** Reads running jobs' progress from their directories; created by createApp when absent. */
+  progress?: ProgressReader;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

@@ -5,6 +5,7 @@ import { apiRouter } from './api-router';
 import type { AppContext } from './app-context';
 import { fastJobStatus, recordedHeaders } from './fast-job-status';
 import { errorHandler, unknownRoute } from './http-error';
+import { progressReader } from './job-progress-reader';
 import { JobWatcher } from './job-watcher';
 import { mediaRouter } from './media-router';
 import { QueueEstimates } from './queue-estimates';
@@ -40,7 +41,13 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   // The lean status route would bypass tokens and limits, so it runs only when none are set.
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
   app.use(security);
-  ctx.watcher ??= new JobWatcher(ctx.store, ctx.settings.api.watchIntervalMs, ctx.log);
+  ctx.progress ??= progressReader(ctx.settings, ctx.catalog);
+  ctx.watcher ??= new JobWatcher(
+    ctx.store,
+    ctx.settings.api.watchIntervalMs,
+    ctx.log,
+    ctx.progress,
+  );
   const { jobs, uploads } = ctx.settings.directories;
   ctx.diskSpace ??= new DiskSpace(ctx.settings.retention.minFreeDisk, [jobs, uploads]);
   const prefix = ctx.settings.server.prefix;

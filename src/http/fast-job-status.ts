@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { jobExpiresAt } from '../config/retention-policy';
 import type { AppContext } from './app-context';
+import { withProgress } from './progress-query';
 import { jobResource } from './resources';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -42,18 +43,25 @@ export function fastJobStatus(
       return;
     }
     // Unknown (perhaps expired: 410) and cache hits (expiry read from their original) go on.
-    const found = ctx.store
-      .getJob(match[2])
-      .then(async (job) =>
-        job && !job.cachedFrom ? { job, queue: await ctx.queueEstimates?.forJob(job) } : null,
-      );
+    const found = ctx.store.getJob(match[2]).then(async (job) =>
+      job && !job.cachedFrom
+        ? {
+            job,
+            queue: await ctx.queueEstimates?.forJob(job),
+            progress: ctx.progress ? await ctx.progress.read(job) : null,
+          }
+        : null,
+    );
     found.then((result) => {
       if (!result) {
         next();
         return;
       }
       const expiresAt = jobExpiresAt(ctx.settings.retention, result.job);
-      const resource = jobResource(`${prefix}${match[1]}`, result.job, result.queue, expiresAt);
+      const resource = withProgress(
+        jobResource(`${prefix}${match[1]}`, result.job, result.queue, expiresAt),
+        result.progress,
+      );
       const body = JSON.stringify(resource);
       res.writeHead(200, {
         ...securityHeaders,

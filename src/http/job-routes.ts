@@ -7,9 +7,12 @@ import { apiBase, contentBase, type AppContext } from './app-context';
 import { HttpError, notFound } from './http-error';
 import { deliveriesResource } from './job-deliveries';
 import { expiryOf, filesSource, missingJob } from './job-expiry';
-import { confinedFile, listOutputs } from './job-outputs';
+import { listOutputs } from './job-outputs';
 import { lastSeenState, streamJobEvents, waitForChange, waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
+import { jobFileRoute } from './job-file-route';
+import { progressKey } from './job-progress';
+import { knownProgress, withProgress } from './progress-query';
 import { jobFileResource, jobResource } from './resources';
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -34,13 +37,21 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     const seconds = waitSeconds(req);
     const lastSeen = lastSeenState(req, job);
     const reread = async (): Promise<Job> => (await ctx.store.getJob(job.id)) ?? job;
-    const current = await waitForChange(res, watcher, job, lastSeen, seconds, reread);
+    const known = knownProgress(req);
+    const progress =
+      known !== undefined && ctx.progress
+        ? { known, current: progressKey(await ctx.progress.read(job)) }
+        : undefined;
+    const current = await waitForChange(res, watcher, job, lastSeen, seconds, reread, progress);
     if (!current) return;
-    const body = jobResource(
-      base(req),
-      current,
-      await ctx.queueEstimates?.forJob(current),
-      await expiryOf(ctx, current),
+    const body = withProgress(
+      jobResource(
+        base(req),
+        current,
+        await ctx.queueEstimates?.forJob(current),
+        await expiryOf(ctx, current),
+      ),
+      (await ctx.progress?.read(current)) ?? null,
     );
     res.location(String(body['@url'])).json(body);
   };
@@ -67,7 +78,13 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     const job = await findJob(req);
     const hitExpiry = job.cachedFrom ? await expiryOf(ctx, job) : null;
     const expiry = (j: Job) => (j.cachedFrom ? hitExpiry : jobExpiresAt(ctx.settings.retention, j));
-    streamJobEvents(req, res, watcher, job, (j) => jobResource(base(req), j, undefined, expiry(j)));
+    const progress = ctx.progress ? progressKey(await ctx.progress.read(job)) : undefined;
+    const render = (j: Job) =>
+      withProgress(
+        jobResource(base(req), j, undefined, expiry(j)),
+        ctx.progress?.peek(j.id) ?? null,
+      );
+    streamJobEvents(req, res, watcher, job, render, progress);
   };
 
   const files = async (req: Request, res: Response): Promise<void> => {
@@ -81,19 +98,10 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     });
   };
 
-  const oneFile = async (req: Request, res: Response): Promise<void> => {
-    const job = await findJob(req);
-    const relative = ([] as string[]).concat(req.params.path as unknown as string[]).join('/');
-    const source = await filesSource(ctx, job);
-    const service = ctx.catalog.get(job.service);
-    const workDir = path.join(ctx.settings.directories.jobs, source.workDir);
-    const outputs = service ? await listOutputs(workDir, service.outputs) : [];
-    const file = outputs.find((f) => f.path === relative);
-    if (!file || !(await confinedFile(workDir, relative)))
-      throw notFound(`file '${relative}' of job '${job.id}'`);
-    const body = jobFileResource(base(req), jobsContent, job, file, source);
-    res.location(body['@url']).json(body);
-  };
+  const oneFile = jobFileRoute(ctx, watcher, findJob, (req) => ({
+    api: base(req),
+    content: jobsContent,
+  }));
 
   addRoute(router, '/jobs/:jid', { get: showJob, delete: cancelJob });
   addRoute(router, '/jobs/:jid/events', { get: events });
@@ -104,6 +112,7 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
       res.json(deliveriesResource(await ctx.store.listDeliveries(job.id)));
     },
   });
-  addRoute(router, '/jobs/:jid/files/*path', { get: oneFile });
+  addRoute(router, '/jobs/:jid/files/*path/events', { get: oneFile.events });
+  addRoute(router, '/jobs/:jid/files/*path', { get: oneFile.file });
   addRoute(router, '/services/:sid/jobs/:jid', { get: showJob, delete: cancelJob });
 }

@@ -44,8 +44,10 @@ export function waitForChange(
   lastSeen: JobState,
   seconds: number,
   reread: () => Promise<Job>,
+  progress?: { known: string; current: string },
 ): Promise<Job | null> {
-  if (job.state !== lastSeen || isFinished(job.state) || seconds === 0) {
+  const progressMoved = progress !== undefined && progress.known !== progress.current;
+  if (job.state !== lastSeen || isFinished(job.state) || seconds === 0 || progressMoved) {
     return Promise.resolve(job);
   }
   return new Promise((resolve, reject) => {
@@ -64,6 +66,7 @@ export function waitForChange(
       job,
       (changed) => finish(changed),
       () => finish(reread()),
+      progress?.known,
     );
     // The response closing before we answered means the client went away.
     res.once('close', gone);
@@ -81,6 +84,8 @@ export function streamJobEvents(
   watcher: JobWatcher,
   job: Job,
   render: (job: Job) => Record<string, unknown>,
+  /** The progress key at connect: progress changes are sent as `job` events too. */
+  progress?: string,
 ): void {
   const lastEventId = req.headers['last-event-id'];
   if (isFinished(job.state) && lastEventId === job.state) {
@@ -107,6 +112,6 @@ export function streamJobEvents(
   };
   send(job);
   if (res.writableEnded) return;
-  stop = watcher.watch(job, send, end);
+  stop = watcher.watch(job, send, end, progress);
   res.once('close', end);
 }

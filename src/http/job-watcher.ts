@@ -1,9 +1,12 @@
 import type { Job, JobState } from '../jobs';
 import type { Logger } from '../lifecycle/logger';
 import type { JobStore } from '../store/job-store';
+import { progressKey, type ProgressReader } from './job-progress';
 
 interface Watch {
   lastState: JobState;
+  /** The progress key (job-progress.ts) last seen; undefined: this watch ignores progress. */
+  lastProgress?: string;
   onChange: (job: Job) => void;
   onClose: () => void;
 }
@@ -24,18 +27,26 @@ export class JobWatcher {
     private readonly store: JobStore,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    /** Where progress is read; without it, progress changes are not watched. */
+    private readonly progress?: ProgressReader,
   ) {}
 
   /**
    * Calls `onChange` each time the job's state differs from the last one this watch saw (first
    * from `job.state`), and `onClose` if the server shuts down. Returns the way to stop watching.
+   * With `progress` (the progress key the caller knows), a change of progress counts too.
    */
-  watch(job: Job, onChange: (job: Job) => void, onClose: () => void): () => void {
+  watch(
+    job: Job,
+    onChange: (job: Job) => void,
+    onClose: () => void,
+    progress?: string,
+  ): () => void {
     if (this.closed) {
       onClose();
       return () => undefined;
     }
-    const entry: Watch = { lastState: job.state, onChange, onClose };
+    const entry: Watch = { lastState: job.state, lastProgress: progress, onChange, onClose };
     let set = this.watches.get(job.id);
     if (!set) this.watches.set(job.id, (set = new Set()));
     set.add(entry);
@@ -96,6 +107,12 @@ export class JobWatcher {
     } else this.schedule();
   }
 
+  /** The job's progress key when one of its watches follows progress (read at most per interval). */
+  private async progressKeyOf(job: Job, set: Set<Watch>): Promise<string | undefined> {
+    if (!this.progress || ![...set].some((e) => e.lastProgress !== undefined)) return undefined;
+    return progressKey(await this.progress.read(job));
+  }
+
   private async check(): Promise<void> {
     for (const [id, set] of [...this.watches]) {
       let job: Job | null;
@@ -106,9 +123,15 @@ export class JobWatcher {
         continue;
       }
       if (!job) continue;
+      const progress = await this.progressKeyOf(job, set);
       for (const entry of [...set]) {
-        if (entry.lastState === job.state) continue;
+        const progressChanged =
+          progress !== undefined &&
+          entry.lastProgress !== undefined &&
+          entry.lastProgress !== progress;
+        if (entry.lastState === job.state && !progressChanged) continue;
         entry.lastState = job.state;
+        if (progressChanged) entry.lastProgress = progress;
         entry.onChange(job);
       }
     }

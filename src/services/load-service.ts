@@ -11,6 +11,7 @@ import { includeTag } from './include-tag';
 import { parseParameter, ParameterProblem } from './parse-parameter';
 import { parseSelector } from './parse-selector';
 import { recordDefaultCommands } from './python-default';
+import { progressOf } from './progress-spec';
 import { schemaProblem } from './schema-problem';
 import type { Parameter, Service } from './service';
 import { commentHint, plainLocator, yamlLocator, type ServiceLocator } from './service-locator';
@@ -123,6 +124,7 @@ export function serviceFromDefinition(
     parameterTypes(parameters),
     warnings,
   );
+  const outputs = parseOutputs(doc.outputs as Raw);
   return {
     id,
     file: locator.file,
@@ -140,7 +142,7 @@ export function serviceFromDefinition(
     command: parseCommand(locator, doc.command as string | string[]),
     args,
     env: (doc.env as Record<string, string> | undefined) ?? {},
-    outputs: parseOutputs(doc.outputs as Raw),
+    outputs,
     runners,
     selector,
     scheduling: {
@@ -150,6 +152,7 @@ export function serviceFromDefinition(
     },
     cache: cachePolicy(doc.cache),
     tests: parseTests(locator, doc.tests, runnerIds, args, warnings),
+    progress: progressOf(locator, doc.progress, outputs),
   };
 }
 

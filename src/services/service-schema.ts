@@ -179,6 +179,18 @@ export const serviceSchema = {
         weight: { type: 'integer', minimum: 1, maximum: 1000 },
       },
     },
+    // Damson extension (docs/service-files.md): where a running job's progress comes from.
+    progress: {
+      type: 'object',
+      expected: 'a mapping {output, pattern} or {file}',
+      additionalProperties: false,
+      oneOf: [{ required: ['output', 'pattern'] }, { required: ['file'] }],
+      properties: {
+        output: { type: 'string', minLength: 1, expected: 'an output id' },
+        pattern: { type: 'string', minLength: 1, expected: 'a regular expression' },
+        file: { type: 'string', minLength: 1, expected: 'a file name in the job directory' },
+      },
+    },
     tests: {
       type: 'array',
       expected: 'a list of tests',

@@ -48,6 +48,8 @@ export interface Service {
   /** Damson's result cache; absent or null: never cached. */
   cache?: CachePolicy | null;
   tests: ServiceTest[];
+  /** Damson extension: where a running job's progress comes from; null: it reports none. */
+  progress: ProgressSpec | null;
 }
 
 export interface Parameter {
@@ -125,3 +127,11 @@ export interface SchedulingPolicy {
   /** Share of slots when services compete (default 1). */
   weight: number;
 }
+
+/**
+ * Where a job's progress comes from (the service file's Damson key `progress`): the last line of
+ * a text output that matches `pattern`, or a small JSON file `{percent, message}` the tool writes.
+ */
+export type ProgressSpec =
+  | { kind: 'pattern'; output: string; file: string; pattern: RegExp }
+  | { kind: 'json'; file: string };

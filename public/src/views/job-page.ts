@@ -9,6 +9,8 @@ import {
 import { h, pageHeading, put } from '../dom';
 import type { MyJobs } from '../my-jobs';
 import { watchJob, type WatchMode } from '../watch-job';
+import { jobStory } from './job-story';
+import { liveTails } from './live-tail';
 import { openPreview, outputItem } from './output-preview';
 import { commandDetails } from './command-details';
 
@@ -83,6 +85,9 @@ export async function renderJobPage(
   );
   const shareUrl = new URL(`#/jobs/${encodeURIComponent(job.id)}`, location.href).toString();
 
+  const story = jobStory();
+  // Only a job still running when the page opened is tailed live.
+  const tails = isFinished(job) ? null : liveTails(job.id);
   const items = new Map<string, ReturnType<typeof outputItem>>();
   let opened = false;
   const showFiles = (files: FileResource[], finished: boolean): void => {
@@ -115,6 +120,7 @@ export async function renderJobPage(
       const finished = isFinished(job);
       const files = await api.files(job.id);
       showFiles(files, finished);
+      tails?.offer(files);
       myJobs.setOutputs(
         job.id,
         files.map((f) => ({ id: f.id, label: f.label })),
@@ -156,6 +162,7 @@ export async function renderJobPage(
     cancel.disabled = isFinished(job) || job.status === 'CANCELLING';
     cancel.hidden = isFinished(job);
     myJobs.update(job.id, job.status);
+    story.update(job);
     tick();
     if (before !== job.status || isFinished(job)) void loadFiles();
   };
@@ -196,6 +203,7 @@ export async function renderJobPage(
       h('div', { class: 'actions' }, cancel),
       message,
     ),
+    story.element,
     h(
       'dl',
       { class: 'timing' },
@@ -206,6 +214,7 @@ export async function renderJobPage(
       h('dt', {}, 'Duration'),
       duration,
     ),
+    tails?.element,
     h('h2', {}, 'Outputs'),
     outputsNote,
     outputs,
@@ -258,6 +267,7 @@ export async function renderJobPage(
   }, FILES_INTERVAL_MS);
   return () => {
     watcher?.stop();
+    tails?.stop();
     clearInterval(clock);
     clearInterval(filesTimer);
   };
