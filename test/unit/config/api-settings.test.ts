@@ -20,6 +20,8 @@ describe('api.* settings', () => {
       listJobs: 'token',
       serviceLimits: {},
       slivkaOnly: false,
+      fileEvents: { maxPerJob: 64, maxTotal: 1024, pollIntervalMs: 500 },
+      progressIntervalMs: 500,
     });
   });
 
