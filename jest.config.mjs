@@ -4,6 +4,7 @@ const tsJest = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   transform: {
+    // Transpile only: types are checked once, by `npm run typecheck`, not again per test file.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
   },
 };
