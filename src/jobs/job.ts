@@ -47,6 +47,8 @@ export interface Job {
   notBefore: Date | null;
   /** The revision of the service definition the job was submitted with (null: the current one). */
   serviceRevision: string | null;
+  /** The job this one reran (`POST /jobs/{id}/rerun`); null for a fresh submission. */
+  rerunOf: string | null;
 }
 
 export interface NewJob {
@@ -58,6 +60,7 @@ export interface NewJob {
   priority?: number;
   notBefore?: Date | null;
   serviceRevision?: string | null;
+  rerunOf?: string | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

@@ -35,6 +35,8 @@ export interface JobDocument {
   priority: number;
   notBefore: Date | null;
   serviceRevision: string | null;
+  /** The job this one reran; absent in documents written before it. */
+  rerunOf?: string | null;
   /** Bumped by every write after the insert; see JobWriter. */
   version: number;
   /**
@@ -86,6 +88,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     priority: job.priority ?? 0,
     notBefore: job.notBefore ?? null,
     serviceRevision: job.serviceRevision ?? null,
+    rerunOf: job.rerunOf ?? null,
     version: 0,
   };
 }
@@ -114,6 +117,7 @@ export function documentToJob(doc: JobDocument): Job {
     priority: doc.priority,
     notBefore: doc.notBefore,
     serviceRevision: doc.serviceRevision ?? null,
+    rerunOf: doc.rerunOf ?? null,
   };
 }
 

@@ -23,6 +23,7 @@ export interface JobRow {
   not_before: number | null;
   service_revision: string | null;
   lost_attempts: number;
+  rerun_of: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -50,5 +51,6 @@ export function rowToJob(row: JobRow): Job {
     priority: row.priority,
     notBefore: date(row.not_before),
     serviceRevision: row.service_revision ?? null,
+    rerunOf: row.rerun_of ?? null,
   };
 }

@@ -91,4 +91,5 @@ export const SQLITE_ADDED_COLUMNS: ReadonlyArray<
 > = [
   ['jobs', 'service_revision', 'TEXT'],
   ['jobs', 'lost_attempts', 'INTEGER NOT NULL DEFAULT 0'],
+  ['jobs', 'rerun_of', 'TEXT'],
 ];
