@@ -10,6 +10,8 @@ import { jobRoutes } from './job-routes';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
+import { bulkRerun } from './bulk-rerun';
+import { rerunJob } from './rerun-job';
 import { uploadFile } from './upload-file';
 
 export const DAMSON_VERSION = '0.1.0';
@@ -113,6 +115,9 @@ export function apiRouter(
       },
     ],
   });
+  // Before the `/jobs/:jid` routes, which would take `rerun` for a job id.
+  addRoute(router, '/jobs/rerun', { post: [limits.submissions, bulkRerun(ctx)] });
+  addRoute(router, '/jobs/:jid/rerun', { post: [limits.submissions, rerunJob(ctx)] });
   jobRoutes(router, ctx, watcher);
   addRoute(router, '/files', { post: [limits.submissions, uploadFile(ctx)] });
   addRoute(router, '/files/:fid', {

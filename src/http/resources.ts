@@ -97,6 +97,8 @@ export function jobResource(apiBase: string, job: Job): Record<string, unknown> 
     // Why the job is where it is (an engine's refusal, a lost agent, a retry); left out when
     // there is nothing to say. Server paths never leave.
     ...(job.reason ? { reason: publicReason(job.reason) } : {}),
+    // The job this one reran (POST /jobs/{id}/rerun); left out for a fresh submission.
+    ...(job.rerunOf ? { rerunOf: job.rerunOf } : {}),
   };
 }
 

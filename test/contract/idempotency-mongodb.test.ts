@@ -8,6 +8,7 @@ import {
   type MongoServer,
 } from '../helpers/ferretdb';
 import { idempotencyContract } from './idempotency.contract';
+import { idempotentSubmissionContract } from './idempotent-submission.contract';
 
 jest.setTimeout(120_000);
 
@@ -34,6 +35,7 @@ describeWithMongo()('MongoDB store: idempotency keys', () => {
   };
 
   idempotencyContract('mongodb', openStore);
+  idempotentSubmissionContract('mongodb', () => openStore());
 
   // Without transactions the key goes in before its job: a writer that dies between the two
   // leaves a key whose job the next reader records, once.
