@@ -40,7 +40,7 @@ export type DryRunOutcome =
  * What a submission would run, without creating anything: it is validated exactly as a
  * submission is, then the command is built as the scheduler builds it at dispatch (same runner
  * choice, same `buildCommand`). `newUploadPath` names a file sent with the request, which has no
- * upload id yet.
+ * upload id yet (without it, the file's own path is used).
  */
 export async function dryRunCommand(
   service: Service,
@@ -48,7 +48,7 @@ export async function dryRunCommand(
   resolver: FileResolver,
   host: HostEnvironment,
   selectRunner: RunnerSelection,
-  newUploadPath: (parameter: string, index: number) => string,
+  newUploadPath?: (parameter: string, index: number) => string,
 ): Promise<DryRunOutcome> {
   const result = await validateSubmission(service, submission, resolver);
   if (!result.ok) return result;
@@ -58,7 +58,7 @@ export async function dryRunCommand(
     const items = Array.isArray(value) ? value : [value];
     items.forEach((item, index) => {
       if (typeof item !== 'object' || item === null) return;
-      if (item.upload !== null) item.path = newUploadPath(p.id, index);
+      if (item.upload !== null && newUploadPath) item.path = newUploadPath(p.id, index);
       files.push({ parameter: p.id, id: item.id, path: item.path });
     });
   }
