@@ -8,6 +8,7 @@ import type { JobStore } from '../store/job-store';
 import { runShutdown } from '../lifecycle/shutdown';
 import { AgentLink } from '../scheduler/agent-link';
 import { RetentionSweeper } from '../scheduler/retention-sweeper';
+import { IdempotencyKeySweeper } from '../scheduler/idempotency-key-sweeper';
 import { Scheduler, type ReleaseReport } from '../scheduler/scheduler';
 import { runnerKind } from '../scheduler/runner-kind';
 import { ServiceMonitor } from '../services/health/service-monitor';
@@ -98,6 +99,9 @@ export async function runScheduler(): Promise<void> {
   );
   const sweeper = retentionSweeper(settings, store, log);
   sweeper.start();
+  // Hourly: a key lives 24 h, so an expired one lingers at most an hour more (and is ignored).
+  const keySweeper = new IdempotencyKeySweeper(store, 3_600_000, log);
+  keySweeper.start();
   log.info(
     { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
@@ -115,6 +119,7 @@ export async function runScheduler(): Promise<void> {
         },
         { name: 'stop scheduling', run: () => scheduler.stop() },
         { name: 'stop retention', run: () => sweeper.stop() },
+        { name: 'stop key sweeps', run: () => keySweeper.stop() },
         { name: 'stop watching', run: stopWatching },
         // The link stays open through these two: agents keep acknowledging and reporting.
         { name: 'drain', run: () => scheduler.drain() },
