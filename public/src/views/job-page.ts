@@ -10,6 +10,7 @@ import { h, pageHeading, put } from '../dom';
 import type { MyJobs } from '../my-jobs';
 import { watchJob, type WatchMode } from '../watch-job';
 import { openPreview, outputItem } from './output-preview';
+import { runAgainButton } from './run-again';
 
 const FILES_INTERVAL_MS = 2000;
 
@@ -230,7 +231,7 @@ export async function renderJobPage(
         ),
       ),
     ),
-    h('p', {}, rerun),
+    h('p', {}, runAgainButton(job, service?.name ?? job.service, myJobs, message), ' ', rerun),
   );
   show(job);
   void loadFiles();
