@@ -68,10 +68,11 @@ export function rerunSubmission(service: Service, job: Job, overrides: Submissio
 /** `POST /jobs/{id}/rerun`: the same service and values, with overrides in any submission body. */
 export function rerunJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
+    // The key's scope is the client's address, taken before anything else is awaited.
+    const key = idempotencyKey(req, res);
     const original = await findJobToRerun(ctx, String(req.params.jid));
     const { service, note } = await rerunDefinition(ctx, original);
     const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
-    const key = idempotencyKey(req, res);
     const { limits, names } = serviceLimits(ctx, service.id);
     const read = await readSubmission(req, ctx.settings.directories.uploads, limits, names);
     try {

@@ -119,6 +119,21 @@ describe('dry run, rerun and bulk rerun against real processes', () => {
     expect(rerunRun.argv).toEqual(expected);
     const missing = await post('/api/jobs/NoSuchJob0000000/rerun', {});
     expect(missing.status).toBe(404);
+    // Hostile overrides: prototype keys are just unknown fields; a bad value is a 422 naming it.
+    const proto = await post<JobBody>(
+      `/api/jobs/${original.id}/rerun`,
+      JSON.parse('{"__proto__": "x", "constructor": "y"}'),
+    );
+    expect(proto.status).toBe(202);
+    expect(proto.body.parameters).toEqual(original.parameters);
+    expect((await api.waitForState(proto.body.id, FINISHED)).status).toBe('COMPLETED');
+    const invalid = await post<{ errors: { parameter: string }[] }>(
+      `/api/jobs/${original.id}/rerun`,
+      { count: 99 },
+    );
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.errors.map((e) => e.parameter)).toEqual(['count']);
+    expect((await post('/api/services/echo-args/jobs?dry-run=maybe', values)).status).toBe(400);
   });
 
   it('bulk rerun needs the admin scope, counts first, then reruns what it counted', async () => {
@@ -129,7 +144,7 @@ describe('dry run, rerun and bulk rerun against real processes', () => {
     const admin = { authorization: `Bearer ${ADMIN}` };
     const count = await post<{ matched: number; max: number }>(`${url}&dry-run=true`, {}, admin);
     expect(count.status).toBe(200);
-    expect(count.body).toMatchObject({ matched: 2, max: 100 });
+    expect(count.body).toMatchObject({ matched: 3, max: 100 });
     const bulk = await post<{ rerun: (JobBody & { rerunOf: string })[]; failed: unknown[] }>(
       url,
       {},
@@ -137,7 +152,7 @@ describe('dry run, rerun and bulk rerun against real processes', () => {
     );
     expect(bulk.status).toBe(202);
     expect(bulk.body.failed).toEqual([]);
-    expect(bulk.body.rerun.map((j) => j.rerunOf).sort()).toHaveLength(2);
+    expect(bulk.body.rerun.map((j) => j.rerunOf).sort()).toHaveLength(3);
     expect(bulk.body.rerun.map((j) => j.rerunOf)).toContain(original.id);
     for (const job of bulk.body.rerun) {
       expect((await api.waitForState(job.id, FINISHED)).status).toBe('COMPLETED');
