@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadSettings } from '../config/load-settings';
-import { selectRunner } from '../scheduler/select-runner';
+import { selectRunner } from '../services/selectors/select-runner';
 import { dryRunCommand } from '../services/command/dry-run-command';
 import { emptySubmission, type Submission } from '../services/form/form';
 import type { Service } from '../services/service';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { dryRunCommand } from '../services/command/dry-run-command';
 import type { Service } from '../services/service';
-import { selectRunner } from '../scheduler/select-runner';
+import { selectRunner } from '../services/selectors/select-runner';
 import type { AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
 import { HttpError } from './http-error';
