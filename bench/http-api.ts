@@ -8,7 +8,8 @@ import autocannon from 'autocannon';
 /**
  * HTTP benchmarks (status GET and multipart submission), each against its baseline measured in the same
  * run: status GET by id vs a bare Express route (goal ≥ 80%), multipart submission vs bare
- * Express + multer writing the same body (goal ≥ 70%). Runs are interleaved and repeated; the
+ * Express + multer writing the same body (goal ≥ 70%), and the same submission with a fresh
+ * `Idempotency-Key` on each request vs with another per-request header (goal ≥ 90%). Runs are interleaved and repeated; the
  * median is reported. Only 127.0.0.1; every run is bounded in time.
  *
  * BENCH_SECONDS (default 5) and BENCH_REPEAT (default 3) scale it; CI smoke runs use 1 and 1.
@@ -72,9 +73,23 @@ interface Result {
   cpuMsPerRequest: number;
 }
 
-async function load(server: Server, kind: 'get' | 'submit', seconds: number): Promise<Result> {
+type Load = 'get' | 'submit' | 'submit-numbered' | 'submit-key';
+
+async function load(server: Server, kind: Load, seconds: number): Promise<Result> {
   const body = multipartBody();
   let next = 0;
+  // Every request its own key, as real clients send: each is a new job, never a replay.
+  const run = `${process.pid}-${Date.now()}`;
+  const withKey = (req: autocannon.Request): autocannon.Request => ({
+    ...req,
+    headers: { ...req.headers, 'idempotency-key': `bench-${run}-${next++}` },
+  });
+  // The baseline for the keyed load: the same per-request header building in the load
+  // generator (it shares the cores with the server), with a header the server ignores.
+  const numbered = (req: autocannon.Request): autocannon.Request => ({
+    ...req,
+    headers: { ...req.headers, 'x-bench-request': `bench-${run}-${next++}` },
+  });
   const cpuBefore = cpuSeconds(server.child.pid!);
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}`,
@@ -94,6 +109,8 @@ async function load(server: Server, kind: 'get' | 'submit', seconds: number): Pr
             path: '/api/services/submit/jobs',
             headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
             body,
+            ...(kind === 'submit-key' ? { setupRequest: withKey } : {}),
+            ...(kind === 'submit-numbered' ? { setupRequest: numbered } : {}),
           },
     ],
   });
@@ -109,7 +126,7 @@ async function load(server: Server, kind: 'get' | 'submit', seconds: number): Pr
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function measure(kind: string, load_: 'get' | 'submit'): Promise<Result> {
+async function measure(kind: string, load_: Load): Promise<Result> {
   const server = await startServer(kind);
   try {
     await load(server, load_, 1); // warm-up
@@ -120,11 +137,13 @@ async function measure(kind: string, load_: 'get' | 'submit'): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  const plan: [string, string, 'get' | 'submit'][] = [
+  const plan: [string, string, Load][] = [
     ['B_fw (bare Express GET)', 'express-get', 'get'],
     ['status GET by id', 'damson', 'get'],
     ['B_mp (bare Express + multer)', 'express-multer', 'submit'],
     ['multipart submission', 'damson', 'submit'],
+    ['multipart submission, numbered', 'damson', 'submit-numbered'],
+    ['multipart submission with Idempotency-Key', 'damson', 'submit-key'],
   ];
   const runs = new Map<string, Result[]>();
   for (let r = 0; r < REPEAT; r++) {
@@ -147,6 +166,8 @@ async function main(): Promise<void> {
   const fw = summary('B_fw (bare Express GET)');
   const submit = summary('multipart submission');
   const mp = summary('B_mp (bare Express + multer)');
+  const keyed = summary('multipart submission with Idempotency-Key');
+  const numbered = summary('multipart submission, numbered');
   const report = {
     node: process.version,
     cpus: cpus().length,
@@ -168,6 +189,13 @@ async function main(): Promise<void> {
       cpuRatio: mp.cpuMsPerRequest / submit.cpuMsPerRequest,
       goal: 0.7,
     },
+    idempotencyKey: {
+      ...keyed,
+      baseline: numbered,
+      ratio: keyed.rps / numbered.rps,
+      cpuRatio: numbered.cpuMsPerRequest / keyed.cpuMsPerRequest,
+      goal: 0.9,
+    },
   };
   console.log(JSON.stringify(report, null, 2));
   const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
@@ -175,9 +203,11 @@ async function main(): Promise<void> {
     `status GET: ${pct(report.statusGet.ratio)} of bare Express's rate ` +
       `(${pct(report.statusGet.cpuRatio)} by CPU per request; goal 80%)\n` +
       `submission: ${pct(report.submission.ratio)} of Express + multer's rate ` +
-      `(${pct(report.submission.cpuRatio)} by CPU per request; goal 70%)`,
+      `(${pct(report.submission.cpuRatio)} by CPU per request; goal 70%)\n` +
+      `with Idempotency-Key: ${pct(report.idempotencyKey.ratio)} of the rate without ` +
+      `(${pct(report.idempotencyKey.cpuRatio)} by CPU per request; goal 90%)`,
   );
-  if (get.non2xx || submit.non2xx) {
+  if (get.non2xx || submit.non2xx || keyed.non2xx) {
     console.error('non-2xx responses during the benchmark');
     process.exitCode = 1;
   }

@@ -23,6 +23,8 @@ const checkServices: typeof import('../services/check-services').checkServices =
   (
     require('../services/check-services') as typeof import('../services/check-services')
   ).checkServices(directory);
+const checkArgv: typeof import('./check-argv').checkArgv = (...args) =>
+  (require('./check-argv') as typeof import('./check-argv')).checkArgv(...args);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function positiveInteger(value: string): number {
@@ -151,12 +153,18 @@ program
   });
 program
   .command('check')
-  .argument('[services-dir]', 'directory of *.service.yaml files (default: from the settings)')
+  .argument(
+    '[args...]',
+    'directory of *.service.yaml files (default: from the settings); with --argv, key=value pairs',
+  )
   .description('validate every service file: exit 0 if all load, 1 otherwise')
   .option('--strict', 'fail on warnings too')
-  .action((servicesDirectory: string | undefined, options: { strict?: boolean }) => {
+  .option('--argv <service>', 'print the argv and environment a job of <service> would get')
+  .action(async (args: string[], options: { strict?: boolean; argv?: string }) => {
     try {
-      check(servicesDirectory, options.strict === true);
+      if (options.argv !== undefined) process.exit(await checkArgv(options.argv, args));
+      if (args.length > 1) throw new Error('check takes one services directory');
+      check(args[0], options.strict === true);
     } catch (error) {
       fail(error);
     }

@@ -10,6 +10,7 @@ import { AgentLink } from '../scheduler/agent-link';
 import { RetentionSweeper } from '../scheduler/retention-sweeper';
 import { DiskPause } from '../scheduler/disk-pause';
 import { DiskSpace } from '../lifecycle/disk-space';
+import { IdempotencyKeySweeper } from '../scheduler/idempotency-key-sweeper';
 import { Scheduler, type ReleaseReport } from '../scheduler/scheduler';
 import { runnerKind } from '../scheduler/runner-kind';
 import { ServiceMonitor } from '../services/health/service-monitor';
@@ -121,6 +122,9 @@ export async function runScheduler(): Promise<void> {
   const sweeper = retentionSweeper(settings, store, log);
   sweeper.start();
   deliverer.start();
+  // Hourly: a key lives 24 h, so an expired one lingers at most an hour more (and is ignored).
+  const keySweeper = new IdempotencyKeySweeper(store, 3_600_000, log);
+  keySweeper.start();
   log.info(
     { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
@@ -139,6 +143,7 @@ export async function runScheduler(): Promise<void> {
         { name: 'stop scheduling', run: () => scheduler.stop() },
         { name: 'stop retention', run: () => sweeper.stop() },
         { name: 'stop webhooks', run: () => deliverer.stop() },
+        { name: 'stop key sweeps', run: () => keySweeper.stop() },
         { name: 'stop watching', run: stopWatching },
         // The link stays open through these two: agents keep acknowledging and reporting.
         { name: 'drain', run: () => scheduler.drain() },

@@ -13,7 +13,7 @@ export interface UploadLimits {
 }
 
 /** What a token allows beyond what anonymous clients may do. */
-export const TOKEN_SCOPES = ['priority'] as const;
+export const TOKEN_SCOPES = ['priority', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export interface ApiToken {
@@ -23,7 +23,10 @@ export interface ApiToken {
   /** Per-window limits for this client; absent means the general limit. */
   requests?: number;
   submissions?: number;
-  /** `priority`: may submit with `?priority=` above 0 (jump ahead of other clients' jobs). */
+  /**
+   * `priority`: may submit with `?priority=` above 0 (jump ahead of other clients' jobs).
+   * `admin`: may rerun jobs in bulk (`POST /jobs/rerun`).
+   */
   scopes?: TokenScope[];
 }
 

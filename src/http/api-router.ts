@@ -14,6 +14,8 @@ import { jobRoutes } from './job-routes';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
+import { bulkRerun } from './bulk-rerun';
+import { rerunJob } from './rerun-job';
 import { uploadFile } from './upload-file';
 import { DAMSON_VERSION } from '../version';
 
@@ -125,6 +127,9 @@ export function apiRouter(
       },
     ],
   });
+  // Before the `/jobs/:jid` routes, which would take `rerun` for a job id.
+  addRoute(router, '/jobs/rerun', { post: [limits.submissions, bulkRerun(ctx)] });
+  addRoute(router, '/jobs/:jid/rerun', { post: [limits.submissions, rerunJob(ctx)] });
   jobRoutes(router, ctx, watcher);
   jobCommandRoute(router, ctx);
   addRoute(router, '/files', { post: [limits.submissions, uploadFile(ctx)] });

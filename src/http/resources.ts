@@ -111,6 +111,8 @@ export function jobResource(
     // A result-cache hit: it never ran; its files are those of this job.
     ...(job.cachedFrom ? { cachedFrom: job.cachedFrom } : {}),
     ...(expiresAt === undefined ? {} : { expiresAt: expiresAt && wireTimestamp(expiresAt) }),
+    // The job this one reran (POST /jobs/{id}/rerun); left out for a fresh submission.
+    ...(job.rerunOf ? { rerunOf: job.rerunOf } : {}),
   };
 }
 

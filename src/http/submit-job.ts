@@ -10,7 +10,8 @@ import {
   type SubmittedFile,
 } from '../services/form/form';
 import type { Service } from '../services/service';
-import type { Upload } from '../store/job-store';
+import type { Job, JobCallback, NewJob } from '../jobs';
+import type { IdempotencyRecord, Upload } from '../store/job-store';
 import { apiBase, type AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
 import { HttpError, notFound } from './http-error';
@@ -26,9 +27,18 @@ import { expiryOf } from './job-expiry';
 import { jobResource } from './resources';
 import { answerFromCache, cacheAllowed, cacheKeyOf } from './result-cache';
 import { clientHasScope } from './rate-limits';
-import { schedulingOptions } from './scheduling-options';
+import { schedulingOptions, type SchedulingOptions } from './scheduling-options';
 import { callbackOption } from './webhook-callback';
 import { unrunnableReason } from '../services/runner-types';
+import { answerDryRun, isDryRun } from './dry-run';
+import {
+  answerHeld,
+  idempotencyKey,
+  onceKey,
+  onceRecord,
+  replayIfHeld,
+  type OnceKey,
+} from './idempotent-submission';
 
 function newUploads(values: CleanValues): FileValue[] {
   return Object.values(values)
@@ -89,11 +99,129 @@ export function serviceLimits(
   return { limits, names };
 }
 
-function refuse(res: Response, errors: FieldError[]): void {
+export function refuse(res: Response, errors: FieldError[]): void {
   res.status(422).json({
     errors,
     error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
   });
+}
+
+/** A read submission on its way to becoming a job. */
+export interface JobRequest {
+  /** The definition the values are validated against and the job runs with. */
+  service: Service;
+  read: ReadSubmission;
+  scheduling: SchedulingOptions;
+  /** The request's Idempotency-Key, when it sent one. */
+  once: OnceKey | null;
+  rerunOf?: string;
+  /** The webhook the submission asked for (`callback=`), if any. */
+  callback?: JobCallback | null;
+  /** May a matching earlier result answer it (the service opted in and `?cache=no` was not sent)? */
+  useCache?: boolean;
+  /** Said in the 202 body (e.g. why a rerun runs another definition than its original). */
+  note?: string;
+}
+
+export type RecordOutcome =
+  /** `hit`: answered from the result cache, already COMPLETED; it will not run. */
+  | { kind: 'created'; job: Job; hit: boolean }
+  | { kind: 'invalid'; errors: FieldError[] }
+  /** Another request holds the idempotency key: its record, to replay or refuse. */
+  | { kind: 'held'; record: IdempotencyRecord };
+
+/**
+ * Validates a read submission and records its job (once per idempotency key). The files of a
+ * refused or superseded request are discarded before the outcome is known to anyone; the caller
+ * still discards the rest in its `finally`.
+ */
+export async function recordJob(ctx: AppContext, r: JobRequest): Promise<RecordOutcome> {
+  const { service, read } = r;
+  const resolver = new StoreFileResolver(ctx.store, ctx.settings.directories.jobs);
+  const result = await validateSubmission(service, read.submission, resolver);
+  if (!result.ok) {
+    await read.discard();
+    return { kind: 'invalid', errors: result.errors };
+  }
+  const uploads = await uploadRecords(service, result.values, read.commit);
+  const { inputs, parameters } = jobInputs(service, result.values, result.defaulted);
+  // A command that could not be launched or sent to an agent is refused now, not at dispatch.
+  const tooLong = commandSizeErrors(service, inputs);
+  if (tooLong.length > 0) {
+    await read.discard();
+    return { kind: 'invalid', errors: tooLong };
+  }
+  const id = newJobId();
+  const serviceRevision = await ctx.revisions.remember(service);
+  const newJob: NewJob = {
+    serviceRevision,
+    id,
+    service: service.id,
+    inputs,
+    parameters,
+    workDir: jobDirectoryRelative(id),
+    priority: r.scheduling.priority,
+    notBefore: r.scheduling.notBefore,
+    rerunOf: r.rerunOf ?? null,
+    callback: r.callback ?? null,
+  };
+  // Opted-in services only: the key is kept with the job even when `?cache=no` forced a run.
+  const maxHashBytes = ctx.settings.server.maxFileBytes;
+  const cacheKey = service.cache ? await cacheKeyOf(service, inputs, maxHashBytes) : null;
+  // A hit is recorded finished at once, with no state change to deliver and no idempotency key
+  // taken: a submission that asked for a webhook or sent a key runs like any other.
+  const hit =
+    cacheKey && r.useCache && !r.callback && !r.once
+      ? await answerFromCache(ctx.store, ctx.settings, service, cacheKey, newJob, uploads)
+      : null;
+  let job: Job;
+  if (hit) {
+    job = hit;
+  } else if (r.once) {
+    const outcome = await ctx.store.insertJobOnce(
+      onceRecord(r.once, id),
+      { ...newJob, cacheKey },
+      uploads,
+    );
+    if (outcome.kind === 'existing') {
+      // Another request with this key won the race: its job is the answer, these files no one's.
+      await read.discard();
+      return { kind: 'held', record: outcome.record };
+    }
+    job = outcome.job;
+  } else {
+    job = await ctx.store.insertJobWithUploads({ ...newJob, cacheKey }, uploads);
+  }
+  for (const upload of uploads) read.saved(upload.path);
+  // Parts that are no parameter's value are gone before the client hears of the job.
+  await read.discard();
+  if (!hit) ctx.wake();
+  return { kind: 'created', job, hit: hit !== null };
+}
+
+/** recordJob, answered: 202 with the job, 422, or the key holder's job (or 409). */
+export async function createJob(
+  ctx: AppContext,
+  req: Request,
+  res: Response,
+  r: JobRequest,
+): Promise<void> {
+  await refuseWhenDiskLow(ctx.diskSpace);
+  const outcome = await recordJob(ctx, r);
+  if (outcome.kind === 'invalid') {
+    refuse(res, outcome.errors);
+    return;
+  }
+  if (outcome.kind === 'held') {
+    await answerHeld(ctx, req, res, r.once as OnceKey, outcome.record);
+    return;
+  }
+  const { job, hit } = outcome;
+  // The job is recorded: an estimate that cannot be had now is left out, not an error.
+  const queue = hit ? null : await ctx.queueEstimates?.forJob(job).catch(() => null);
+  const body = jobResource(apiBase(req, ctx.settings), job, queue, await expiryOf(ctx, job));
+  if (r.note) body.note = r.note;
+  res.status(202).location(String(body['@url'])).json(body);
 }
 
 export function submitJob(ctx: AppContext) {
@@ -106,65 +234,22 @@ export function submitJob(ctx: AppContext) {
     const callback = callbackOption(req, ctx.settings.webhooks);
     const useCache = service.cache ? cacheAllowed(req) : false;
     await refuseWhenDiskLow(ctx.diskSpace);
+    const dryRun = isDryRun(req);
+    const key = dryRun ? null : idempotencyKey(req, res);
     const uploadsDirectory = ctx.settings.directories.uploads;
     const { limits, names } = serviceLimits(ctx, service.id);
-    const { submission, discard, commit, saved } = await readSubmission(
-      req,
-      uploadsDirectory,
-      limits,
-      names,
-    );
+    const read = await readSubmission(req, uploadsDirectory, limits, names);
     try {
-      const resolver = new StoreFileResolver(ctx.store, ctx.settings.directories.jobs);
-      const result = await validateSubmission(service, submission, resolver);
-      if (!result.ok) {
-        // The refused request's files are gone before the client hears of the refusal.
-        await discard();
-        refuse(res, result.errors);
+      if (dryRun) {
+        await answerDryRun(ctx, res, service, read);
         return;
       }
-      const uploads = await uploadRecords(service, result.values, commit);
-      const { inputs, parameters } = jobInputs(service, result.values, result.defaulted);
-      // A command that could not be launched or sent to an agent is refused now, not at dispatch.
-      const tooLong = commandSizeErrors(service, inputs);
-      if (tooLong.length > 0) {
-        await discard();
-        refuse(res, tooLong);
-        return;
-      }
-      const id = newJobId();
-      const serviceRevision = await ctx.revisions.remember(service);
-      const newJob = {
-        serviceRevision,
-        id,
-        service: service.id,
-        inputs,
-        parameters,
-        workDir: jobDirectoryRelative(id),
-        priority: scheduling.priority,
-        notBefore: scheduling.notBefore,
-        callback,
-      };
-      // Opted-in services only: the key is kept with the job even when `?cache=no` forced a run.
-      const maxHashBytes = ctx.settings.server.maxFileBytes;
-      const cacheKey = service.cache ? await cacheKeyOf(service, inputs, maxHashBytes) : null;
-      // A hit is recorded finished at once, with no state change to deliver: a submission that
-      // asked for a webhook runs, so its receiver hears of the end like any other.
-      const hit =
-        cacheKey && useCache && !callback
-          ? await answerFromCache(ctx.store, ctx.settings, service, cacheKey, newJob, uploads)
-          : null;
-      const job = hit ?? (await ctx.store.insertJobWithUploads({ ...newJob, cacheKey }, uploads));
-      for (const upload of uploads) saved(upload.path);
-      // Parts that are no parameter's value are gone before the client hears of the job.
-      await discard();
-      if (!hit) ctx.wake();
-      // The job is recorded: an estimate that cannot be had now is left out, not an error.
-      const queue = hit ? null : await ctx.queueEstimates?.forJob(job).catch(() => null);
-      const body = jobResource(apiBase(req, ctx.settings), job, queue, await expiryOf(ctx, job));
-      res.status(202).location(String(body['@url'])).json(body);
+      const target = { kind: 'submit' as const, id: service.id };
+      const once = key ? await onceKey(req, key, target, read.submission) : null;
+      if (once && (await replayIfHeld(ctx, req, res, once))) return;
+      await createJob(ctx, req, res, { service, read, scheduling, once, callback, useCache });
     } finally {
-      await discard();
+      await read.discard();
     }
   };
 }

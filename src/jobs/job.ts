@@ -42,6 +42,8 @@ export interface Job {
   callback: JobCallback | null;
   /** A result-cache hit: the COMPLETED job whose results this one answers with (it never ran). */
   cachedFrom?: string | null;
+  /** The job this one reran (`POST /jobs/{id}/rerun`); null for a fresh submission. */
+  rerunOf: string | null;
 }
 
 /** A webhook: its URL (checked against api.webhooks.allowed-hosts) and which changes it wants. */
@@ -63,6 +65,7 @@ export interface NewJob {
   callback?: JobCallback | null;
   /** The result-cache key of a job of a service that opted in (see src/http/result-cache.ts). */
   cacheKey?: string | null;
+  rerunOf?: string | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

@@ -1,11 +1,14 @@
 import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
 import type { DeliveryStore } from './delivery-records';
+import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
 import type { RetentionRecords } from './retention-records';
 
 export interface JobFilter {
   service?: string;
   states?: JobState[];
   submittedSince?: Date;
+  /** Only jobs submitted strictly before this time. */
+  submittedBefore?: Date;
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit: number;
@@ -177,9 +180,19 @@ export interface JobStore extends DeliveryStore {
   queuePosition(job: Job, cap: number): Promise<number>;
   /** The histories of the latest `window` jobs of a service, newest first. */
   recentHistories(service: string, window: number): Promise<JobHistoryEntry[][]>;
+  /**
+   * Records a submission under an idempotency key: the key, the uploads and the job all together,
+   * or, when a live record holds the key already, nothing (its record is returned). A key whose
+   * record has expired is taken over. A crash never leaves a key without its job.
+   */
+  insertJobOnce(record: IdempotencyRecord, job: NewJob, uploads: Upload[]): Promise<OnceOutcome>;
+  /** The live (unexpired at `now`) record of a key, its job recorded; null when there is none. */
+  findIdempotencyKey(scope: string, key: string, now: Date): Promise<IdempotencyRecord | null>;
+  /** Forgets up to `limit` keys expired at `now`; returns how many. */
+  deleteExpiredIdempotencyKeys(now: Date, limit: number): Promise<number>;
   /** Cheap liveness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type { JobInputs };
+export type { JobInputs, IdempotencyRecord, OnceOutcome };

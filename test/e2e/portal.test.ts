@@ -213,7 +213,24 @@ describeWithBrowser('the portal in Chromium against damson start', () => {
       '1) HELLO\n2) HELLO\n3) WORLD\n4) WORLD\n',
     );
 
-    // "Run again" opens the form filled with this job's values.
+    // The "Run again" button reruns it at once (POST /jobs/{id}/rerun) and opens the new job.
+    const firstId = jobIdOf(page);
+    await page.getByRole('button', { name: 'Run again', exact: true }).click();
+    await page.waitForURL((url) => url.hash.startsWith('#/jobs/') && !url.hash.includes(firstId));
+    const rerunId = jobIdOf(page);
+    submitted.push(rerunId);
+    expect(await stateOf(page, FINISHED)).toBe('COMPLETED');
+    const rerun = (await (await fetch(`${home.baseUrl}/api/jobs/${rerunId}`)).json()) as {
+      rerunOf?: string;
+      parameters: unknown;
+    };
+    expect(rerun.rerunOf).toBe(firstId);
+    const first = (await (await fetch(`${home.baseUrl}/api/jobs/${firstId}`)).json()) as {
+      parameters: unknown;
+    };
+    expect(rerun.parameters).toEqual(first.parameters);
+
+    // "Run again with these values" opens the form filled with this job's values.
     await page.getByRole('link', { name: 'Run again with these values' }).click();
     await page.getByRole('heading', { level: 1, name: 'Word formatter' }).waitFor();
     await expect(page.getByLabel('Words 1', { exact: true }).inputValue()).resolves.toBe('Hello');

@@ -93,3 +93,39 @@ export function multipartBody(
   pieces.push(Buffer.from(`--${boundary}--\r\n`));
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(pieces) };
 }
+
+/**
+ * Sends raw request bytes and cuts the connection mid-answer: once `afterResponseBytes` bytes of
+ * the response have arrived (0: as soon as any does), or after `afterMs` whatever came. Resolves
+ * with what was received, so a test can tell a cut answer from none.
+ */
+export function sendAndCut(
+  port: number,
+  bytes: Buffer | string,
+  cut: { afterResponseBytes: number } | { afterMs: number },
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const received: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve(Buffer.concat(received));
+    };
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(bytes);
+      if ('afterMs' in cut) setTimeout(finish, cut.afterMs);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      size += chunk.length;
+      if ('afterResponseBytes' in cut && size > cut.afterResponseBytes) finish();
+    });
+    socket.on('end', finish);
+    socket.on('error', (error) => (done ? undefined : reject(error)));
+    // A server that never answers would hang the test: give up after 10 s.
+    setTimeout(finish, 10_000).unref();
+  });
+}

@@ -13,6 +13,7 @@ import { jobStory } from './job-story';
 import { liveTails } from './live-tail';
 import { openPreview, outputItem } from './output-preview';
 import { commandDetails } from './command-details';
+import { runAgainButton } from './run-again';
 
 const FILES_INTERVAL_MS = 2000;
 
@@ -240,7 +241,7 @@ export async function renderJobPage(
         ),
       ),
     ),
-    h('p', {}, rerun),
+    h('p', {}, runAgainButton(job, service?.name ?? job.service, myJobs, message), ' ', rerun),
     commandDetails(job.id),
   );
   show(job);

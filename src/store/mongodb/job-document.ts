@@ -43,6 +43,8 @@ export interface JobDocument {
   priority: number;
   notBefore: Date | null;
   serviceRevision: string | null;
+  /** The job this one reran; absent in documents written before it. */
+  rerunOf?: string | null;
   /** Bumped by every write after the insert; see JobWriter. */
   version: number;
   /**
@@ -101,6 +103,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     priority: job.priority ?? 0,
     notBefore: job.notBefore ?? null,
     serviceRevision: job.serviceRevision ?? null,
+    rerunOf: job.rerunOf ?? null,
     version: 0,
     history: [{ state: initialState(job.notBefore, submittedAt.getTime()), at: submittedAt }],
     callback: job.callback ?? null,
@@ -135,6 +138,7 @@ export function documentToJob(doc: JobDocument): Job {
     history: doc.history ?? [],
     callback: doc.callback ?? null,
     ...(doc.cachedFrom ? { cachedFrom: doc.cachedFrom } : {}),
+    rerunOf: doc.rerunOf ?? null,
   };
 }
 

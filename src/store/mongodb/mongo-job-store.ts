@@ -42,6 +42,8 @@ import { MongoRetentionRecords } from './mongo-retention-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import { inputValues, UNFINISHED_STATES } from '../upload-references';
+import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
+import { MongoIdempotency } from './mongo-idempotency';
 
 const uploadDocument = (upload: Upload): UploadDocument => ({
   _id: upload.id,
@@ -86,6 +88,7 @@ export class MongoJobStore implements JobStore {
   private services!: ServiceRecords;
   private claims!: JobClaims;
   private deliveries!: WebhookDeliveries;
+  private idempotency!: MongoIdempotency;
   private setup: Promise<void> | null = null;
   readonly retention = new MongoRetentionRecords(
     () => this.db,
@@ -116,6 +119,15 @@ export class MongoJobStore implements JobStore {
     this.writer = new JobWriter(this.jobs, this.db.collection<WriteTicket>('job_writes'));
     this.claims = new JobClaims(this.queue, this.writer);
     this.deliveries = new WebhookDeliveries(this.db);
+    this.idempotency = new MongoIdempotency(this.db, {
+      getJob: async (id) => {
+        const doc = await this.jobs.findOne({ _id: id });
+        return doc ? documentToJob(doc) : null;
+      },
+      insertJob: (job) => this.insertJobNow(job),
+      uploads: this.uploads,
+      uploadDocument,
+    });
   }
 
   /**
@@ -139,6 +151,7 @@ export class MongoJobStore implements JobStore {
         await this.uploads.createIndex(key, options);
       await this.queue.createIndexes();
       await this.deliveries.createIndexes();
+      await this.idempotency.createIndexes();
     })().catch((error: unknown) => {
       this.setup = null;
       throw error;
@@ -183,6 +196,18 @@ export class MongoJobStore implements JobStore {
     });
   }
 
+  insertJobOnce(record: IdempotencyRecord, job: NewJob, uploads: Upload[]): Promise<OnceOutcome> {
+    return this.run(() => this.idempotency.insertJobOnce(record, job, uploads));
+  }
+
+  findIdempotencyKey(scope: string, key: string, now: Date): Promise<IdempotencyRecord | null> {
+    return this.run(() => this.idempotency.find(scope, key, now));
+  }
+
+  deleteExpiredIdempotencyKeys(now: Date, limit: number): Promise<number> {
+    return this.run(() => this.idempotency.deleteExpired(now, limit));
+  }
+
   private async insertJobNow(job: NewJob): Promise<Job> {
     const doc = newJobDocument(job, new Date(), new ObjectId());
     await this.queue.add(queueEntry(doc, 0));
@@ -203,6 +228,7 @@ export class MongoJobStore implements JobStore {
       if (filter.service) query.push({ service: filter.service });
       if (filter.states?.length) query.push({ state: { $in: filter.states } });
       if (filter.submittedSince) query.push({ submittedAt: { $gte: filter.submittedSince } });
+      if (filter.submittedBefore) query.push({ submittedAt: { $lt: filter.submittedBefore } });
       if (filter.cursor) {
         const after = decodeCursor(filter.cursor);
         // A cursor this store never issued points past the end, as in the SQLite store.

@@ -29,6 +29,7 @@ export interface JobRow {
   callback_url: string | null;
   callback_events: string | null;
   cached_from?: string | null;
+  rerun_of: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -61,6 +62,7 @@ export function rowToJob(row: JobRow): Job {
       ? { url: row.callback_url, events: row.callback_events === 'all' ? 'all' : 'finished' }
       : null,
     ...(row.cached_from ? { cachedFrom: row.cached_from } : {}),
+    rerunOf: row.rerun_of ?? null,
   };
 }
 

@@ -119,4 +119,5 @@ export const SQLITE_ADDED_COLUMNS: ReadonlyArray<
   ['jobs', 'history', "TEXT NOT NULL DEFAULT '[]'"],
   ['jobs', 'callback_url', 'TEXT'],
   ['jobs', 'callback_events', 'TEXT'],
+  ['jobs', 'rerun_of', 'TEXT'],
 ];

@@ -47,6 +47,8 @@ import {
   recordDeliveryOutcome,
 } from './webhook-deliveries';
 import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
+import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
+import * as keys from './sqlite-idempotency';
 
 /** Cursors are opaque to clients; inside they are the last row's sequence number. */
 const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
@@ -75,6 +77,8 @@ function cacheStatements(db: Database.Database, max = 256): void {
 interface QueuedSubmission {
   job: NewJob;
   uploads: Upload[];
+  /** The idempotency key taken in the same transaction, if any. */
+  once?: IdempotencyRecord;
   resolve(job: Job): void;
   reject(error: unknown): void;
 }
@@ -101,6 +105,7 @@ export class SqliteJobStore implements JobStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536');
     this.db.exec(SQLITE_SCHEMA);
+    this.db.exec(keys.IDEMPOTENCY_SCHEMA);
     for (const [table, column, type] of SQLITE_ADDED_COLUMNS) {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
       if (!columns.some((c) => c.name === column)) {
@@ -119,9 +124,9 @@ export class SqliteJobStore implements JobStore {
    * commit's cost is writing the index pages it touched, and rows inserted together share them.
    * Each submission still stands alone (a savepoint), so one failing leaves the others in place.
    */
-  insertJobWithUploads(job: NewJob, uploads: Upload[]): Promise<Job> {
+  insertJobWithUploads(job: NewJob, uploads: Upload[], once?: IdempotencyRecord): Promise<Job> {
     return new Promise((resolve, reject) => {
-      const queued = this.queuedSubmissions.push({ job, uploads, resolve, reject });
+      const queued = this.queuedSubmissions.push({ job, uploads, once, resolve, reject });
       if (queued === 1) setImmediate(() => this.commitSubmissions());
     });
   }
@@ -146,6 +151,7 @@ export class SqliteJobStore implements JobStore {
 
   private submitAll(batch: QueuedSubmission[], outcomes: ({ job: Job } | { error: unknown })[]) {
     const submitOne = this.db.transaction((s: QueuedSubmission): Job => {
+      if (s.once) keys.claimIdempotencyKey(this.db, s.once);
       for (const upload of s.uploads) this.insertUploadNow(upload);
       return this.insertJobNow(s.job);
     });
@@ -162,12 +168,24 @@ export class SqliteJobStore implements JobStore {
       .immediate();
   }
 
+  insertJobOnce(record: IdempotencyRecord, job: NewJob, uploads: Upload[]): Promise<OnceOutcome> {
+    return keys.onceOutcome(this.db, record, this.insertJobWithUploads(job, uploads, record));
+  }
+
+  async findIdempotencyKey(scope: string, key: string, now: Date) {
+    return keys.findIdempotencyKey(this.db, scope, key, now);
+  }
+
+  async deleteExpiredIdempotencyKeys(now: Date, limit: number) {
+    return keys.deleteExpiredIdempotencyKeys(this.db, now, limit);
+  }
+
   private insertJobNow(job: NewJob): Job {
     const now = Date.now();
     const row = this.db
       .prepare(
-        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events, cache_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events, cache_key, rerun_of)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
         job.id,
@@ -184,6 +202,7 @@ export class SqliteJobStore implements JobStore {
         job.callback?.url ?? null,
         job.callback?.events ?? null,
         job.cacheKey ?? null,
+        job.rerunOf ?? null,
       ) as JobRow;
     return rowToJob(row);
   }
@@ -205,6 +224,7 @@ export class SqliteJobStore implements JobStore {
       add(`state IN (${placeholders(filter.states.length)})`, ...filter.states);
     }
     if (filter.submittedSince) add('submitted_at >= ?', filter.submittedSince.getTime());
+    if (filter.submittedBefore) add('submitted_at < ?', filter.submittedBefore.getTime());
     if (filter.cursor) add('seq < ?', decodeCursor(filter.cursor));
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, filter.limit + 1) as JobRow[];

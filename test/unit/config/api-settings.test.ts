@@ -52,7 +52,7 @@ describe('api.* settings', () => {
     ['api.rate-limit.submissions: -1', /api\.rate-limit\.submissions/],
     ['api.service-limits.head.max-size: 5', /api\.service-limits\.head\.max-size/],
     ['api.watch-interval: 1', /api\.watch-interval/],
-    ['api.tokens: [{ name: ci, token: 0123456789abcdef0123, scopes: [admin] }]', /api\.tokens/],
+    ['api.tokens: [{ name: ci, token: 0123456789abcdef0123, scopes: [root] }]', /api\.tokens/],
   ])('refuses %s, naming the key', (yaml, key) => {
     expect(settingsFrom(yaml)).toThrow(key);
   });
