@@ -24,6 +24,8 @@ function tier(name, testMatch, ignore = [SLOW]) {
 
 export default {
   testTimeout: 30_000,
+  // Most suites wait on processes and timers, not the CPU: two at a time fit a 2-core machine.
+  maxWorkers: 2,
   projects: [
     tier('unit', ['<rootDir>/test/unit/**/*.test.ts']),
     tier('contract', ['<rootDir>/test/contract/**/*.test.ts']),
