@@ -2,7 +2,9 @@
 // picks implementations. Each entry: the files it governs and the folders their imports may not
 // reach (matched as whole path segments, whatever the number of `../`).
 const IMPLEMENTATIONS = ['sqlite', 'mongodb', 'bin'];
-const OUTER = ['http', 'scheduler', 'runners'];
+// The processes' own parts: the server, the scheduler (and its webhook deliverer), the agents,
+// and the command-line client, none of which may reach into another.
+const OUTER = ['http', 'scheduler', 'runners', 'webhooks', 'client'];
 
 const message = 'breaks the layer rules (docs/architecture.md, "Layers")';
 
@@ -13,6 +15,9 @@ function forbid(files, folders) {
     rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
   };
 }
+
+/** Every outer part but `own`, and the implementations: what the outer part `own` may not import. */
+const without = (own) => [...OUTER.filter((part) => part !== own), ...IMPLEMENTATIONS];
 
 export const layerRules = [
   // The domain imports nothing but itself and Node's crypto (for ids).
@@ -29,9 +34,10 @@ export const layerRules = [
       ],
     },
   },
-  forbid(['src/http/**/*.ts'], ['scheduler', 'runners', ...IMPLEMENTATIONS]),
-  forbid(['src/scheduler/**/*.ts'], ['http', 'runners', ...IMPLEMENTATIONS]),
-  forbid(['src/runners/**/*.ts'], ['http', 'scheduler', ...IMPLEMENTATIONS]),
+  forbid(['src/http/**/*.ts'], without('http')),
+  forbid(['src/scheduler/**/*.ts'], without('scheduler')),
+  forbid(['src/runners/**/*.ts'], without('runners')),
+  forbid(['src/webhooks/**/*.ts'], without('webhooks')),
   forbid(
     [
       'src/config/**/*.ts',

@@ -45,6 +45,9 @@ const upward: [string, string][] = [
   ['src/config/fixture.ts', "import { x } from '../bin/open-store';"],
   ['src/store/fixture.ts', "import { x } from './sqlite/sqlite-job-store';"],
   ['src/store/sqlite/fixture.ts', "import { x } from '../../scheduler/scheduler';"],
+  ['src/webhooks/fixture.ts', "import { x } from '../http/create-app';"],
+  ['src/http/fixture.ts', "import { x } from '../webhooks/webhook-deliverer';"],
+  ['src/scheduler/fixture.ts', "import { x } from '../client/jobs-program';"],
 ];
 
 const allowed: [string, string][] = [
@@ -55,6 +58,8 @@ const allowed: [string, string][] = [
   ['src/bin/fixture.ts', "import { x } from '../store/sqlite/sqlite-job-store';"],
   ['src/store/sqlite/fixture.ts', "import { x } from '../../jobs';"],
   ['src/store/sqlite/fixture.ts', "import x from 'better-sqlite3';"],
+  ['src/webhooks/fixture.ts', "import type { x } from '../store/delivery-records';"],
+  ['src/bin/fixture.ts', "import { x } from '../webhooks/webhook-deliverer';"],
 ];
 
 describe('layer rules (lint)', () => {
