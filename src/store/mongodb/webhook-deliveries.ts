@@ -4,26 +4,12 @@ import {
   MAX_DELIVERIES_LISTED,
   MAX_DELIVERY_ATTEMPTS_KEPT,
   type Delivery,
-  type DeliveryAttempt,
   type DeliveryOutcome,
-  type DeliveryState,
 } from '../delivery-records';
 import type { JobDocument } from './job-document';
 
-interface DeliveryDocument {
-  _id: string;
-  jobId: string;
-  url: string;
-  event: JobState;
-  createdAt: Date;
-  state: DeliveryState;
-  body: string | null;
-  nextAttemptAt: Date;
-  attempts: DeliveryAttempt[];
-  attemptCount: number;
-  leaseOwner: string | null;
-  leaseExpiresAt: Date | null;
-}
+/** A delivery as stored: its id is the document's `_id`. */
+type DeliveryDocument = Omit<Delivery, 'id'> & { _id: string };
 
 const DUPLICATE_KEY = 11000;
 
