@@ -1,38 +1,14 @@
 import { createHash } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { MongoJobStore } from '../../src/store/mongodb/mongo-job-store';
-import {
-  describeWithMongo,
-  startMongoServer,
-  uniqueDatabaseName,
-  type MongoServer,
-} from '../helpers/ferretdb';
+import { describeWithMongo, mongoStoreFactory } from '../helpers/ferretdb';
 import { idempotencyContract } from './idempotency.contract';
 import { idempotentSubmissionContract } from './idempotent-submission.contract';
 
 jest.setTimeout(120_000);
 
-let server: MongoServer;
-const databases: string[] = [];
-
 describeWithMongo()('MongoDB store: idempotency keys', () => {
-  beforeAll(async () => {
-    server = await startMongoServer();
-  });
-  afterAll(async () => {
-    if (server) {
-      const client = new MongoClient(server.url);
-      for (const name of databases) await client.db(name).dropDatabase();
-      await client.close();
-      await server.dispose();
-    }
-  });
-
-  const openStore = async (): Promise<MongoJobStore> => {
-    const database = uniqueDatabaseName();
-    databases.push(database);
-    return new MongoJobStore({ url: server.url, database });
-  };
+  const openStore = mongoStoreFactory();
 
   idempotencyContract('mongodb', openStore);
   idempotentSubmissionContract('mongodb', () => openStore());
@@ -40,11 +16,10 @@ describeWithMongo()('MongoDB store: idempotency keys', () => {
   // Without transactions the key goes in before its job: a writer that dies between the two
   // leaves a key whose job the next reader records, once.
   test('a key written by a writer that died before its job is finished by the next reader', async () => {
-    const database = uniqueDatabaseName();
-    databases.push(database);
-    const store = new MongoJobStore({ url: server.url, database });
+    const database = openStore.database();
+    const store = new MongoJobStore({ url: openStore.url(), database });
     await store.ping();
-    const client = new MongoClient(server.url);
+    const client = new MongoClient(openStore.url());
     try {
       const createdAt = new Date();
       const newJob = {

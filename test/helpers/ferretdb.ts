@@ -101,11 +101,20 @@ export function uniqueDatabaseName(prefix = 'damson_test'): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/** Stores on fresh databases of one suite's server, and the server's address. */
+export interface MongoStoreFactory {
+  (): Promise<MongoJobStore>;
+  /** The server's URL (after beforeAll). */
+  url(): string;
+  /** A fresh database name, dropped with the others after the suite. */
+  database(): string;
+}
+
 /**
  * For contract suites: call inside a describe. Starts a MongoDB-wire server for the suite and
  * returns a factory of stores, each on a fresh database that is dropped afterwards.
  */
-export function mongoStoreFactory(): () => Promise<MongoJobStore> {
+export function mongoStoreFactory(): MongoStoreFactory {
   let server: MongoServer | undefined;
   const databases: string[] = [];
   beforeAll(async () => {
@@ -118,10 +127,17 @@ export function mongoStoreFactory(): () => Promise<MongoJobStore> {
     await client.close();
     await server.dispose();
   });
-  return async () => {
+  const url = (): string => {
     if (!server) throw new Error('the MongoDB-wire server did not start');
-    const database = uniqueDatabaseName();
-    databases.push(database);
-    return new MongoJobStore({ url: server.url, database });
+    return server.url;
   };
+  const database = (): string => {
+    const name = uniqueDatabaseName();
+    databases.push(name);
+    return name;
+  };
+  return Object.assign(async () => new MongoJobStore({ url: url(), database: database() }), {
+    url,
+    database,
+  });
 }
