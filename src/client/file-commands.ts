@@ -181,8 +181,8 @@ async function streamEvents(
     }
     try {
       for await (const event of readEvents(res)) {
-        if (event.event === 'job' || event.event === 'end') continue;
-        writer.write(Buffer.from(event.data, 'utf8'));
+        if (event.event !== 'output') continue;
+        writer.write(Buffer.from(outputText(event.data), 'utf8'));
         if (event.id !== undefined) lastId = event.id;
       }
       return true;
@@ -193,6 +193,13 @@ async function streamEvents(
     }
   }
   return true;
+}
+
+/** An output event's text: its data is a JSON string (a server that sends anything else is wrong). */
+function outputText(data: string): string {
+  const text: unknown = JSON.parse(data);
+  if (typeof text !== 'string') throw new Error('an output event that is not text');
+  return text;
 }
 
 /** One read of the output from `offset`: with Range where the server honours it. */
