@@ -118,7 +118,9 @@ it('queues nothing for an absent scheduler: no stale backlog when it comes, and 
   const early = scheduler.received.filter((r) => r.at - boundAt <= 300);
   // Live traffic only: a heartbeat per 5 ms, give or take; a backlog would be over a thousand.
   expect(early.length).toBeLessThan(250);
-  expect(early.filter((r) => r.message.type === 'hello').length).toBeLessThanOrEqual(2);
+  // A queued backlog would hold some 260 hellos (one per three heartbeats over 4 s); live traffic
+  // holds one or two, a few more when the machine is busy and the answer to the first is late.
+  expect(early.filter((r) => r.message.type === 'hello').length).toBeLessThan(10);
 
   scheduler.close();
   await sleep(500);
