@@ -73,11 +73,13 @@ it('a store file an older version left world-readable is made private when opene
   await again.close();
 });
 
-it('uploaded files are 0600, small (written whole) and large (streamed)', async () => {
+// Private to the owner, and read-only: an upload's bytes are shared by every upload of the same
+// content (hard links), so no one may write to them through one name.
+it('uploaded files are 0400, small (written whole) and large (streamed)', async () => {
   for (const bytes of [10, 200 * 1024]) {
     const id = await upload(bytes);
     const file = path.join(app.settings.directories.uploads, id);
-    expect({ bytes, mode: modeOf(file) }).toEqual({ bytes, mode: '600' });
+    expect({ bytes, mode: modeOf(file) }).toEqual({ bytes, mode: '400' });
   }
 });
 
