@@ -32,6 +32,7 @@ export default {
     tier('integration', [
       '<rootDir>/test/integration/**/*.test.ts',
       '<rootDir>/test/acceptance/**/*.test.ts',
+      '<rootDir>/test/differential/**/*.test.ts',
     ]),
     tier('e2e', ['<rootDir>/test/e2e/**/*.test.ts']),
     tier('slow', ['<rootDir>/test/**/*.slow.test.ts'], []),
