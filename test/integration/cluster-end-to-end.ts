@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -190,7 +190,6 @@ export function describeClusterEndToEnd(kind: EngineKind): void {
       agent = startAgent();
       const done = await api.waitForState(survivor.body.id, FINISHED, 60_000);
       expect(done.status).toBe('COMPLETED');
-      const { execFileSync } = await import('node:child_process');
       execFileSync(kind === 'slurm' ? 'scancel' : 'qdel', [engineIdOf(victim.body.id)], {
         env: lease!.env,
       });
