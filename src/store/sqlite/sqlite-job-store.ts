@@ -23,7 +23,6 @@ import type {
   JobFilter,
   JobPage,
   JobStore,
-  ServiceHealth,
   ServiceRevision,
   ServiceStatusRecord,
   PendingSummary,
@@ -39,6 +38,14 @@ import { APPEND_HISTORY_SQL, firstHistory, historyArgs } from './history-sql';
 import { sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
 import { rowToJob, rowToUpload, type JobRow, type UploadRow } from './row-mapping';
 import { SqliteRetentionRecords } from './sqlite-retention-records';
+import {
+  currentServiceStatuses,
+  getServiceRevision,
+  listRunnerHealth,
+  recordServiceStatus,
+  saveRunnerHealth,
+  saveServiceRevision,
+} from './sqlite-service-records';
 import {
   claimDeliveries,
   listDeliveries,
@@ -425,105 +432,27 @@ export class SqliteJobStore implements JobStore {
   }
 
   async saveServiceRevision(revision: ServiceRevision): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO service_revisions (service, revision, file, definition, created_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, revision) DO NOTHING`,
-      )
-      .run(revision.service, revision.revision, revision.file, revision.definition, Date.now());
+    saveServiceRevision(this.db, revision);
   }
 
   async getServiceRevision(service: string, revision: string): Promise<ServiceRevision | null> {
-    const row = this.db
-      .prepare('SELECT * FROM service_revisions WHERE service = ? AND revision = ?')
-      .get(service, revision) as ServiceRevision | undefined;
-    return row
-      ? { service: row.service, revision: row.revision, file: row.file, definition: row.definition }
-      : null;
+    return getServiceRevision(this.db, service, revision);
   }
 
   async recordServiceStatus(record: ServiceStatusRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO service_status (service, runner, status, message, recorded_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(
-        record.service,
-        record.runner,
-        record.status,
-        record.message,
-        record.recordedAt.getTime(),
-      );
+    recordServiceStatus(this.db, record);
   }
 
   async currentServiceStatuses(): Promise<ServiceStatusRecord[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT s.service, s.runner, s.status, s.message, s.recorded_at FROM service_status s
-         JOIN (SELECT MAX(seq) AS seq FROM service_status GROUP BY service, runner) latest
-           ON latest.seq = s.seq
-         ORDER BY s.service, s.runner`,
-      )
-      .all() as {
-      service: string;
-      runner: string;
-      status: ServiceHealth;
-      message: string;
-      recorded_at: number;
-    }[];
-    return rows.map((r) => ({
-      service: r.service,
-      runner: r.runner,
-      status: r.status,
-      message: r.message,
-      recordedAt: new Date(r.recorded_at),
-    }));
+    return currentServiceStatuses(this.db);
   }
 
   async saveRunnerHealth(health: RunnerHealth): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO runner_health (service, runner, state, consecutive_failures, retry_at, last_error, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (service, runner) DO UPDATE SET state = excluded.state,
-           consecutive_failures = excluded.consecutive_failures, retry_at = excluded.retry_at,
-           last_error = excluded.last_error, updated_at = excluded.updated_at`,
-      )
-      .run(
-        health.service,
-        health.runner,
-        health.state,
-        health.consecutiveFailures,
-        health.retryAt?.getTime() ?? null,
-        health.lastError,
-        health.updatedAt.getTime(),
-      );
+    saveRunnerHealth(this.db, health);
   }
 
   async listRunnerHealth(service?: string): Promise<RunnerHealth[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM runner_health ${service === undefined ? '' : 'WHERE service = ?'}
-         ORDER BY service, runner`,
-      )
-      .all(...(service === undefined ? [] : [service])) as {
-      service: string;
-      runner: string;
-      state: RunnerHealth['state'];
-      consecutive_failures: number;
-      retry_at: number | null;
-      last_error: string | null;
-      updated_at: number;
-    }[];
-    return rows.map((r) => ({
-      service: r.service,
-      runner: r.runner,
-      state: r.state,
-      consecutiveFailures: r.consecutive_failures,
-      retryAt: r.retry_at === null ? null : new Date(r.retry_at),
-      lastError: r.last_error,
-      updatedAt: new Date(r.updated_at),
-    }));
+    return listRunnerHealth(this.db, service);
   }
 
   async deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]> {
