@@ -6,13 +6,8 @@ import {
   tightenFileMode,
 } from '../../lifecycle/private-paths';
 import {
-  CANCELLED_BEFORE_START,
   FINISHED_STATES,
   initialState,
-  isDelayed,
-  isFinished,
-  isWebhookEvent,
-  statesAllowing,
   type Job,
   type JobHistoryEntry,
   type JobState,
@@ -33,11 +28,14 @@ import type {
   UsageRow,
 } from '../job-store';
 import type { Delivery, DeliveryOutcome } from '../delivery-records';
-import { inputValues, UNFINISHED_STATES } from '../upload-references';
 import { APPEND_HISTORY_SQL, firstHistory, historyArgs } from './history-sql';
 import { sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
-import { rowToJob, rowToUpload, type JobRow, type UploadRow } from './row-mapping';
+import { rowToJob, type JobRow } from './row-mapping';
+import { placeholders } from './placeholders';
 import { SqliteRetentionRecords } from './sqlite-retention-records';
+import { cacheStatements } from './statement-cache';
+import { requestCancelRow, transitionRow } from './sqlite-transitions';
+import { deleteUnusedUploads, getUploadRow, insertUploadRow } from './sqlite-upload-records';
 import {
   currentServiceStatuses,
   getServiceRevision,
@@ -46,13 +44,7 @@ import {
   saveRunnerHealth,
   saveServiceRevision,
 } from './sqlite-service-records';
-import {
-  claimDeliveries,
-  listDeliveries,
-  recordDelivery,
-  recordDeliveryOfTransition,
-  recordDeliveryOutcome,
-} from './webhook-deliveries';
+import { claimDeliveries, listDeliveries, recordDeliveryOutcome } from './webhook-deliveries';
 import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
 import * as keys from './sqlite-idempotency';
@@ -61,25 +53,6 @@ import * as keys from './sqlite-idempotency';
 const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
 const decodeCursor = (cursor: string): number =>
   Number(Buffer.from(cursor, 'base64url').toString()) || 0;
-const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(',');
-
-/**
- * Compiling a statement costs more than running a primary-key lookup, so each SQL text is
- * prepared once and reused (bounded, since some statements are built per call).
- */
-function cacheStatements(db: Database.Database, max = 256): void {
-  const prepare = db.prepare.bind(db);
-  const cache = new Map<string, Database.Statement>();
-  db.prepare = ((sql: string) => {
-    let statement = cache.get(sql);
-    if (!statement) {
-      if (cache.size >= max) cache.clear();
-      statement = prepare(sql);
-      cache.set(sql, statement);
-    }
-    return statement;
-  }) as typeof db.prepare;
-}
 
 interface QueuedSubmission {
   job: NewJob;
@@ -308,94 +281,15 @@ export class SqliteJobStore implements JobStore {
     patch: TransitionPatch = {},
   ): Promise<Job | null> {
     // A transaction: a webhook delivery is recorded with the change it reports.
-    return this.db.transaction(() => this.transitionNow({ id, to, fencingToken, patch }))();
+    return this.db.transaction(() => transitionRow(this.db, { id, to, fencingToken, patch }))();
   }
 
   async transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]> {
-    return this.db.transaction(() => changes.map((c) => this.transitionNow(c))).immediate();
-  }
-
-  private transitionNow({ id, to, fencingToken, patch = {} }: TransitionRequest): Job | null {
-    const from = isFinished(to) ? statesAllowing(to) : [...statesAllowing(to), to];
-    const sets: string[] = [];
-    const args: (string | number | null)[] = [];
-    const set = (clause: string, value: string | number | null): void => {
-      sets.push(clause);
-      args.push(value);
-    };
-    set('state = ?', to);
-    const now = Date.now();
-    sets.push(APPEND_HISTORY_SQL);
-    args.push(...historyArgs(to, now));
-    if (isFinished(to)) {
-      set('completed_at = ?', now);
-      sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
-    }
-    if (patch.runner !== undefined) set('runner = ?', patch.runner);
-    if (patch.externalId !== undefined) set('external_id = ?', patch.externalId);
-    if (patch.exitCode !== undefined) set('exit_code = ?', patch.exitCode);
-    if (patch.reason !== undefined) set('reason = ?', patch.reason);
-    if (patch.leaseMs !== undefined) set('lease_expires_at = ?', Date.now() + patch.leaseMs);
-    if (patch.lost) sets.push('lost_attempts = lost_attempts + 1');
-    if (to === 'PENDING') sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
-    let where = `id = ? AND state IN (${placeholders(from.length)})`;
-    const whereArgs: (string | number)[] = [id, ...from];
-    if (fencingToken !== null) {
-      where += ' AND fencing_token = ?';
-      whereArgs.push(fencingToken);
-    }
-    recordDeliveryOfTransition(this.db, to, where, whereArgs, now);
-    const row = this.db
-      .prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE ${where} RETURNING *`)
-      .get(...args, ...whereArgs) as JobRow | undefined;
-    if (row) return rowToJob(row);
-    if (fencingToken !== null) this.countIfStale(id, fencingToken);
-    return null;
-  }
-
-  private countIfStale(id: string, fencingToken: number): void {
-    const current = this.db.prepare('SELECT fencing_token FROM jobs WHERE id = ?').get(id) as
-      { fencing_token: number } | undefined;
-    if (current && current.fencing_token !== fencingToken) {
-      this.db
-        .prepare(
-          `INSERT INTO counters (name, value) VALUES ('stale_writes', 1)
-           ON CONFLICT (name) DO UPDATE SET value = value + 1`,
-        )
-        .run();
-    }
+    return this.db.transaction(() => changes.map((c) => transitionRow(this.db, c))).immediate();
   }
 
   async requestCancel(id: string): Promise<CancelOutcome> {
-    const now = Date.now();
-    const cancel = this.db.transaction((): CancelOutcome => {
-      const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
-      if (!row) return { kind: 'not_found' };
-      const job = rowToJob(row);
-      if (isFinished(job.state)) return { kind: 'finished', job };
-      // Never started (a delayed job never even reached an agent): nothing to stop.
-      if (job.state === 'PENDING' || job.state === 'ACCEPTED' || isDelayed(job)) {
-        if (job.callback) recordDelivery(this.db, id, job.callback.url, 'DELETED', now);
-        const updated = this.db
-          .prepare(
-            `UPDATE jobs SET ${APPEND_HISTORY_SQL}, state = 'DELETED', completed_at = ?,
-               cancel_requested = 1, reason = '${CANCELLED_BEFORE_START}',
-               lease_owner = NULL, lease_expires_at = NULL WHERE id = ? RETURNING *`,
-          )
-          .get(...historyArgs('DELETED', now), now, id) as JobRow;
-        return { kind: 'deleted', job: rowToJob(updated) };
-      }
-      if (isWebhookEvent(job.callback, job.state, 'CANCELLING'))
-        recordDelivery(this.db, id, job.callback!.url, 'CANCELLING', now);
-      const updated = this.db
-        .prepare(
-          `UPDATE jobs SET ${APPEND_HISTORY_SQL}, state = 'CANCELLING', cancel_requested = 1
-           WHERE id = ? RETURNING *`,
-        )
-        .get(...historyArgs('CANCELLING', now), id) as JobRow;
-      return { kind: 'cancelling', job: rowToJob(updated) };
-    });
-    return cancel.immediate();
+    return this.db.transaction(() => requestCancelRow(this.db, id)).immediate();
   }
 
   async staleWriteCount(): Promise<number> {
@@ -409,17 +303,11 @@ export class SqliteJobStore implements JobStore {
   }
 
   private insertUploadNow(upload: Upload): void {
-    this.db
-      .prepare(
-        'INSERT INTO uploads (id, path, media_type, title, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(upload.id, upload.path, upload.mediaType, upload.title, upload.createdAt.getTime());
+    insertUploadRow(this.db, upload);
   }
 
   async getUpload(id: string): Promise<Upload | null> {
-    const row = this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as
-      UploadRow | undefined;
-    return row ? rowToUpload(row) : null;
+    return getUploadRow(this.db, id);
   }
 
   async usageStats(): Promise<UsageRow[]> {
@@ -468,27 +356,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]> {
-    const live = UNFINISHED_STATES;
-    // One write transaction: no job can be recorded between reading what is in use and the delete.
-    const expire = this.db.transaction((): UploadRow[] => {
-      const inUse = new Set<string>();
-      const rows = this.db
-        .prepare(`SELECT inputs FROM jobs WHERE state IN (${placeholders(live.length)})`)
-        .all(...live) as { inputs: string }[];
-      for (const row of rows)
-        for (const value of inputValues(JSON.parse(row.inputs))) inUse.add(value);
-      return this.db
-        .prepare(
-          `DELETE FROM uploads WHERE id IN (SELECT id FROM uploads WHERE created_at < ?
-             AND path NOT IN (SELECT value FROM json_each(?)) ORDER BY created_at LIMIT ?)
-           RETURNING *`,
-        )
-        .all(cutoff.getTime(), JSON.stringify([...inUse]), limit) as UploadRow[];
-    });
-    return expire
-      .immediate()
-      .map(rowToUpload)
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    return deleteUnusedUploads(this.db, cutoff, limit);
   }
 
   async queuePosition(job: Job, cap: number): Promise<number> {

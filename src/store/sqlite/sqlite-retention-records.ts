@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { FINISHED_STATES, type Job, type NewJob } from '../../jobs';
 import type { ExpiryRule, RetentionRecords, Tombstone } from '../retention-records';
 import { firstHistory } from './history-sql';
+import { placeholders } from './placeholders';
 import { rowToJob, type JobRow } from './row-mapping';
 
 /**
@@ -26,8 +27,6 @@ export const RETENTION_COLUMNS: ReadonlyArray<readonly [column: string, type: st
   ['cache_key', 'TEXT'],
   ['cached_from', 'TEXT'],
 ];
-
-const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(',');
 
 interface TombstoneRow {
   id: string;
