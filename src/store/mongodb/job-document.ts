@@ -151,3 +151,11 @@ export function documentToUpload(doc: UploadDocument): Upload {
     createdAt: doc.createdAt,
   };
 }
+
+export const uploadDocument = (upload: Upload): UploadDocument => ({
+  _id: upload.id,
+  path: upload.path,
+  mediaType: upload.mediaType,
+  title: upload.title,
+  createdAt: upload.createdAt,
+});

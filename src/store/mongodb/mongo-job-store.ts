@@ -1,4 +1,4 @@
-import { MongoClient, ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { MongoClient, ObjectId, type Collection, type Db } from 'mongodb';
 import {
   isFinished,
   statesAllowing,
@@ -22,12 +22,12 @@ import type {
   UsageRow,
 } from '../job-store';
 import type { Delivery, DeliveryOutcome } from '../delivery-records';
-import { decodeCursor, encodeCursor, olderThan } from './cursor';
 import { JOB_INDEXES, UPLOAD_INDEXES } from './indexes';
 import {
   documentToJob,
   documentToUpload,
   newJobDocument,
+  uploadDocument,
   type JobDocument,
   type StaleWriteDocument,
   type UploadDocument,
@@ -41,28 +41,10 @@ import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
 import { MongoRetentionRecords } from './mongo-retention-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
-import { inputValues, UNFINISHED_STATES } from '../upload-references';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
 import { MongoIdempotency } from './mongo-idempotency';
+import { ACTIVE_JOBS, deleteUnusedUploads, listJobPage, usageStatistics } from './mongo-queries';
 
-const uploadDocument = (upload: Upload): UploadDocument => ({
-  _id: upload.id,
-  path: upload.path,
-  mediaType: upload.mediaType,
-  title: upload.title,
-  createdAt: upload.createdAt,
-});
-
-/**
- * Jobs the scheduler drives: claimed and not finished. QUEUED only with an owner, since a delayed
- * job (QUEUED, no owner) waits for its claim and no agent holds it.
- */
-const ACTIVE: Filter<JobDocument> = {
-  $or: [
-    { state: { $in: ['ACCEPTED', 'RUNNING', 'UNKNOWN', 'CANCELLING'] } },
-    { state: 'QUEUED', leaseOwner: { $ne: null } },
-  ],
-};
 /** An unreachable server fails a request within this time, so clients get a quick 503. */
 const SERVER_SELECTION_TIMEOUT_MS = 2000;
 
@@ -223,30 +205,7 @@ export class MongoJobStore implements JobStore {
   }
 
   listJobs(filter: JobFilter): Promise<JobPage> {
-    return this.run(async () => {
-      const query: Filter<JobDocument>[] = [];
-      if (filter.service) query.push({ service: filter.service });
-      if (filter.states?.length) query.push({ state: { $in: filter.states } });
-      if (filter.submittedSince) query.push({ submittedAt: { $gte: filter.submittedSince } });
-      if (filter.submittedBefore) query.push({ submittedAt: { $lt: filter.submittedBefore } });
-      if (filter.cursor) {
-        const after = decodeCursor(filter.cursor);
-        // A cursor this store never issued points past the end, as in the SQLite store.
-        if (!after) return { jobs: [], nextCursor: null };
-        query.push(olderThan(after));
-      }
-      const docs = await this.jobs
-        .find(query.length ? { $and: query } : {})
-        .sort({ submittedAt: -1, order: -1 })
-        .limit(filter.limit + 1)
-        .toArray();
-      const page = docs.slice(0, filter.limit);
-      const last = page[page.length - 1];
-      return {
-        jobs: page.map(documentToJob),
-        nextCursor: docs.length > filter.limit && last ? encodeCursor(last) : null,
-      };
-    });
+    return this.run(() => listJobPage(this.jobs, filter));
   }
 
   claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]> {
@@ -260,7 +219,7 @@ export class MongoJobStore implements JobStore {
   listActive(limit: number): Promise<Job[]> {
     return this.run(async () => {
       const docs = await this.jobs
-        .find(ACTIVE)
+        .find(ACTIVE_JOBS)
         .sort({ submittedAt: 1, order: 1 })
         .limit(limit)
         .toArray();
@@ -354,16 +313,7 @@ export class MongoJobStore implements JobStore {
   }
 
   usageStats(): Promise<UsageRow[]> {
-    return this.run(async () => {
-      const groups = await this.jobs
-        .aggregate<{ _id: { month: string; service: string }; count: number }>([
-          { $group: { _id: { month: '$month', service: '$service' }, count: { $sum: 1 } } },
-        ])
-        .toArray();
-      return groups
-        .map((g) => ({ month: g._id.month, service: g._id.service, count: g.count }))
-        .sort((a, b) => a.month.localeCompare(b.month) || a.service.localeCompare(b.service));
-    });
+    return this.run(() => usageStatistics(this.jobs));
   }
 
   deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]> {
@@ -384,24 +334,7 @@ export class MongoJobStore implements JobStore {
   }
 
   deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]> {
-    return this.run(async () => {
-      const inUse = new Set<string>();
-      const live = this.jobs.find(
-        { state: { $in: [...UNFINISHED_STATES] } },
-        { projection: { inputs: 1 } },
-      );
-      for await (const doc of live) for (const value of inputValues(doc.inputs)) inUse.add(value);
-      const docs = await this.uploads
-        .find({ createdAt: { $lt: cutoff }, path: { $nin: [...inUse] } })
-        .sort({ createdAt: 1 })
-        .limit(limit)
-        .toArray();
-      if (docs.length === 0) return [];
-      // No transactions here: a job recorded meanwhile with one of these files as input would
-      // lose it. Only uploads older than the retention age are candidates, which keeps that rare.
-      await this.uploads.deleteMany({ _id: { $in: docs.map((doc) => doc._id) } });
-      return docs.map(documentToUpload);
-    });
+    return this.run(() => deleteUnusedUploads(this.jobs, this.uploads, cutoff, limit));
   }
 
   saveServiceRevision(revision: ServiceRevision): Promise<void> {
