@@ -40,6 +40,14 @@ function cancelled(started: boolean, reason: string): EngineOutcome {
  */
 export function jobVerdict(input: VerdictInput): Verdict {
   const { records, listed } = input;
+  // A cancel from outside Damson (scancel, qdel) signals the job, and its script may still record
+  // the signal's exit status before it dies: that record is the cancel, not the tool's own end.
+  const outside = [listed?.view, input.postMortem].find(
+    (view) => view?.phase === 'ended' && view.outcome.cancelledOutside === true,
+  );
+  if (outside?.phase === 'ended' && records.exitCode !== null && records.exitCode > 128) {
+    if (!input.cancelRequested) return { kind: 'end', outcome: outside.outcome, exitCode: null };
+  }
   if (records.exitCode !== null) {
     const exit = stateForExit(records.exitCode, null);
     const outcome: EngineOutcome =
