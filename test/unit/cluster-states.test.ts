@@ -192,6 +192,23 @@ describe('job verdict', () => {
     ).toMatchObject({ outcome: { state: 'FAILED' }, exitCode: 2 });
   });
 
+  it('judges a signal status left by a cancel from outside Damson as that cancel', () => {
+    const records = { started: true, startedAtMs: 0, exitCode: 143 };
+    expect(jobVerdict({ ...base, records, listed: listed('CANCELLED by 0') })).toMatchObject({
+      kind: 'end',
+      outcome: { state: 'INTERRUPTED', cancelledOutside: true },
+      exitCode: null,
+    });
+    // The tool's own signal death, with the engine saying nothing of a cancel, stays the tool's.
+    expect(jobVerdict({ ...base, records, listed: listed('COMPLETED') })).toMatchObject({
+      exitCode: 143,
+    });
+    // Damson's own cancel is judged as Damson's.
+    expect(
+      jobVerdict({ ...base, records, listed: listed('CANCELLED'), cancelRequested: true }),
+    ).toMatchObject({ outcome: { state: 'INTERRUPTED' }, exitCode: 143 });
+  });
+
   it('waits a little for the record, then believes the engine', () => {
     const ended = { ...base, listed: listed('COMPLETED') };
     expect(jobVerdict(ended)).toEqual({ kind: 'waiting' });
