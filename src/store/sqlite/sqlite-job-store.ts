@@ -33,7 +33,7 @@ import { sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
 import { rowToJob, type JobRow } from './row-mapping';
 import { placeholders } from './placeholders';
 import { SqliteRetentionRecords } from './sqlite-retention-records';
-import { cacheStatements } from './statement-cache';
+import { StatementCachingDatabase } from './statement-cache';
 import { requestCancelRow, transitionRow } from './sqlite-transitions';
 import { deleteUnusedUploads, getUploadRow, insertUploadRow } from './sqlite-upload-records';
 import {
@@ -77,8 +77,7 @@ export class SqliteJobStore implements JobStore {
       createPrivateFile(file);
       tightenFileMode(file);
     }
-    this.db = new Database(file);
-    cacheStatements(this.db);
+    this.db = new StatementCachingDatabase(file);
     this.db.pragma('journal_mode = WAL');
     if (file !== ':memory:') for (const extra of ['-wal', '-shm']) tightenFileMode(file + extra);
     this.db.pragma('synchronous = NORMAL');

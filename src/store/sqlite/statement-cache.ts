@@ -1,20 +1,29 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 /**
- * Compiling a statement costs more than running a primary-key lookup, so each SQL text is
- * prepared once and reused (bounded, since some statements are built per call). It wraps the
- * connection's own `prepare`, so every module that shares the connection shares the cache.
+ * A connection whose `prepare` compiles each SQL text once: compiling a statement costs more than
+ * running a primary-key lookup. The cache is bounded, since some statements are built per call.
+ * Every module handed this connection shares the cache through the ordinary `prepare` it calls.
  */
-export function cacheStatements(db: Database.Database, max = 256): void {
-  const prepare = db.prepare.bind(db);
-  const cache = new Map<string, Database.Statement>();
-  db.prepare = ((sql: string) => {
-    let statement = cache.get(sql);
+export class StatementCachingDatabase extends Database {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    file: string,
+    private readonly maxStatements = 256,
+  ) {
+    super(file);
+  }
+
+  override prepare<BindParameters extends unknown[] | object = unknown[], Result = unknown>(
+    sql: string,
+  ): Database.Statement<BindParameters, Result> {
+    let statement = this.statements.get(sql);
     if (!statement) {
-      if (cache.size >= max) cache.clear();
-      statement = prepare(sql);
-      cache.set(sql, statement);
+      if (this.statements.size >= this.maxStatements) this.statements.clear();
+      statement = super.prepare(sql);
+      this.statements.set(sql, statement);
     }
-    return statement;
-  }) as typeof db.prepare;
+    return statement as Database.Statement<BindParameters, Result>;
+  }
 }
