@@ -3,12 +3,8 @@ import { jobDirectoryRelative, newJobId } from '../jobs';
 import { commandSizeErrors } from '../services/command/command-limits';
 import { jobInputs } from '../services/form/job-inputs';
 import type { FieldError } from '../services/form/field-error';
-import {
-  validateSubmission,
-  type CleanValues,
-  type FileValue,
-  type SubmittedFile,
-} from '../services/form/form';
+import { validateSubmission, type CleanValues } from '../services/form/form';
+import type { Single } from '../services/form/form-values';
 import type { Service } from '../services/service';
 import type { Job, JobCallback, NewJob } from '../jobs';
 import type { IdempotencyRecord, Upload } from '../store/job-store';
@@ -40,39 +36,47 @@ import {
   type OnceKey,
 } from './idempotent-submission';
 
-function newUploads(values: CleanValues): FileValue[] {
-  return Object.values(values)
-    .flatMap((v) => (Array.isArray(v) ? v : [v]))
-    .filter((v): v is FileValue => typeof v === 'object' && v !== null && v.upload !== null);
-}
-
 /**
  * Files sent with a valid submission get their upload id now (renamed from their partial name);
  * recording them (with the job) makes them uploads that later submissions can reference. Until
- * then discard() removes them.
+ * then discard() removes them. The values are not changed: the answer carries new values whose
+ * files name their saved place, and only those may become the job's inputs.
  */
-async function uploadRecords(
+async function commitUploads(
   service: Service,
   values: CleanValues,
   commit: ReadSubmission['commit'],
-): Promise<Upload[]> {
+): Promise<{ values: CleanValues; records: Upload[] }> {
   const records: Upload[] = [];
   const createdAt = new Date();
+  const committedValues: CleanValues = Object.create(null) as CleanValues;
+  for (const [key, value] of Object.entries(values)) committedValues[key] = value;
   for (const p of service.parameters) {
-    for (const file of newUploads({ [p.id]: values[p.id] ?? null })) {
-      const committed = await commit(file.upload as SubmittedFile);
-      file.id = committed.id;
-      file.path = committed.path;
+    const saveOne = async (value: Single): Promise<Single> => {
+      if (typeof value !== 'object' || value === null || value.upload === null) return value;
+      const committed = await commit(value.upload);
       records.push({
-        id: file.id,
-        path: file.path,
+        id: committed.id,
+        path: committed.path,
         mediaType: p.mediaType ?? null,
         title: p.id,
         createdAt,
       });
-    }
+      return { ...value, id: committed.id, path: committed.path };
+    };
+    const value = values[p.id] ?? null;
+    if (value === null) continue;
+    committedValues[p.id] = Array.isArray(value)
+      ? await sequentially(value, saveOne)
+      : await saveOne(value);
   }
-  return records;
+  return { values: committedValues, records };
+}
+
+async function sequentially<T, R>(items: T[], each: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await each(item));
+  return out;
 }
 
 /** The server-wide upload limits, overridden by `api.service-limits.<service id>.*`. */
@@ -143,8 +147,9 @@ export async function recordJob(ctx: AppContext, r: JobRequest): Promise<RecordO
     await read.discard();
     return { kind: 'invalid', errors: result.errors };
   }
-  const uploads = await uploadRecords(service, result.values, read.commit);
-  const { inputs, parameters } = jobInputs(service, result.values, result.defaulted);
+  const committed = await commitUploads(service, result.values, read.commit);
+  const uploads = committed.records;
+  const { inputs, parameters } = jobInputs(service, committed.values, result.defaulted);
   // A command that could not be launched or sent to an agent is refused now, not at dispatch.
   const tooLong = commandSizeErrors(service, inputs);
   if (tooLong.length > 0) {
