@@ -118,7 +118,6 @@ export class AgentReports {
       patch: {
         leaseMs: this.ctx.leaseMs,
         ...(sent ? { runner: sent.spec.runner } : {}),
-        ...(message.externalId !== undefined ? { externalId: message.externalId } : {}),
       },
     });
     if (!job) await recovery.cancelIfGone(agent, jobId, fencingToken);

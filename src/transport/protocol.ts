@@ -63,7 +63,6 @@ export type AgentMessage = V &
         jobId: string;
         fencingToken: number;
         accepted: boolean;
-        externalId?: string | null;
         reason?: string;
       }
     | {
@@ -146,7 +145,6 @@ const agentSchema = {
         jobId,
         fencingToken: token,
         accepted: { type: 'boolean' },
-        externalId: nullableString,
         reason: { type: 'string' },
       },
       ['jobId', 'fencingToken', 'accepted'],
