@@ -10,7 +10,7 @@ import type { ClusterEngine } from '../runners/cluster/cluster-engine';
 import type { Executor } from '../runners/executor';
 import { GridEngine } from '../runners/gridengine/gridengine-engine';
 import { lockJournal } from '../runners/journal-lock';
-import { LocalExecutor } from '../runners/local-executor';
+import { LocalExecutor } from '../runners/local/local-executor';
 import { SlurmEngine } from '../runners/slurm/slurm-engine';
 import { clientSecurity } from '../transport/link-security';
 import { onTerminate } from './signals';

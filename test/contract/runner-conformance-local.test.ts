@@ -1,5 +1,5 @@
 import { createLogger } from '../../src/lifecycle/logger';
-import { LocalExecutor } from '../../src/runners/local-executor';
+import { LocalExecutor } from '../../src/runners/local/local-executor';
 import { describeRunnerConformance } from './runner-conformance';
 
 jest.setTimeout(60_000);

@@ -5,7 +5,7 @@ import { Router } from 'zeromq';
 import { newJobId } from '../../src/jobs';
 import { createLogger } from '../../src/lifecycle/logger';
 import { AgentHost } from '../../src/runners/agent-host';
-import { LocalExecutor } from '../../src/runners/local-executor';
+import { LocalExecutor } from '../../src/runners/local/local-executor';
 import type { DispatchSpec } from '../../src/transport/protocol';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/wait-for';

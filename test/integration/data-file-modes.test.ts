@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { jobDirectoryRelative, newJobId } from '../../src/jobs';
-import { ClusterJournal } from '../../src/runners/cluster/cluster-journal';
-import { JobJournal } from '../../src/runners/job-journal';
+import { openClusterJournal } from '../../src/runners/cluster/cluster-journal';
+import { openLocalJournal } from '../../src/runners/local/local-journal';
 import { prepareJobDirectory } from '../../src/runners/prepare-job-directory';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
@@ -95,10 +95,10 @@ it('a job directory made by the agent is 0700', async () => {
 it("the agents' journals (job ids and directories) are 0600", () => {
   const local = path.join(app.settings.directories.data, 'agent.journal');
   const cluster = path.join(app.settings.directories.data, 'cluster.journal');
-  const journals = [JobJournal.open(local), ClusterJournal.open(cluster)];
+  const journals = [openLocalJournal(local), openClusterJournal(cluster)];
   // Opened again: the second open compacts into a new file.
   for (const journal of journals) journal.close();
-  JobJournal.open(local).close();
+  openLocalJournal(local).close();
   for (const file of [local, cluster])
     expect({ file, mode: modeOf(file) }).toEqual({ file, mode: '600' });
 });

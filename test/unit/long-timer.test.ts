@@ -5,7 +5,7 @@ import { newJobId } from '../../src/jobs';
 import { createLogger } from '../../src/lifecycle/logger';
 import { MAX_TIMER_DELAY_MS, setLongTimeout, timerDelayMs } from '../../src/lifecycle/long-timer';
 import type { ExecutorEvent } from '../../src/runners/executor';
-import { LocalExecutor } from '../../src/runners/local-executor';
+import { LocalExecutor } from '../../src/runners/local/local-executor';
 import { waitFor } from '../helpers/wait-for';
 
 const DAY_MS = 24 * 3600 * 1000;

@@ -1,10 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { curveKeyPair } from 'zeromq';
 import { canTransition } from '../../src/jobs';
 import { stateForExit } from '../../src/runners/exit-status';
-import { JobJournal } from '../../src/runners/job-journal';
 import { CircuitBreaker } from '../../src/scheduler/circuit-breaker';
 import { allocateSlots } from '../../src/scheduler/fair-share';
 import { isLocalAddress } from '../../src/transport/link-security';
@@ -168,37 +164,5 @@ describe('transitions the scheduler relies on', () => {
     expect(canTransition('UNKNOWN', 'PENDING')).toBe(true);
     expect(canTransition('ACCEPTED', 'COMPLETED')).toBe(true);
     expect(canTransition('CANCELLING', 'PENDING')).toBe(false);
-  });
-});
-
-describe('agent journal', () => {
-  it('remembers started jobs across a reopen, forgets ended ones, survives a torn last line', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'damson-journal-')), 'a.journal');
-    const j = JobJournal.open(file);
-    const entry = {
-      jobId: 'a',
-      fencingToken: 1,
-      cwd: '/x',
-      pid: 10,
-      startedAt: 1,
-      timeoutMs: null,
-    };
-    j.started(entry);
-    j.started({ ...entry, jobId: 'b' });
-    j.ended('b', 1);
-    j.close();
-    writeFileSync(file, `${readFileSync(file, 'utf8')}{"op":"start","jobId":"c"`);
-    const again = JobJournal.open(file);
-    expect(again.outstanding).toEqual([entry]);
-    again.close();
-    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
-  });
-
-  it('drops a record that arrives after close instead of throwing (agent shutdown)', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'damson-journal-')), 'a.journal');
-    const j = JobJournal.open(file);
-    j.close();
-    expect(() => j.ended('a', 1)).not.toThrow();
-    expect(readFileSync(file, 'utf8')).toBe('');
   });
 });

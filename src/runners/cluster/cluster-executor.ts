@@ -7,7 +7,12 @@ import { prepareJobDirectory } from '../prepare-job-directory';
 import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { accountingFor, listAttempts, type ListedLookup } from './engine-snapshot';
-import { ClusterJournal, type ClusterJournalEntry } from './cluster-journal';
+import {
+  journalEntryOf,
+  openClusterJournal,
+  type ClusterJournal,
+  type ClusterJournalEntry,
+} from './cluster-journal';
 import { isTransient, type BackoffOptions, type EngineToolError } from './engine-tool';
 import { publicReason } from '../../jobs';
 import { readJobRecords, type JobRecords } from './job-records';
@@ -79,7 +84,7 @@ export class ClusterExecutor implements Executor {
 
   async open(report: ReportEvent): Promise<void> {
     this.report = report;
-    this.journal = ClusterJournal.open(this.options.journalFile);
+    this.journal = openClusterJournal(this.options.journalFile);
     for (const entry of this.journal.outstanding) {
       this.jobs.set(key(entry.jobId, entry.fencingToken), this.held(entry, 'QUEUED'));
       this.log.info({ jobId: entry.jobId, engineId: entry.engineId }, 'recovered a cluster job');
@@ -164,7 +169,7 @@ export class ClusterExecutor implements Executor {
         { cause: error },
       );
     }
-    this.journal?.submitting(job);
+    this.journal?.started(journalEntryOf(job));
     try {
       job.engineId = await this.submitLimit.run(() =>
         submitAttempt(this.engine, {
@@ -181,7 +186,7 @@ export class ClusterExecutor implements Executor {
         }),
       );
     } catch (error) {
-      this.journal?.ended(job.jobId, job.fencingToken);
+      this.journal?.ended(job);
       if (!isTransient(error as Error)) {
         // The engine rejected the request (unknown partition or queue, bad option): it would
         // reject every attempt, so it is submitted once and the job ends with the engine's words.
@@ -194,7 +199,7 @@ export class ClusterExecutor implements Executor {
       });
     }
     this.health.succeeded();
-    this.journal?.submitted(job.jobId, job.fencingToken, job.engineId);
+    this.journal?.updated(job, { engineId: job.engineId });
     job.seenActive = true; // submitted by this process: it watches the job from now on
     this.log.info({ jobId: job.jobId, engineId: job.engineId }, 'submitted');
     // Accepted means QUEUED: the scheduler records that on the dispatch ack.
@@ -215,7 +220,7 @@ export class ClusterExecutor implements Executor {
     for (const other of this.jobs.values()) {
       if (other.jobId !== job.jobId || other.fencingToken >= job.fencingToken || other.ended)
         continue;
-      if (!other.cancelRequested) this.journal?.cancelling(other.jobId, other.fencingToken);
+      if (!other.cancelRequested) this.journal?.updated(other, { cancelRequested: true });
       other.cancelRequested = true;
       other.cancelReason = reason;
     }
@@ -260,7 +265,7 @@ export class ClusterExecutor implements Executor {
     if (!job || job.ended) return;
     if (!job.cancelRequested) {
       job.cancelRequested = true;
-      this.journal?.cancelling(jobId, fencingToken);
+      this.journal?.updated({ jobId, fencingToken }, { cancelRequested: true });
     }
     if (job.engineId !== null) await this.sendCancels([job]);
   }
@@ -301,7 +306,7 @@ export class ClusterExecutor implements Executor {
       listed = await listAttempts(this.engine, jobs, this.health, (attempt, engineId) => {
         const job = attempt as ClusterJob;
         job.engineId = engineId;
-        this.journal?.submitted(job.jobId, job.fencingToken, engineId);
+        this.journal?.updated(job, { engineId: engineId });
       });
     } catch (error) {
       // Backoff: skip 1, 3, 7, ... polls (at most 31) after consecutive failures.
@@ -339,7 +344,7 @@ export class ClusterExecutor implements Executor {
     if (!job.cancelRequested && pastTimeLimit(job.timeoutMs, records, now)) {
       job.cancelReason = `timed out after ${Math.round(job.timeoutMs! / 1000)} s`;
       job.cancelRequested = true;
-      this.journal?.cancelling(job.jobId, job.fencingToken);
+      this.journal?.updated(job, { cancelRequested: true });
       await this.sendCancels([job]);
     }
     const endedInEngine = listed ? listed.view.phase === 'ended' : false;
@@ -411,7 +416,7 @@ export class ClusterExecutor implements Executor {
     const job = this.jobs.get(key(jobId, fencingToken));
     if (!job || !job.ended) return;
     this.jobs.delete(key(jobId, fencingToken));
-    this.journal?.ended(jobId, fencingToken);
+    this.journal?.ended({ jobId, fencingToken });
   }
 
   async close(): Promise<void> {

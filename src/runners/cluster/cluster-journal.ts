@@ -1,18 +1,6 @@
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
-import path from 'node:path';
-import { PRIVATE_FILE_MODE } from '../../lifecycle/private-paths';
+import { AttemptJournal, type AttemptKey, type JournalFormat } from '../attempt-journal';
 
-export interface ClusterJournalEntry {
-  jobId: string;
-  fencingToken: number;
+export interface ClusterJournalEntry extends AttemptKey {
   cwd: string;
   /** The engine job name: finds a submission whose answer was lost. */
   name: string;
@@ -23,90 +11,48 @@ export interface ClusterJournalEntry {
   timeoutMs: number | null;
 }
 
-type Line =
-  | ({ op: 'submit' } & ClusterJournalEntry)
-  | { op: 'engine-id'; jobId: string; fencingToken: number; engineId: string }
-  | { op: 'cancel'; jobId: string; fencingToken: number }
-  | { op: 'end'; jobId: string; fencingToken: number };
-
-const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
-
 /**
- * A cluster agent's memory across restarts: which attempts it submitted (written before the submit
- * call, so a crash during it is found again by name), their engine ids, cancellations asked for,
- * and which ends the scheduler has recorded. Compacted to the outstanding attempts on open.
+ * A cluster agent's journal: the attempts it submitted (written before the submit call, so a crash
+ * during it is found again by name), their engine ids and the cancels asked for.
  */
-export class ClusterJournal {
-  private fd: number;
+export type ClusterJournal = AttemptJournal<ClusterJournalEntry>;
 
-  private constructor(
-    readonly outstanding: ClusterJournalEntry[],
-    file: string,
-  ) {
-    this.fd = openSync(file, 'a', PRIVATE_FILE_MODE);
-  }
+const CLUSTER_FORMAT: JournalFormat<ClusterJournalEntry> = {
+  entry(line) {
+    const { jobId, fencingToken, cwd, name, engineId, cancelRequested, timeoutMs } = line;
+    if (typeof cwd !== 'string' || typeof name !== 'string') return null;
+    if (engineId !== null && typeof engineId !== 'string') return null;
+    return {
+      jobId: jobId as string,
+      fencingToken: fencingToken as number,
+      cwd,
+      name,
+      engineId,
+      cancelRequested: cancelRequested === true,
+      timeoutMs: typeof timeoutMs === 'number' ? timeoutMs : null,
+    };
+  },
+  changes(line) {
+    const changes: Partial<ClusterJournalEntry> = {};
+    if (typeof line.engineId === 'string') changes.engineId = line.engineId;
+    if (line.cancelRequested === true) changes.cancelRequested = true;
+    return Object.keys(changes).length > 0 ? changes : null;
+  },
+  // Journals written before the shared format named their lines after the cluster's steps.
+  legacy(line) {
+    if (line.op === 'submit') return { ...line, op: 'start' };
+    if (line.op === 'engine-id') return { ...line, op: 'update' };
+    if (line.op === 'cancel') return { ...line, op: 'update', cancelRequested: true };
+    return null;
+  },
+};
 
-  static open(file: string): ClusterJournal {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const live = new Map<string, ClusterJournalEntry>();
-    if (existsSync(file)) {
-      for (const text of readFileSync(file, 'utf8').split('\n')) {
-        let line: Line;
-        try {
-          line = JSON.parse(text) as Line;
-        } catch {
-          continue; // an empty line, or the last line cut short by a crash
-        }
-        const k = key(line.jobId, line.fencingToken);
-        if (line.op === 'submit') {
-          live.set(k, {
-            jobId: line.jobId,
-            fencingToken: line.fencingToken,
-            cwd: line.cwd,
-            name: line.name,
-            engineId: line.engineId,
-            cancelRequested: line.cancelRequested,
-            timeoutMs: line.timeoutMs ?? null,
-          });
-        } else if (line.op === 'end') live.delete(k);
-        else {
-          const entry = live.get(k);
-          if (entry && line.op === 'engine-id') entry.engineId = line.engineId;
-          if (entry && line.op === 'cancel') entry.cancelRequested = true;
-        }
-      }
-    }
-    const entries = [...live.values()];
-    const compacted = `${file}.tmp`;
-    const fd = openSync(compacted, 'w', PRIVATE_FILE_MODE);
-    for (const entry of entries) writeSync(fd, `${JSON.stringify({ op: 'submit', ...entry })}\n`);
-    closeSync(fd);
-    renameSync(compacted, file);
-    return new ClusterJournal(entries, file);
-  }
+export function openClusterJournal(file: string): ClusterJournal {
+  return AttemptJournal.open(file, CLUSTER_FORMAT);
+}
 
-  submitting(entry: ClusterJournalEntry): void {
-    this.append({ op: 'submit', ...entry });
-  }
-
-  submitted(jobId: string, fencingToken: number, engineId: string): void {
-    this.append({ op: 'engine-id', jobId, fencingToken, engineId });
-  }
-
-  cancelling(jobId: string, fencingToken: number): void {
-    this.append({ op: 'cancel', jobId, fencingToken });
-  }
-
-  ended(jobId: string, fencingToken: number): void {
-    this.append({ op: 'end', jobId, fencingToken });
-  }
-
-  private append(line: Line): void {
-    if (this.fd >= 0) writeSync(this.fd, `${JSON.stringify(line)}\n`);
-  }
-
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-  }
+/** The part of a held attempt that is written down (not the agent's working state). */
+export function journalEntryOf(job: ClusterJournalEntry): ClusterJournalEntry {
+  const { jobId, fencingToken, cwd, name, engineId, cancelRequested, timeoutMs } = job;
+  return { jobId, fencingToken, cwd, name, engineId, cancelRequested, timeoutMs };
 }

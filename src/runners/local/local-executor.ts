@@ -1,22 +1,22 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { failpoint } from '../lifecycle/failpoint';
-import type { Logger } from '../lifecycle/logger';
-import type { DispatchSpec, RunningJob } from '../transport/protocol';
-import { stateForExit } from './exit-status';
-import type { Executor, ExecutorEvent, ReportEvent } from './executor';
+import { failpoint } from '../../lifecycle/failpoint';
+import type { Logger } from '../../lifecycle/logger';
+import type { DispatchSpec, RunningJob } from '../../transport/protocol';
+import { stateForExit } from '../exit-status';
+import type { Executor, ExecutorEvent, ReportEvent } from '../executor';
 import {
   MAX_JOB_DEPTH,
   MAX_JOB_ENTRIES,
   measureJobDirectory,
   type JobDirectoryUsage,
 } from './job-directory-usage';
-import { JobJournal, type JournalEntry } from './job-journal';
+import { openLocalJournal, type LocalJournal, type LocalJournalEntry } from './local-journal';
 import { classifyLaunchError } from './launch-failure';
 import { isWrapperAlive, readExitFile, WRAPPER_SHELL, wrapperArgs } from './job-wrapper';
-import { prepareJobDirectory } from './prepare-job-directory';
-import { setLongTimeout, type LongTimeout } from '../lifecycle/long-timer';
+import { prepareJobDirectory } from '../prepare-job-directory';
+import { setLongTimeout, type LongTimeout } from '../../lifecycle/long-timer';
 
 type Outcome = Omit<ExecutorEvent, 'jobId' | 'fencingToken'>;
 
@@ -63,7 +63,7 @@ export class LocalExecutor implements Executor {
   private readonly waiting: LocalJob[] = [];
   private runningCount = 0;
   private closed = false;
-  private journal: JobJournal | null = null;
+  private journal: LocalJournal | null = null;
   private report: ReportEvent = () => undefined;
   private checkTimer: NodeJS.Timeout | null = null;
   private readonly killGraceMs: number;
@@ -78,14 +78,14 @@ export class LocalExecutor implements Executor {
 
   async open(report: ReportEvent): Promise<void> {
     this.report = report;
-    this.journal = JobJournal.open(this.options.journalFile);
+    this.journal = openLocalJournal(this.options.journalFile);
     for (const entry of this.journal.outstanding) this.adopt(entry);
     this.checkTimer = setInterval(() => this.check(), this.options.checkIntervalMs ?? 250);
     this.checkTimer.unref();
   }
 
   /** A job started before this agent restarted: still running, or ended with a recorded status. */
-  private adopt(entry: JournalEntry): void {
+  private adopt(entry: LocalJournalEntry): void {
     const job: LocalJob = {
       jobId: entry.jobId,
       fencingToken: entry.fencingToken,
@@ -348,7 +348,7 @@ export class LocalExecutor implements Executor {
     const job = this.jobs.get(key(jobId, fencingToken));
     if (!job || job.phase !== 'ended') return;
     this.jobs.delete(key(jobId, fencingToken));
-    if (job.pid !== null) this.journal?.ended(jobId, fencingToken);
+    if (job.pid !== null) this.journal?.ended({ jobId, fencingToken });
   }
 
   async close(): Promise<void> {
