@@ -6,13 +6,15 @@ import { promisify } from 'node:util';
 import { newJobId } from '../../src/jobs';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
 import { ApiClient, FINISHED, type JobBody } from '../helpers/api-client';
-import { makeDamsonHome, type DamsonHome } from '../helpers/damson-home';
-import { DAMSON_BIN, startDamson, type RunningDamson } from '../helpers/damson-process';
+import { makeDamsonHome, REPO_ROOT, type DamsonHome } from '../helpers/damson-home';
+import { startDamson, type RunningDamson } from '../helpers/damson-process';
 import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(120_000);
 
 const run = promisify(execFile);
+/** The package's `damson` bin, which runs `damson admin` without loading the server. */
+const ENTRY_BIN = path.join(REPO_ROOT, 'dist/src/bin/damson-entry.js');
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 const PLAIN_TOKEN = 'plain-token-0123456789abcdef';
 const AGENT = `local@${hostname()}`;
@@ -33,7 +35,7 @@ async function admin(
   token = ADMIN_TOKEN,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [DAMSON_BIN, 'admin', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [ENTRY_BIN, 'admin', ...args], {
       env: { ...process.env, DAMSON_URL: home.baseUrl, DAMSON_TOKEN: token },
     });
     return { code: 0, stdout, stderr };
