@@ -8,6 +8,7 @@ import { createLogger } from '../lifecycle/logger';
 import { Supervisor } from '../lifecycle/supervisor';
 import { ensureLocalKeys, generateKeys } from '../transport/link-security';
 import { runJobs } from '../client/jobs-program';
+import { runAdmin } from '../client/admin-program';
 
 // Each process loads only what its command runs: `damson start` (the supervisor) never loads the
 // HTTP stack, a store driver or a runner; a server never loads the scheduler or the agent. So these
@@ -179,6 +180,20 @@ program
   .argument('[args...]')
   .action(async (args: string[]) => {
     process.exitCode = await runJobs('damson jobs', args);
+  });
+
+program
+  .command('admin')
+  .description(
+    "an administrator's controls: agents, pause, drain, bulk cancel (`damson admin --help`)",
+  )
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .passThroughOptions()
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    process.exitCode = await runAdmin('damson admin', args);
   });
 
 program.parseAsync(process.argv).catch(fail);

@@ -12,7 +12,7 @@ export const CLIENT_VERSION = '0.1.0';
 
 type Action = (ctx: CommandContext, ...args: never[]) => Promise<ExitCode | void>;
 
-function common(command: Command): Command {
+export function common(command: Command): Command {
   return command
     .option('--url <url>', 'server base URL (else DAMSON_URL, else the profile)')
     .option(

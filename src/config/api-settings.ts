@@ -25,7 +25,7 @@ export interface ApiToken {
   submissions?: number;
   /**
    * `priority`: may submit with `?priority=` above 0 (jump ahead of other clients' jobs).
-   * `admin`: may rerun jobs in bulk (`POST /jobs/rerun`).
+   * `admin`: may rerun jobs in bulk (`POST /jobs/rerun`) and use the admin API (`/admin/…`).
    */
   scopes?: TokenScope[];
 }

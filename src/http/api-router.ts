@@ -15,6 +15,7 @@ import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
 import { bulkRerun } from './bulk-rerun';
+import { adminRoutes } from './admin-routes';
 import { rerunJob } from './rerun-job';
 import { uploadFile } from './upload-file';
 import { DAMSON_VERSION } from '../version';
@@ -131,6 +132,7 @@ export function apiRouter(
   addRoute(router, '/jobs/rerun', { post: [limits.submissions, bulkRerun(ctx)] });
   addRoute(router, '/jobs/:jid/rerun', { post: [limits.submissions, rerunJob(ctx)] });
   jobRoutes(router, ctx, watcher);
+  adminRoutes(router, ctx);
   jobCommandRoute(router, ctx);
   addRoute(router, '/files', { post: [limits.submissions, uploadFile(ctx)] });
   addRoute(router, '/files/:fid', {

@@ -7,6 +7,7 @@ import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import type { ProgressReader } from './job-progress';
 import type { JobWatcher } from './job-watcher';
+import type { PauseBoard } from './pause-board';
 import type { QueueEstimates } from './queue-estimates';
 
 export interface AppContext {
@@ -26,6 +27,8 @@ export interface AppContext {
   diskSpace?: DiskSpace;
   /** Reads running jobs' progress from their directories; created by createApp when absent. */
   progress?: ProgressReader;
+  /** An administrator's pauses, as waiting jobs show them; created by createApp when absent. */
+  pauses?: PauseBoard;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

@@ -9,6 +9,7 @@ import { progressReader } from './job-progress-reader';
 import { JobWatcher } from './job-watcher';
 import { mediaRouter } from './media-router';
 import { QueueEstimates } from './queue-estimates';
+import { PauseBoard } from './pause-board';
 import { identifyClient, rateLimits } from './rate-limits';
 import { DiskSpace } from '../lifecycle/disk-space';
 import { slivkaOnly } from './slivka-only';
@@ -35,7 +36,8 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
       },
     },
   });
-  ctx.queueEstimates ??= new QueueEstimates(ctx.store);
+  const pauses = (ctx.pauses ??= new PauseBoard(ctx.store, ctx.catalog));
+  ctx.queueEstimates ??= new QueueEstimates(ctx.store, { holdReason: (j) => pauses.holdReason(j) });
   const limits = rateLimits(ctx.settings.api);
   if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set.

@@ -13,6 +13,8 @@ export function jobStory(job: Job, queue?: QueueEstimate | null): Record<string,
   return {
     // Server paths never leave (jobReason makes the recorded text public).
     ...(reason ? { reason } : {}),
+    // A pause says why the job waits, over whatever an earlier attempt left.
+    ...(queue?.heldReason ? { reason: queue.heldReason } : {}),
     exitCode: job.exitCode,
     runner: job.runner,
     attempts: job.attempt,

@@ -7,6 +7,8 @@ export interface QueueEstimate {
   queuePosition: number;
   /** When it may start, from recent run times; null when the service has none to go by. */
   estimatedStart: Date | null;
+  /** Why it waits beyond its turn: an administrator paused its service or runner. */
+  heldReason?: string;
 }
 
 export interface QueueEstimateOptions {
@@ -16,6 +18,8 @@ export interface QueueEstimateOptions {
   runStatsCacheMs: number;
   /** How many of a service's latest jobs the statistics read. */
   runWindow: number;
+  /** Why a job is held (a pause), or null. */
+  holdReason?: (job: Job) => Promise<string | null>;
 }
 
 /** Positions are counted no further: beyond it a count costs more than the number says. */
@@ -60,11 +64,13 @@ export class QueueEstimates {
   /** The estimate of a job awaiting a claim (PENDING or delayed); null for any other job. */
   async forJob(job: Job, nowMs = Date.now()): Promise<QueueEstimate | null> {
     if (!isAwaitingClaim(job)) return null;
-    const [queuePosition, stats] = await Promise.all([
+    const [queuePosition, stats, heldReason] = await Promise.all([
       this.position(job, nowMs),
       this.runStats(job.service, nowMs),
+      this.options.holdReason?.(job) ?? null,
     ]);
-    return { queuePosition, estimatedStart: estimateStart(job, queuePosition, stats, nowMs) };
+    const estimatedStart = heldReason ? null : estimateStart(job, queuePosition, stats, nowMs);
+    return { queuePosition, estimatedStart, ...(heldReason ? { heldReason } : {}) };
   }
 
   private async position(job: Job, nowMs: number): Promise<number> {

@@ -1,14 +1,2 @@
-/** slivka runner types (and Damson's short names) to the agent kind that executes them. */
-const KINDS: Record<string, string> = {
-  ShellRunner: 'local',
-  SlivkaQueueRunner: 'local',
-  local: 'local',
-  SlurmRunner: 'slurm',
-  slurm: 'slurm',
-  GridEngineRunner: 'gridengine',
-  gridengine: 'gridengine',
-};
-
-export function runnerKind(type: string): string | undefined {
-  return KINDS[type];
-}
+// The mapping lives with the service definitions, so the server can say which kind a job waits on.
+export { runnerKind, RUNNER_KINDS } from '../services/runner-kind';

@@ -20,6 +20,7 @@ import {
   pickAgent,
   runningByService,
 } from './agent-capacity';
+import { AdminControls } from './admin-controls';
 import { AgentReports } from './agent-reports';
 import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
@@ -86,6 +87,7 @@ export class Scheduler {
   readonly breakers: RunnerBreakers;
   readonly recovery: JobRecovery;
   readonly reports: AgentReports;
+  readonly controls: AdminControls;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
   /** Service health tests share the agents with jobs but never touch the store. */
@@ -121,6 +123,7 @@ export class Scheduler {
       log,
     });
     this.driveIntervalMs = Math.min(250, options.heartbeatIntervalMs);
+    this.controls = new AdminControls(store, options.heartbeatIntervalMs, log);
   }
 
   attach(link: AgentLink): void {
@@ -174,6 +177,7 @@ export class Scheduler {
     try {
       const now = Date.now();
       this.link.sweep(now);
+      await this.controls.refresh(this.link.list(), now);
       if (now >= this.reconcileUntil) {
         await this.claimAndDispatch();
         if (now - this.lastDriveAt >= this.driveIntervalMs) {
@@ -197,18 +201,20 @@ export class Scheduler {
   }
 
   private async claimAndDispatch(): Promise<void> {
-    const free = freeSlots(this.link.list());
+    const free = freeSlots(this.controls.open(this.link.list()));
     if (![...free.values()].some((n) => n > 0)) return;
     if (await this.options.diskPause?.paused()) return;
     const summary = await this.store.pendingSummary();
     this.armDueTimer(summary.nextDueAt);
     if (!summary.services.length) return;
+    await this.controls.read();
     const running = runningByService(this.link.list());
     const byKind = new Map<string, ShareCandidate[]>();
     const claims: [string, number][] = [];
     const now = Date.now();
     for (const { service: id, due } of summary.services) {
       const route = this.route(id);
+      if (this.controls.holds(id, route.kind)) continue;
       if (!route.service || !route.runner || !route.kind) {
         claims.push([id, Math.min(due, UNROUTABLE_BATCH)]);
         continue;
@@ -273,6 +279,8 @@ export class Scheduler {
     const runner = selection.runner;
     const kind = runnerKind(runner.type);
     if (!kind) return this.fail(job, 'ERROR', `runner type '${runner.type}' is not supported`);
+    // Paused (by an administrator) after the claim, or on the runner the selector chose: it waits.
+    if (this.controls.holds(service.id, kind)) return void (await this.handBack(job));
     const usual = defaultRunner(service)?.id;
     if (runner.id !== usual && this.breakers.capacity(service.id, runner.id, Date.now(), 1) === 0) {
       // The selector chose a runner whose breaker is open: the job waits (no attempt is lost).
@@ -286,7 +294,7 @@ export class Scheduler {
       return this.fail(job, 'ERROR', `cannot build the command: ${(error as Error).message}`);
     }
     this.log.debug({ jobId: job.id, ...commandRecord(command.argv, command.env) }, 'job command');
-    const agent = pickAgent(this.link.list(), kind);
+    const agent = pickAgent(this.controls.open(this.link.list()), kind);
     if (!agent) {
       await this.handBack(job);
       return;

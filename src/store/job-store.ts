@@ -1,4 +1,5 @@
 import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
+import type { AdminRecords } from './admin-records';
 import type { DeliveryStore } from './delivery-records';
 import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
 import type { RetentionRecords } from './retention-records';
@@ -104,6 +105,8 @@ export type CancelOutcome =
 export interface JobStore extends DeliveryStore {
   /** The result cache and expiry tombstones (src/store/retention-records.ts). */
   readonly retention: RetentionRecords;
+  /** Pauses, drains and the agents the scheduler publishes (src/store/admin-records.ts). */
+  readonly admin: AdminRecords;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.
