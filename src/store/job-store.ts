@@ -1,4 +1,5 @@
 import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
+import type { RateCounters, TokenRecords } from './access-records';
 import type { DeliveryStore } from './delivery-records';
 import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
 import type { RetentionRecords } from './retention-records';
@@ -104,6 +105,10 @@ export type CancelOutcome =
 export interface JobStore extends DeliveryStore {
   /** The result cache and expiry tombstones (src/store/retention-records.ts). */
   readonly retention: RetentionRecords;
+  /** API tokens made with `damson tokens` (src/store/access-records.ts). */
+  readonly tokens: TokenRecords;
+  /** Rate-limit counters shared by every server. */
+  readonly rateCounters: RateCounters;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.
