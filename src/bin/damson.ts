@@ -8,6 +8,7 @@ import { createLogger } from '../lifecycle/logger';
 import { Supervisor } from '../lifecycle/supervisor';
 import { ensureLocalKeys, generateKeys } from '../transport/link-security';
 import { runJobs } from '../client/jobs-program';
+import { tokensCommand } from './token-commands';
 
 // Each process loads only what its command runs: `damson start` (the supervisor) never loads the
 // HTTP stack, a store driver or a runner; a server never loads the scheduler or the agent. So these
@@ -180,5 +181,6 @@ program
   .action(async (args: string[]) => {
     process.exitCode = await runJobs('damson jobs', args);
   });
+program.addCommand(tokensCommand(fail));
 
 program.parseAsync(process.argv).catch(fail);
