@@ -1,6 +1,7 @@
 import { TOKEN_SCOPES, type ApiToken, type TokenScope } from '../config/api-settings';
 import type { StoredToken, TokenRecords } from '../store/access-records';
-import { hashTokenSecret, sameDigest, sameSecret } from './token-secret';
+import { timingSafeEqual } from 'node:crypto';
+import { hashTokenSecret, sameDigest, secretDigest } from './token-secret';
 
 /**
  * A client's token once recognised, whichever its origin: the settings file (`api.tokens`) or the
@@ -56,21 +57,27 @@ export class TokenResolver {
   private readonly cache = new Map<string, CachedLookup>();
   private readonly inFlight = new Map<string, Promise<StoredToken | null>>();
   private readonly settingsNames: Set<string>;
+  private readonly settingsDigests: { token: ApiToken; digest: Buffer }[];
 
   constructor(
-    private readonly settingsTokens: readonly ApiToken[],
+    settingsTokens: readonly ApiToken[],
     private readonly records: TokenRecords,
     private readonly cacheMs: number,
     private readonly now: () => number = Date.now,
   ) {
     this.settingsNames = new Set(settingsTokens.map((t) => t.name));
+    this.settingsDigests = settingsTokens.map((token) => ({
+      token,
+      digest: secretDigest(token.token),
+    }));
   }
 
   /** The token `presented` names, or null when it is unknown, revoked or expired. */
   async resolve(presented: string): Promise<ResolvedToken | null> {
+    const presentedDigest = secretDigest(presented);
     let matched: ApiToken | null = null;
-    for (const token of this.settingsTokens) {
-      if (sameSecret(token.token, presented) && !matched) matched = token;
+    for (const { token, digest } of this.settingsDigests) {
+      if (timingSafeEqual(digest, presentedDigest) && !matched) matched = token;
     }
     if (matched) return fromSettings(matched);
     const hash = hashTokenSecret(presented);

@@ -32,14 +32,16 @@ export function wellFormedToken(text: string): boolean {
   return text.length > 0 && text.length <= MAX_TOKEN_LENGTH && !/[\x00-\x1f\x7f]/.test(text);
 }
 
-const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+/** A secret's SHA-256, for constant-time comparison with `timingSafeEqual` (32 bytes each). */
+export const secretDigest = (text: string): Buffer =>
+  createHash('sha256').update(text, 'utf8').digest();
 
 /**
  * Constant-time equality of two secrets of any lengths: both are hashed to 32 bytes first, so
  * neither the position of the first difference nor a length mismatch shows in the time taken.
  */
 export function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(digest(a), digest(b));
+  return timingSafeEqual(secretDigest(a), secretDigest(b));
 }
 
 /** Constant-time equality of two hex digests (of equal length when both are digests). */
