@@ -8,9 +8,9 @@ import { createApiToken, TokenAdminError } from './api-token-admin';
 import { openStore } from './open-store';
 
 function limitCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
-  return n;
+  if (!/^\d{1,9}$/.test(value))
+    throw new InvalidArgumentError('expected an integer, 0 to 999999999');
+  return Number(value);
 }
 
 /** Runs `work` with the project's store, closed afterwards; a refusal exits 1 with its message. */
@@ -21,7 +21,8 @@ async function withStore(work: (store: JobStore, settings: Settings) => Promise<
     await work(store, settings);
   } catch (error) {
     if (!(error instanceof TokenAdminError)) throw error;
-    process.stderr.write(`damson tokens: ${error.message}\n`);
+    // The message may quote what was typed: escaped, so it cannot drive the terminal.
+    process.stderr.write(`damson tokens: ${safeText(error.message)}\n`);
     process.exitCode = 1;
   } finally {
     await store.close();
