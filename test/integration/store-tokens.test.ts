@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { createApiToken } from '../../src/bin/api-token-admin';
 import { hashTokenSecret } from '../../src/http/token-secret';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
@@ -110,6 +111,14 @@ it("a store token's own submission limit holds, counted in the store", async () 
   const statuses = [];
   for (let i = 0; i < 4; i += 1) statuses.push((await submitWords(auth)).status);
   expect(statuses).toEqual([202, 202, 429, 429]);
+  // Hits past the limit are not recorded: the window holds the limit and one more, however many.
+  const file = a.settings.store.kind === 'sqlite' ? a.settings.store.file : '';
+  const db = new Database(file, { readonly: true });
+  const rows = db
+    .prepare("SELECT hits FROM rate_counters WHERE key = 'submissions|token:limited'")
+    .all();
+  db.close();
+  expect(rows).toEqual([{ hits: 3 }]);
   // Others are not limited by it.
   expect((await submitWords()).status).toBe(202);
 });
