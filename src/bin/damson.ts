@@ -9,6 +9,7 @@ import { Supervisor } from '../lifecycle/supervisor';
 import { ensureLocalKeys, generateKeys } from '../transport/link-security';
 import { runJobs } from '../client/jobs-program';
 import { runAdmin } from '../client/admin-program';
+import { tokensCommand } from './token-commands';
 
 // Each process loads only what its command runs: `damson start` (the supervisor) never loads the
 // HTTP stack, a store driver or a runner; a server never loads the scheduler or the agent. So these
@@ -181,6 +182,7 @@ program
   .action(async (args: string[]) => {
     process.exitCode = await runJobs('damson jobs', args);
   });
+program.addCommand(tokensCommand(fail));
 
 program
   .command('admin')

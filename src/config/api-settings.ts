@@ -47,6 +47,11 @@ export interface ApiSettings extends LiveOutputSettings {
     submissions: number;
   };
   tokens: ApiToken[];
+  /**
+   * How long a server trusts its cached lookup of a token made with `damson tokens`: a revoked
+   * token is refused by every server within this time. 0 reads the store on every request.
+   */
+  tokenCacheMs: number;
   /** When true, every API request must carry a configured token. */
   requireToken: boolean;
   /**
@@ -83,6 +88,7 @@ export const apiSettingsProperties = {
   'api.rate-limit.requests': { type: 'integer', minimum: 0 },
   'api.rate-limit.submissions': { type: 'integer', minimum: 0 },
   'api.require-token': { type: 'boolean' },
+  'api.token-cache': { type: 'integer', minimum: 0, maximum: 300_000 },
   'api.list-jobs': { enum: ['anyone', 'token'] },
   'api.slivka-only': { type: 'boolean' },
   'api.tokens': {
@@ -93,7 +99,7 @@ export const apiSettingsProperties = {
       required: ['name', 'token'],
       properties: {
         name: { type: 'string', minLength: 1 },
-        token: { type: 'string', minLength: 16 },
+        token: { type: 'string', minLength: 16, maxLength: 1024 },
         requests: { type: 'integer', minimum: 0 },
         submissions: { type: 'integer', minimum: 0 },
         scopes: { type: 'array', uniqueItems: true, items: { enum: [...TOKEN_SCOPES] } },
@@ -123,6 +129,7 @@ export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
       submissions: int('api.rate-limit.submissions', 0),
     },
     tokens: (flat['api.tokens'] as ApiToken[] | undefined) ?? [],
+    tokenCacheMs: int('api.token-cache', 10_000),
     requireToken: (flat['api.require-token'] as boolean | undefined) ?? false,
     listJobs: (flat['api.list-jobs'] as 'anyone' | 'token' | undefined) ?? 'token',
     serviceLimits,

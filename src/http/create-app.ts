@@ -11,6 +11,7 @@ import { mediaRouter } from './media-router';
 import { QueueEstimates } from './queue-estimates';
 import { PauseBoard } from './pause-board';
 import { identifyClient, rateLimits } from './rate-limits';
+import { TokenResolver } from './token-resolver';
 import { DiskSpace } from '../lifecycle/disk-space';
 import { slivkaOnly } from './slivka-only';
 import { packageRoot } from '../lifecycle/package-root';
@@ -38,9 +39,15 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   });
   const pauses = (ctx.pauses ??= new PauseBoard(ctx.store, ctx.catalog));
   ctx.queueEstimates ??= new QueueEstimates(ctx.store, { holdReason: (j) => pauses.holdReason(j) });
-  const limits = rateLimits(ctx.settings.api);
+  const limits = rateLimits(ctx.settings.api, ctx.store.rateCounters);
+  const { tokens, tokenCacheMs } = ctx.settings.api;
+  const identify = identifyClient(
+    ctx.settings.api,
+    new TokenResolver(tokens, ctx.store.tokens, tokenCacheMs),
+  );
   if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
-  // The lean status route would bypass tokens and limits, so it runs only when none are set.
+  // The lean status route would bypass tokens and limits, so it runs only when none are set
+  // (and passes on any request that carries a token).
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
   app.use(security);
   ctx.progress ??= progressReader(ctx.settings, ctx.catalog);
@@ -56,7 +63,7 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   const api = apiRouter(ctx, ctx.watcher, limits);
   const mounts = prefix ? [prefix, ''] : [''];
   for (const mount of mounts) {
-    if (limits.active) app.use(`${mount}/api`, identifyClient(ctx.settings.api), limits.requests);
+    app.use(`${mount}/api`, identify, limits.requests);
     app.use(`${mount}/api/v1.1`, api);
     app.use(`${mount}/api`, api);
     // With `server.media: proxy`, nginx serves these paths and the app answers 404 for them.

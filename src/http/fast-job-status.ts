@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { jobExpiresAt } from '../config/retention-policy';
 import type { AppContext } from './app-context';
 import { withProgress } from './progress-query';
+import { presentedToken } from './rate-limits';
 import { jobResource } from './resources';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -37,7 +38,8 @@ export function fastJobStatus(
     `^(?:${escapeRegExp(prefix)})?(/api(?:/v1\\.1)?)/jobs/([A-Za-z0-9_-]{1,64})$`,
   );
   return (req, res, next) => {
-    const match = req.method === 'GET' ? pattern.exec(req.url) : null;
+    // A token may be one made with `damson tokens`: the full app checks it (401 when revoked).
+    const match = req.method === 'GET' && !presentedToken(req) ? pattern.exec(req.url) : null;
     if (!match) {
       next();
       return;

@@ -1,63 +1,70 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { ApiSettings, ApiToken, TokenScope } from '../config/api-settings';
+import type { ApiSettings, TokenScope } from '../config/api-settings';
+import type { RateCounters } from '../store/access-records';
 import { HttpError } from './http-error';
+import { SharedRateStore } from './shared-rate-store';
+import type { ResolvedToken, TokenResolver } from './token-resolver';
+import { wellFormedToken } from './token-secret';
 
 interface Client {
   key: string;
-  token: ApiToken | null;
+  token: ResolvedToken | null;
 }
 
-function presentedToken(req: Request): string | null {
+/** The token a request carries (`Authorization: Bearer …` or `X-API-Key`), or null. */
+export function presentedToken(req: Request): string | null {
   const auth = req.headers.authorization;
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || null;
   const header = req.headers['x-api-key'];
-  return typeof header === 'string' ? header.trim() : null;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+  return typeof header === 'string' ? header.trim() || null : null;
 }
 
 const clientOf = (res: Response): Client => res.locals.client as Client;
 
-/**
- * Whether the caller holds a token with `scope`. Without any configured token the client is never
- * identified (res.locals.client is unset), and nobody holds a scope.
- */
+/** Whether the caller holds a token with `scope`. */
 export function clientHasScope(res: Response, scope: TokenScope): boolean {
   const client = res.locals.client as Client | undefined;
-  return client?.token?.scopes?.includes(scope) ?? false;
+  return client?.token?.scopes.includes(scope) ?? false;
 }
 
+const invalidToken = (): HttpError =>
+  new HttpError(401, 'invalid_token', 'The API token is not valid.');
+
 /**
- * Who is calling: a configured API token (`Authorization: Bearer …` or `X-API-Key`) names the
- * client; otherwise the client is its address. An unknown token is refused rather than ignored,
- * and with `api.require-token` so is a request without one.
+ * Who is calling: an API token (`Authorization: Bearer …` or `X-API-Key`), from the settings or
+ * made with `damson tokens`, names the client; otherwise the client is its address. An unknown,
+ * revoked, expired or malformed token is refused rather than ignored, and with
+ * `api.require-token` so is a request without one.
  */
-export function identifyClient(settings: ApiSettings): RequestHandler {
+export function identifyClient(settings: ApiSettings, resolver: TokenResolver): RequestHandler {
   return (req, res, next) => {
     const presented = presentedToken(req);
-    const token = presented
-      ? (settings.tokens.find((t) => sameSecret(t.token, presented)) ?? null)
-      : null;
-    if (presented && !token) {
-      next(new HttpError(401, 'invalid_token', 'The API token is not valid.'));
+    const identified = (token: ResolvedToken | null): void => {
+      if (presented && !token) {
+        next(invalidToken());
+        return;
+      }
+      if (!token && settings.requireToken) {
+        res.setHeader('WWW-Authenticate', 'Bearer');
+        next(new HttpError(401, 'token_required', 'This server requires an API token.'));
+        return;
+      }
+      const client: Client = token
+        ? { key: `token:${token.name}`, token }
+        : { key: `ip:${ipKeyGenerator(req.ip ?? '')}`, token: null };
+      res.locals.client = client;
+      next();
+    };
+    if (!presented) {
+      identified(null);
       return;
     }
-    if (!token && settings.requireToken) {
-      res.setHeader('WWW-Authenticate', 'Bearer');
-      next(new HttpError(401, 'token_required', 'This server requires an API token.'));
+    if (!wellFormedToken(presented)) {
+      next(invalidToken());
       return;
     }
-    const client: Client = token
-      ? { key: `token:${token.name}`, token }
-      : { key: `ip:${ipKeyGenerator(req.ip ?? '')}`, token: null };
-    res.locals.client = client;
-    next();
+    resolver.resolve(presented).then(identified, next);
   };
 }
 
@@ -65,12 +72,18 @@ function limiter(
   windowMs: number,
   limitFor: (client: Client) => number,
   what: string,
+  store: SharedRateStore,
 ): RequestHandler {
   return rateLimit({
     windowMs,
+    store,
     limit: (_req, res) => limitFor(clientOf(res)),
     skip: (_req, res) => limitFor(clientOf(res)) === 0,
-    keyGenerator: (_req, res) => clientOf(res).key,
+    keyGenerator: (_req, res) => {
+      const client = clientOf(res);
+      store.setCeiling(client.key, limitFor(client));
+      return client.key;
+    },
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (req, _res, next) => {
@@ -95,7 +108,7 @@ function limiter(
 const passThrough: RequestHandler = (_req, _res, next) => next();
 
 const tokenHolders: RequestHandler = (_req, res, next) => {
-  if (clientOf(res).token) {
+  if (clientOf(res)?.token) {
     next();
     return;
   }
@@ -103,17 +116,17 @@ const tokenHolders: RequestHandler = (_req, res, next) => {
   next(new HttpError(401, 'token_required', 'Listing jobs needs an API token on this server.'));
 };
 
-/** `api.list-jobs: token` on a server with no token configured: nobody can list. */
-const nobody: RequestHandler = (_req, res, next) => {
-  res.setHeader('WWW-Authenticate', 'Bearer');
-  next(new HttpError(401, 'token_required', 'Listing jobs needs an API token on this server.'));
-};
-
 /**
- * Limits on all API requests and, separately, on submissions and uploads, per client. With no
- * token, no limit and no required token configured, nothing is installed (`active` is false).
+ * Limits on all API requests and, separately, on submissions and uploads, per client, counted in
+ * the store so that every server shares them. Any token (made with `damson tokens` too) may carry
+ * its own limits, so the limiters are always installed; a client whose limit is 0 skips them at
+ * no cost. `active` says whether anything is configured in the settings: when nothing is, the
+ * lean status route may answer requests that carry no token.
  */
-export function rateLimits(settings: ApiSettings): {
+export function rateLimits(
+  settings: ApiSettings,
+  counters: RateCounters,
+): {
   active: boolean;
   requests: RequestHandler;
   submissions: RequestHandler;
@@ -121,18 +134,22 @@ export function rateLimits(settings: ApiSettings): {
   listing: RequestHandler;
 } {
   const { windowMs, requests, submissions } = settings.rateLimit;
-  // Without tokens no client can be told apart, so `list-jobs: token` needs no identification:
-  // the listing is closed to all, and the lean status route stays on.
   const active =
     requests > 0 || submissions > 0 || settings.requireToken || settings.tokens.length > 0;
-  if (!active) {
-    const listing = settings.listJobs === 'token' ? nobody : passThrough;
-    return { active, requests: passThrough, submissions: passThrough, listing };
-  }
   return {
     active,
-    requests: limiter(windowMs, (c) => c.token?.requests ?? requests, 'requests'),
-    submissions: limiter(windowMs, (c) => c.token?.submissions ?? submissions, 'submissions'),
+    requests: limiter(
+      windowMs,
+      (c) => c.token?.requests ?? requests,
+      'requests',
+      new SharedRateStore(counters, 'requests|'),
+    ),
+    submissions: limiter(
+      windowMs,
+      (c) => c.token?.submissions ?? submissions,
+      'submissions',
+      new SharedRateStore(counters, 'submissions|'),
+    ),
     listing: settings.listJobs === 'token' ? tokenHolders : passThrough,
   };
 }

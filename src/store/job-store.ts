@@ -1,5 +1,6 @@
 import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
 import type { AdminRecords } from './admin-records';
+import type { RateCounters, TokenRecords } from './access-records';
 import type { DeliveryStore } from './delivery-records';
 import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
 import type { RetentionRecords } from './retention-records';
@@ -107,6 +108,10 @@ export interface JobStore extends DeliveryStore {
   readonly retention: RetentionRecords;
   /** Pauses, drains and the agents the scheduler publishes (src/store/admin-records.ts). */
   readonly admin: AdminRecords;
+  /** API tokens made with `damson tokens` (src/store/access-records.ts). */
+  readonly tokens: TokenRecords;
+  /** Rate-limit counters shared by every server. */
+  readonly rateCounters: RateCounters;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.

@@ -40,6 +40,7 @@ import { JobWriter, type WriteTicket } from './job-writer';
 import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
 import { MongoRetentionRecords } from './mongo-retention-records';
 import { MongoAdminRecords } from './mongo-admin-records';
+import { MongoAccessRecords } from './mongo-access-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
@@ -81,6 +82,11 @@ export class MongoJobStore implements JobStore {
     () => this.db,
     (operation) => this.run(operation),
   );
+  readonly tokens = new MongoAccessRecords(
+    () => this.db,
+    (operation) => this.run(operation),
+  );
+  readonly rateCounters = this.tokens;
 
   constructor(private readonly options: MongoStoreOptions) {
     this.open();

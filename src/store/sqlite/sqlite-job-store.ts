@@ -34,6 +34,7 @@ import { rowToJob, type JobRow } from './row-mapping';
 import { placeholders } from './placeholders';
 import { SqliteRetentionRecords } from './sqlite-retention-records';
 import { SqliteAdminRecords } from './sqlite-admin-records';
+import { SqliteAccessRecords } from './sqlite-access-records';
 import { StatementCachingDatabase } from './statement-cache';
 import { requestCancelRow, transitionRow } from './sqlite-transitions';
 import { deleteUnusedUploads, getUploadRow, insertUploadRow } from './sqlite-upload-records';
@@ -70,6 +71,8 @@ export class SqliteJobStore implements JobStore {
   private readonly queuedSubmissions: QueuedSubmission[] = [];
   readonly retention: SqliteRetentionRecords;
   readonly admin: SqliteAdminRecords;
+  readonly tokens: SqliteAccessRecords;
+  readonly rateCounters: SqliteAccessRecords;
 
   constructor(file: string) {
     if (file !== ':memory:') {
@@ -95,6 +98,7 @@ export class SqliteJobStore implements JobStore {
     }
     this.retention = new SqliteRetentionRecords(this.db);
     this.admin = new SqliteAdminRecords(this.db);
+    this.tokens = this.rateCounters = new SqliteAccessRecords(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {

@@ -16,6 +16,7 @@ describe('api.* settings', () => {
       watchIntervalMs: 200,
       rateLimit: { windowMs: 60000, requests: 0, submissions: 0 },
       tokens: [],
+      tokenCacheMs: 10_000,
       requireToken: false,
       listJobs: 'token',
       serviceLimits: {},
@@ -23,6 +24,18 @@ describe('api.* settings', () => {
       fileEvents: { maxPerJob: 64, maxTotal: 1024, pollIntervalMs: 500 },
       progressIntervalMs: 500,
     });
+  });
+
+  it('reads api.token-cache in milliseconds, 0 to 5 minutes', () => {
+    expect(settingsFrom('api.token-cache: 0')().api.tokenCacheMs).toBe(0);
+    expect(settingsFrom('api.token-cache: 2500')().api.tokenCacheMs).toBe(2500);
+    expect(() => settingsFrom('api.token-cache: -1')()).toThrow(/token-cache/);
+    expect(() => settingsFrom('api.token-cache: 300001')()).toThrow(/token-cache/);
+  });
+
+  it('refuses a settings token longer than a client may present (1024 characters)', () => {
+    const long = 'x'.repeat(1025);
+    expect(() => settingsFrom(`api.tokens: [{ name: a, token: ${long} }]`)()).toThrow(/token/);
   });
 
   it('reads api.slivka-only, the test switch that hides Damson-only routes', () => {
