@@ -4,13 +4,16 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { cpuMs } from './bench-lib';
 
 /**
  * Output event streams must not starve the API: the status GET rate of the real app with 200
  * SSE tails open on a busy job (a writer appending ~60 KiB/s of lines to its stdout) against the
  * same app, same run, with the writer but no tails. The tails start at the output's current end
- * (`?from=`), as `tail -f` does. Goal ≥ 80%. Runs alternate and repeat; the
- * median is reported.
+ * (`?from=`), as `tail -f` does. Goal ≥ 80%. Runs alternate (which of the two goes first too) and
+ * repeat; the medians are compared. Each tail's last event id shows it was really sent what was
+ * written (`leastKeptUp`: the least share of the bytes written while a tail was open that it got,
+ * under 1 only by what the last batch, at most 200 ms, had not yet sent).
  *
  * BENCH_SECONDS (default 5), BENCH_REPEAT (default 3) and BENCH_TAILS (default 200) scale it.
  */
@@ -19,6 +22,8 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const TAILS = Number(process.env.BENCH_TAILS ?? 200);
 const CONNECTIONS = 50;
 const GOAL = 0.8;
+/** BENCH_CPU_PROFILE_DIR=DIR: the server writes a V8 CPU profile there when it stops. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 
 interface Ready {
   port: number;
@@ -29,8 +34,12 @@ interface Ready {
 }
 
 /** Starts `node dist/bench/<script>` and resolves with it and its first stdout line, parsed. */
-function startChild<T>(script: string, args: string[]): Promise<{ child: ChildProcess; first: T }> {
-  const child = spawn(process.execPath, [path.join(__dirname, script), ...args], {
+function startChild<T>(
+  script: string,
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; first: T }> {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, script), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -82,46 +91,99 @@ async function statusGets(ready: Ready, seconds: number): Promise<number> {
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+interface Window {
+  /** Status GETs per second. */
+  rate: number;
+  /** The server's CPU use in the window, in ms of CPU per s. */
+  serverCpu: number;
+}
+
+/** Status GETs for SECONDS, with the server's CPU use over the same time. */
+async function measure(ready: Ready, serverPid: number): Promise<Window> {
+  const cpuBefore = cpuMs(serverPid);
+  const startedAt = Date.now();
+  const rate = await statusGets(ready, SECONDS);
+  const serverCpu = ((cpuMs(serverPid) - cpuBefore) * 1000) / (Date.now() - startedAt);
+  return { rate, serverCpu: Math.round(serverCpu) };
+}
+
+interface TailsReport {
+  bytes: number;
+  events: number;
+  lastIds: number[];
+}
+
+/**
+ * The same window with TAILS streams open from the output's current end, as `tail -f` starts
+ * (catching up on history is a one-off). Checks that every tail kept up: the part of what the
+ * writer appended while it was open that it had been sent when the window ended.
+ */
+async function measureWithTails(ready: Ready, serverPid: number, tailUrl: string) {
+  const from = statSync(ready.stdout).size;
+  const { child: tails } = await startChild<{ connected: number }>('live-output-clients.js', [
+    `${tailUrl}?from=${from}`,
+    String(TAILS),
+  ]);
+  const window = await measure(ready, serverPid);
+  const written = statSync(ready.stdout).size - from;
+  const received = JSON.parse(await stop(tails)) as TailsReport;
+  const kept = received.lastIds.map((id) => (id < 0 ? 0 : (id - from) / written));
+  return {
+    ...window,
+    events: received.events,
+    mebibytes: Math.round(received.bytes / 2 ** 20),
+    /** The least share of the written bytes any tail had been sent. */
+    leastKeptUp: Math.round(Math.min(...kept) * 1000) / 1000,
+  };
+}
+
 async function main(): Promise<void> {
-  const { child: server, first: ready } = await startChild<Ready>('live-output-server.js', []);
+  const { child: server, first: ready } = await startChild<Ready>(
+    'live-output-server.js',
+    [],
+    PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+  );
   const writer = startWriter(ready.stdout);
-  const without: number[] = [];
-  const withTails: number[] = [];
+  const without: Window[] = [];
+  const withTails: Awaited<ReturnType<typeof measureWithTails>>[] = [];
   const tailUrl = `http://127.0.0.1:${ready.port}/api/jobs/${ready.busyId}/files/stdout/events`;
+  const serverPid = server.pid ?? 0;
   try {
     await statusGets(ready, 1); // warm-up
     for (let r = 0; r < REPEAT; r++) {
-      without.push(await statusGets(ready, SECONDS));
-      // Tails start at the current end, as `tail -f` does: catching up on history is a one-off.
-      const from = statSync(ready.stdout).size;
-      const { child: tails } = await startChild<{ connected: number }>('live-output-clients.js', [
-        `${tailUrl}?from=${from}`,
-        String(TAILS),
-      ]);
-      withTails.push(await statusGets(ready, SECONDS));
-      const received = await stop(tails);
-      console.log(
-        JSON.stringify({ run: r + 1, without: without[r], withTails: withTails[r], received }),
-      );
+      // Alternating which goes first, so a machine getting busier or quieter favours neither.
+      if (r % 2 === 0) without.push(await measure(ready, serverPid));
+      withTails.push(await measureWithTails(ready, serverPid, tailUrl));
+      if (r % 2 === 1) without.push(await measure(ready, serverPid));
+      console.log(JSON.stringify({ run: r + 1, without: without[r], withTails: withTails[r] }));
     }
   } finally {
     writer.kill('SIGTERM');
     await stop(server);
     rmSync(ready.dir, { recursive: true, force: true });
   }
-  const ratio = median(withTails) / median(without);
+  const rateWithout = median(without.map((w) => w.rate));
+  const rateWith = median(withTails.map((w) => w.rate));
+  const ratio = rateWith / rateWithout;
+  const leastKeptUp = Math.min(...withTails.map((w) => w.leastKeptUp));
   const report = {
     node: process.version,
     cpus: cpus().length,
     seconds: SECONDS,
     repeat: REPEAT,
     tails: TAILS,
-    statusGet: { without: median(without), withTails: median(withTails), ratio, goal: GOAL },
+    statusGet: { without: rateWithout, withTails: rateWith, ratio, goal: GOAL },
+    serverCpuMsPerS: {
+      without: median(without.map((w) => w.serverCpu)),
+      withTails: median(withTails.map((w) => w.serverCpu)),
+    },
+    leastKeptUp,
   };
   console.log(JSON.stringify(report, null, 2));
   console.log(
     `status GET with ${TAILS} output tails open: ${(ratio * 100).toFixed(0)}% of its rate ` +
-      `without them (goal ${GOAL * 100}%)`,
+      `without them (goal ${GOAL * 100}%); the slowest tail had been sent ` +
+      `${(leastKeptUp * 100).toFixed(0)}% of what was written while it was open`,
   );
 }
 
