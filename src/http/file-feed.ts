@@ -10,7 +10,7 @@ import { utf8Boundary } from './utf8-boundary';
 export const BATCH_MS = 200;
 /** The most one output event sent to all live subscribers carries. */
 export const EVENT_BYTES = 64 * 1024;
-/** Events read per batch; a tool writing faster than this is followed late, never lost. */
+/** Events read per batch before other work gets a turn. */
 const READS_PER_BATCH = 8;
 const KEEP_ALIVE_MS = 15_000;
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
@@ -43,6 +43,8 @@ export class FileFeed implements FeedSource {
   private finishing = false;
   private reading = false;
   private again = false;
+  /** The last batch stopped at READS_PER_BATCH with bytes left to read. */
+  private more = false;
   private lastReadAt = 0;
   private lastSentAt = Date.now();
   private batch: NodeJS.Timeout | null = null;
@@ -173,12 +175,14 @@ export class FileFeed implements FeedSource {
       .catch(() => this.close())
       .finally(() => {
         this.reading = false;
-        if (this.again) this.notice();
+        if (this.more) setImmediate(() => this.readNew());
+        else if (this.again) this.notice();
       });
   }
 
   private async readBatch(): Promise<void> {
     const final = this.finishing;
+    this.more = false;
     for (let reads = 0; final || reads < READS_PER_BATCH; reads++) {
       const { bytesRead } = await this.handle.read(this.buffer, 0, EVENT_BYTES, this.edge);
       if (this.closed) return;
@@ -187,7 +191,8 @@ export class FileFeed implements FeedSource {
       if (length === 0) break;
       this.broadcast(this.buffer.subarray(0, length));
       if (bytesRead < EVENT_BYTES) break;
-      if (!final && reads === READS_PER_BATCH - 1) this.again = true;
+      // Still more: the next batch comes at once, after other work had its turn.
+      if (!final && reads === READS_PER_BATCH - 1) this.more = true;
     }
     if (final) this.ended = true;
     // Streams elsewhere than the edge go on from where they are (and end, once the feed has).
