@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -11,14 +11,16 @@ import { cpuMs } from './bench-lib';
  * SSE tails open on a busy job (a writer appending ~60 KiB/s of lines to its stdout) against the
  * same app, same run, with the writer but no tails. The tails start at the output's current end
  * (`?from=`), as `tail -f` does. Goal ≥ 80%. Runs alternate (which of the two goes first too) and
- * repeat; the medians are compared. Each tail's last event id shows it was really sent what was
+ * repeat; the ratio is the median of the back-to-back pairs' ratios, so that on a shared machine
+ * each pair compares windows that saw about the same load. Also reported: the same ratio per CPU
+ * second the server got (what the tails cost the server itself), and the tails' own CPU use. Each tail's last event id shows it was really sent what was
  * written (`leastKeptUp`: the least share of the bytes written while a tail was open that it got,
  * under 1 only by what the last batch, at most 200 ms, had not yet sent).
  *
- * BENCH_SECONDS (default 5), BENCH_REPEAT (default 3) and BENCH_TAILS (default 200) scale it.
+ * BENCH_SECONDS (default 5), BENCH_REPEAT (default 5) and BENCH_TAILS (default 200) scale it.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const TAILS = Number(process.env.BENCH_TAILS ?? 200);
 const CONNECTIONS = 50;
 const GOAL = 0.8;
@@ -88,8 +90,12 @@ async function statusGets(ready: Ready, seconds: number): Promise<number> {
   return result.requests.average;
 }
 
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The middle value; with an even count, the mean of the two middle ones. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 interface Window {
   /** Status GETs per second. */
@@ -124,12 +130,17 @@ async function measureWithTails(ready: Ready, serverPid: number, tailUrl: string
     `${tailUrl}?from=${from}`,
     String(TAILS),
   ]);
+  const tailsCpuBefore = cpuMs(tails.pid ?? 0);
+  const startedAt = Date.now();
   const window = await measure(ready, serverPid);
+  const tailsCpu = ((cpuMs(tails.pid ?? 0) - tailsCpuBefore) * 1000) / (Date.now() - startedAt);
   const written = statSync(ready.stdout).size - from;
   const received = JSON.parse(await stop(tails)) as TailsReport;
   const kept = received.lastIds.map((id) => (id < 0 ? 0 : (id - from) / written));
   return {
     ...window,
+    /** The tail clients' own CPU use (they share this machine with the server), ms per s. */
+    tailsCpu: Math.round(tailsCpu),
     events: received.events,
     mebibytes: Math.round(received.bytes / 2 ** 20),
     /** The least share of the written bytes any tail had been sent. */
@@ -162,28 +173,43 @@ async function main(): Promise<void> {
     await stop(server);
     rmSync(ready.dir, { recursive: true, force: true });
   }
-  const rateWithout = median(without.map((w) => w.rate));
-  const rateWith = median(withTails.map((w) => w.rate));
-  const ratio = rateWith / rateWithout;
+  // Each pair ran back to back, so it saw about the same machine: compare within pairs.
+  const pairs = without.map((w, r) => ({
+    rate: withTails[r].rate / w.rate,
+    perCpu: withTails[r].rate / withTails[r].serverCpu / (w.rate / w.serverCpu),
+  }));
+  const ratio = median(pairs.map((p) => p.rate));
   const leastKeptUp = Math.min(...withTails.map((w) => w.leastKeptUp));
   const report = {
     node: process.version,
     cpus: cpus().length,
+    loadAverage: loadavg()[0],
     seconds: SECONDS,
     repeat: REPEAT,
     tails: TAILS,
-    statusGet: { without: rateWithout, withTails: rateWith, ratio, goal: GOAL },
+    statusGet: {
+      without: median(without.map((w) => w.rate)),
+      withTails: median(withTails.map((w) => w.rate)),
+      pairRatios: pairs.map((p) => Math.round(p.rate * 1000) / 1000),
+      ratio,
+      goal: GOAL,
+    },
+    /** Status GETs per CPU second the server got, with tails / without: what the tails cost the
+     * server itself, whatever else the machine was doing. */
+    perServerCpuRatio: median(pairs.map((p) => p.perCpu)),
     serverCpuMsPerS: {
       without: median(without.map((w) => w.serverCpu)),
       withTails: median(withTails.map((w) => w.serverCpu)),
     },
+    tailsCpuMsPerS: median(withTails.map((w) => w.tailsCpu)),
     leastKeptUp,
   };
   console.log(JSON.stringify(report, null, 2));
   console.log(
     `status GET with ${TAILS} output tails open: ${(ratio * 100).toFixed(0)}% of its rate ` +
-      `without them (goal ${GOAL * 100}%); the slowest tail had been sent ` +
-      `${(leastKeptUp * 100).toFixed(0)}% of what was written while it was open`,
+      `without them (median of ${REPEAT} back-to-back pairs; goal ${GOAL * 100}%); per CPU ` +
+      `second the server got: ${(report.perServerCpuRatio * 100).toFixed(0)}%; the slowest tail ` +
+      `had been sent ${(leastKeptUp * 100).toFixed(0)}% of what was written while it was open`,
   );
 }
 
