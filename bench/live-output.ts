@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -102,15 +102,28 @@ interface Window {
   rate: number;
   /** The server's CPU use in the window, in ms of CPU per s. */
   serverCpu: number;
+  /** The part of it in the kernel (socket writes, file reads). */
+  serverSystemCpu: number;
 }
 
 /** Status GETs for SECONDS, with the server's CPU use over the same time. */
 async function measure(ready: Ready, serverPid: number): Promise<Window> {
   const cpuBefore = cpuMs(serverPid);
+  const systemBefore = systemCpuMs(serverPid);
   const startedAt = Date.now();
   const rate = await statusGets(ready, SECONDS);
-  const serverCpu = ((cpuMs(serverPid) - cpuBefore) * 1000) / (Date.now() - startedAt);
-  return { rate, serverCpu: Math.round(serverCpu) };
+  const perS = (ms: number): number => Math.round((ms * 1000) / (Date.now() - startedAt));
+  return {
+    rate,
+    serverCpu: perS(cpuMs(serverPid) - cpuBefore),
+    serverSystemCpu: perS(systemCpuMs(serverPid) - systemBefore),
+  };
+}
+
+/** CPU ms a process spent in the kernel (its system time, /proc/<pid>/stat). */
+function systemCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) * 1000) / 100;
 }
 
 interface TailsReport {
@@ -177,6 +190,8 @@ async function main(): Promise<void> {
   const pairs = without.map((w, r) => ({
     rate: withTails[r].rate / w.rate,
     perCpu: withTails[r].rate / withTails[r].serverCpu / (w.rate / w.serverCpu),
+    // The server's CPU beyond what its status GETs cost at the pair's own price per GET.
+    tailsCost: withTails[r].serverCpu - withTails[r].rate * (w.serverCpu / w.rate),
   }));
   const ratio = median(pairs.map((p) => p.rate));
   const leastKeptUp = Math.min(...withTails.map((w) => w.leastKeptUp));
@@ -201,6 +216,10 @@ async function main(): Promise<void> {
       without: median(without.map((w) => w.serverCpu)),
       withTails: median(withTails.map((w) => w.serverCpu)),
     },
+    /** What the tails cost the server, in CPU ms per s: a fixed cost, so the share of the
+     * server's CPU it takes, and with it the rate ratio, depends on how much CPU the server gets
+     * (on a machine where it gets a whole core: about 1 - cost / 1000). */
+    tailsServerCpuMsPerS: Math.round(median(pairs.map((p) => p.tailsCost))),
     tailsCpuMsPerS: median(withTails.map((w) => w.tailsCpu)),
     leastKeptUp,
   };
@@ -208,7 +227,8 @@ async function main(): Promise<void> {
   console.log(
     `status GET with ${TAILS} output tails open: ${(ratio * 100).toFixed(0)}% of its rate ` +
       `without them (median of ${REPEAT} back-to-back pairs; goal ${GOAL * 100}%); per CPU ` +
-      `second the server got: ${(report.perServerCpuRatio * 100).toFixed(0)}%; the slowest tail ` +
+      `second the server got: ${(report.perServerCpuRatio * 100).toFixed(0)}%; the tails cost the ` +
+      `server ${report.tailsServerCpuMsPerS} ms of CPU per s; the slowest tail ` +
       `had been sent ${(leastKeptUp * 100).toFixed(0)}% of what was written while it was open`,
   );
 }
