@@ -66,8 +66,9 @@ export async function streamFileEvents(
       'X-Accel-Buffering': 'no',
     });
     res.write('retry: 2000\n\n');
-    // Synchronously after the feed was found open: it cannot have closed in between.
-    feed.add(new FeedSubscriber(res, start.offset, feed, options.release));
+    // Synchronously after the feed was found open, so it has not closed in between.
+    const subscriber = new FeedSubscriber(res, start.offset, feed, options.release);
+    if (!feed.add(subscriber)) subscriber.close();
   } catch (error) {
     options.release();
     throw error;

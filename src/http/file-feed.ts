@@ -63,10 +63,10 @@ export class FileFeed implements FeedSource {
     // closing quiet streams.
     this.poll = setInterval(() => this.tick(), options.pollIntervalMs);
     this.fsWatcher = this.watchFile();
-    // A server shutting down closes the feed right here.
     const finished = (job: Job): void => {
       if (isFinished(job.state)) this.finish();
     };
+    // A server shutting down closes the feed right here.
     this.stopWatchingJob = options.watcher.watch(options.job, finished, () => this.close());
     if (!this.closed) finished(options.job);
   }
@@ -86,7 +86,7 @@ export class FileFeed implements FeedSource {
     }
   }
 
-  /** Starts a stream at `offset`; false if the feed closed meanwhile (the caller opens anew). */
+  /** Starts a stream from its offset; false if the feed has closed (the stream must end). */
   add(subscriber: FeedSubscriber): boolean {
     if (this.closed) return false;
     this.all.add(subscriber);
