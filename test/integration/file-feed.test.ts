@@ -105,6 +105,19 @@ describe('one feed per job and output', () => {
   });
 });
 
+describe('server shutdown', () => {
+  // Last in this file: it stops the app's job watcher.
+  it('ends open output streams and frees the file when the server stops watching', async () => {
+    const { stdout, url } = await jobWithStdout();
+    const streams = [openSse(url), openSse(url)];
+    for (const stream of streams) expect(await stream.status).toBe(200);
+    appendFileSync(stdout, line(1));
+    app.ctx.watcher?.close();
+    await Promise.all(streams.map((s) => s.ended));
+    await waitFor(async () => (openCount(stdout) === 0 ? true : undefined), 'the file closed');
+  });
+});
+
 /** A stream whose reader takes the headers and then stops reading until resumed. */
 function pausedStream(url: string): Promise<{ res: IncomingMessage; text: Promise<string> }> {
   return new Promise((resolve, reject) => {
