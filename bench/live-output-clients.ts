@@ -1,14 +1,18 @@
 import { request } from 'node:http';
 
+const ID_LINE = Buffer.from('\nid: ');
+
 /**
  * `node live-output-clients.js <url> <count>`: opens `count` SSE tails of one output and reads
  * them for as long as it lives. Prints `{connected}` once all answered 200, then, on SIGTERM,
- * `{bytes, events}` received in total. A process of its own, so the tails' parsing does not
- * share a CPU queue with the load generator.
+ * `{bytes, events, lastIds}`: what they received in total and, per tail, the last event id (the
+ * byte offset of the output it got to), so the benchmark can check every tail kept up. A process
+ * of its own, so the tails' reading does not share a CPU queue with the load generator.
  */
 function main(): void {
   const [url, countText] = process.argv.slice(2);
   const count = Number(countText);
+  const lastIds: number[] = new Array<number>(count).fill(-1);
   let connected = 0;
   let bytes = 0;
   let events = 0;
@@ -22,6 +26,10 @@ function main(): void {
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         for (let j = chunk.indexOf('\n\n'); j >= 0; j = chunk.indexOf('\n\n', j + 2)) events++;
+        // An id line cut by a chunk boundary is missed; the next event's id makes up for it.
+        const at = chunk.lastIndexOf(ID_LINE);
+        const end = at >= 0 ? chunk.indexOf(10, at + ID_LINE.length) : -1;
+        if (end > 0) lastIds[i] = Number(chunk.subarray(at + ID_LINE.length, end).toString());
       });
     });
     req.on('error', (error) => {
@@ -31,7 +39,7 @@ function main(): void {
     req.end();
   }
   process.on('SIGTERM', () => {
-    process.stdout.write(`${JSON.stringify({ bytes, events })}\n`);
+    process.stdout.write(`${JSON.stringify({ bytes, events, lastIds })}\n`);
     process.exit(0);
   });
 }

@@ -11,7 +11,14 @@ import { appendBenchEntry, type SuiteOutcome } from './bench-results';
  * The end of each suite's output is appended, dated, to bench/results.md (BENCH_RESULTS_FILE
  * elsewhere, BENCH_RESULTS_FILE=none not at all).
  */
-const ALL = ['http-api', 'scheduler-dispatch', 'e2e-throughput', 'store-bench', 'cluster-status'];
+const ALL = [
+  'http-api',
+  'scheduler-dispatch',
+  'e2e-throughput',
+  'store-bench',
+  'live-output',
+  'cluster-status',
+];
 const SUITES = ALL.filter(
   (suite) => suite !== 'cluster-status' || process.env.BENCH_CLUSTER === '1',
 );

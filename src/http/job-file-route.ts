@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import type { Job } from '../jobs';
 import type { AppContext } from './app-context';
-import { FileChangeHub } from './file-change-hub';
 import { FileEventGate } from './file-event-gate';
 import { streamFileEvents } from './file-events';
+import { FileFeeds } from './file-feeds';
 import { notFound } from './http-error';
 import { filesSource } from './job-expiry';
 import { confinedFile, listOutputs } from './job-outputs';
@@ -35,7 +35,7 @@ export function jobFileRoute(
   urls: (req: Request) => { api: string; content: string },
 ): Record<'file' | 'events', (req: Request, res: Response) => Promise<void>> {
   const gate = new FileEventGate(ctx.settings.api.fileEvents);
-  const changes = new FileChangeHub();
+  const feeds = new FileFeeds(watcher, ctx.settings.api.fileEvents.pollIntervalMs);
 
   // A cache hit's files are its original's (410 once the original expired).
   const outputOf = async (job: Job, relative: string): Promise<Output | null> => {
@@ -66,14 +66,7 @@ export function jobFileRoute(
     const streamed = target ? await outputOf(job, target) : null;
     if (!streamed) throw notFound(`file '${relative}' of job '${job.id}'`);
     const release = gate.enter(job.id);
-    await streamFileEvents(req, res, {
-      file: streamed.real,
-      job,
-      watcher,
-      pollIntervalMs: ctx.settings.api.fileEvents.pollIntervalMs,
-      changes,
-      release,
-    });
+    await streamFileEvents(req, res, { file: streamed.real, job, feeds, release });
   };
   return { file: handler(''), events: handler(EVENTS) };
 }
