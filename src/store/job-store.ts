@@ -1,6 +1,7 @@
 import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
 import type { DeliveryStore } from './delivery-records';
 import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
+import type { PipelineRecords } from './pipeline-records';
 import type { RetentionRecords } from './retention-records';
 
 export interface JobFilter {
@@ -104,6 +105,8 @@ export type CancelOutcome =
 export interface JobStore extends DeliveryStore {
   /** The result cache and expiry tombstones (src/store/retention-records.ts). */
   readonly retention: RetentionRecords;
+  /** Pipelines and the release of their steps (src/store/pipeline-records.ts). */
+  readonly pipelines: PipelineRecords;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.

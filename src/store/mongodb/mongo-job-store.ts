@@ -39,6 +39,7 @@ import { WebhookDeliveries } from './webhook-deliveries';
 import { JobWriter, type WriteTicket } from './job-writer';
 import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
 import { MongoRetentionRecords } from './mongo-retention-records';
+import { MongoPipelineRecords } from './mongo-pipeline-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
@@ -74,6 +75,10 @@ export class MongoJobStore implements JobStore {
   private setup: Promise<void> | null = null;
   readonly retention = new MongoRetentionRecords(
     () => this.db,
+    (operation) => this.run(operation),
+  );
+  readonly pipelines = new MongoPipelineRecords(
+    () => ({ db: this.db, jobs: this.jobs, queue: this.queue, writer: this.writer }),
     (operation) => this.run(operation),
   );
 
