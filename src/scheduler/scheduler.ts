@@ -24,6 +24,7 @@ import { AgentReports } from './agent-reports';
 import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
+import { PipelineRelease } from './pipeline-release';
 import { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
 import { defaultRunner, selectRunner } from './select-runner';
@@ -86,6 +87,7 @@ export class Scheduler {
   readonly breakers: RunnerBreakers;
   readonly recovery: JobRecovery;
   readonly reports: AgentReports;
+  readonly pipelines: PipelineRelease;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
   /** Service health tests share the agents with jobs but never touch the store. */
@@ -98,11 +100,13 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
-    this.writes = new WriteBatcher(store, (written) =>
+    this.pipelines = new PipelineRelease(store, this.revisions, options, log, () => this.wake());
+    this.writes = new WriteBatcher(store, (written) => {
+      this.pipelines.noteWritten(written);
       this.options.announceChanges?.(
         written.some((job) => isFinished(job.state)) ? 'finished' : 'progress',
-      ),
-    );
+      );
+    });
     this.breakers = new RunnerBreakers(store, options.breaker, log);
     this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
       this.wake(),
@@ -175,6 +179,8 @@ export class Scheduler {
       const now = Date.now();
       this.link.sweep(now);
       if (now >= this.reconcileUntil) {
+        // Released steps go into the queue before this tick claims (see docs/scheduler.md).
+        await this.pipelines.maybePass(now);
         await this.claimAndDispatch();
         if (now - this.lastDriveAt >= this.driveIntervalMs) {
           this.lastDriveAt = now;

@@ -30,4 +30,9 @@ export interface PipelineRecords {
    * one caller gets the job back, every other one (or a step no longer waiting) gets null.
    */
   releaseStep(jobId: string, inputs: JobInputs, parameters: JobInputs): Promise<Job | null>;
+  /**
+   * A waiting step ends without running (an upstream step failed, or its inputs could not be
+   * resolved), conditional as releaseStep is: null when the step is no longer waiting.
+   */
+  endWaitingStep(jobId: string, to: 'DELETED' | 'ERROR', reason: string): Promise<Job | null>;
 }

@@ -94,6 +94,25 @@ export function pipelineRecordsContract(factory: StoreFactory): void {
     expect((await store.getJob(b))?.state).toBe('DELETED');
   });
 
+  it('ends a waiting step once, with its reason, and never a released one', async () => {
+    const { a, b } = await insertChain(store);
+    const raced = await Promise.all([
+      store.pipelines.endWaitingStep(b, 'DELETED', "pipeline step 'a' ended FAILED"),
+      store.pipelines.releaseStep(b, { input: '/x' }, { input: 'x' }),
+    ]);
+    expect(raced.filter((j) => j !== null)).toHaveLength(1);
+    const job = await store.getJob(b);
+    if (job?.state === 'DELETED') {
+      expect(job.reason).toBe("pipeline step 'a' ended FAILED");
+      expect(job.completedAt).not.toBeNull();
+    } else {
+      expect(job?.state).toBe('PENDING');
+    }
+    expect(await store.pipelines.endWaitingStep(b, 'ERROR', 'late')).toBeNull();
+    expect(await store.pipelines.endWaitingStep(a, 'ERROR', 'a root never waits')).toBeNull();
+    expect((await store.getJob(a))?.state).toBe('PENDING');
+  });
+
   it('lists open pipelines oldest first until they are marked ended', async () => {
     const first = await insertChain(store);
     const second = await insertChain(store);

@@ -129,6 +129,26 @@ export class MongoPipelineRecords implements PipelineRecords {
     });
   }
 
+  endWaitingStep(jobId: string, to: 'DELETED' | 'ERROR', reason: string): Promise<Job | null> {
+    return this.run(async () => {
+      const now = new Date();
+      const { doc, applied } = await this.parts().writer.write(jobId, (current) =>
+        isWaitingStep(documentToJob(current))
+          ? {
+              $set: {
+                state: to,
+                reason,
+                completedAt: now,
+                notBefore: null,
+                history: nextHistory(current, to, now),
+              },
+            }
+          : null,
+      );
+      return applied && doc ? documentToJob(doc) : null;
+    });
+  }
+
   /** A guarded write through JobWriter: only the writer of the next version may release. */
   releaseStep(jobId: string, inputs: JobInputs, parameters: JobInputs): Promise<Job | null> {
     return this.run(async () => {

@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS pipelines (
 CREATE INDEX IF NOT EXISTS pipelines_open ON pipelines (seq) WHERE ended = 0;
 `;
 
+/** A step waiting for its inputs (isWaitingStep); binds PIPELINE_WAIT_UNTIL. */
+const WAITING_SQL = `pipeline_id IS NOT NULL AND state = 'QUEUED' AND lease_owner IS NULL
+  AND not_before = ?`;
+
 interface PipelineRow {
   id: string;
   submitted_at: number;
@@ -115,14 +119,27 @@ export class SqlitePipelineRecords implements PipelineRecords {
     this.db.prepare('UPDATE pipelines SET ended = 1 WHERE id = ?').run(id);
   }
 
+  async endWaitingStep(jobId: string, to: 'DELETED' | 'ERROR', reason: string) {
+    const now = Date.now();
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET state = ?, reason = ?, completed_at = ?, not_before = NULL,
+           ${APPEND_HISTORY_SQL}
+         WHERE id = ? AND ${WAITING_SQL}
+         RETURNING *`,
+      )
+      .get(to, reason, now, ...historyArgs(to, now), jobId, PIPELINE_WAIT_UNTIL.getTime()) as
+      JobRow | undefined;
+    return row ? rowToJob(row) : null;
+  }
+
   async releaseStep(jobId: string, inputs: JobInputs, parameters: JobInputs): Promise<Job | null> {
     const now = Date.now();
     const row = this.db
       .prepare(
         `UPDATE jobs SET state = 'PENDING', not_before = NULL, inputs = ?, parameters = ?,
            ${APPEND_HISTORY_SQL}
-         WHERE id = ? AND pipeline_id IS NOT NULL AND state = 'QUEUED' AND lease_owner IS NULL
-           AND not_before = ?
+         WHERE id = ? AND ${WAITING_SQL}
          RETURNING *`,
       )
       .get(

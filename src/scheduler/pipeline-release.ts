@@ -1,0 +1,144 @@
+import {
+  isFinished,
+  isWaitingStep,
+  stepVerdict,
+  type Job,
+  type JobState,
+  type Pipeline,
+} from '../jobs';
+import type { Logger } from '../lifecycle/logger';
+import type { ServiceRevisions } from '../services/service-revisions';
+import type { JobStore } from '../store/job-store';
+import type { SchedulerOptions } from './scheduler';
+import { resolveStepInputs } from './step-inputs';
+
+/** Open pipelines looked at per pass, oldest first (the rest wait for the next pass). */
+const PASS_LIMIT = 500;
+
+/** What the release takes from the scheduler's options. */
+export type PipelineReleaseOptions = Pick<
+  SchedulerOptions,
+  'jobsDirectory' | 'pollIntervalMs' | 'announceChanges'
+>;
+
+/**
+ * Moves pipelines on: a waiting step whose upstream steps all COMPLETED is released (PENDING, its
+ * files resolved now); one with a failed, cancelled or lost upstream step ends DELETED naming that
+ * step. Every decision is read from the store and every write is conditional on the step still
+ * waiting, so a pass can be repeated, or cut short by a crash, without a step being released
+ * twice or skipped: the next pass (any scheduler's) picks up where this one stopped.
+ */
+export class PipelineRelease {
+  private dirty = true;
+  private lastPassAtMs = 0;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly revisions: ServiceRevisions,
+    private readonly options: PipelineReleaseOptions,
+    private readonly log: Logger,
+    /** Asks the scheduler for a tick (to claim what was released). */
+    private readonly wake: () => void,
+  ) {}
+
+  /** Recorded writes: a finished pipeline step calls for a pass at once. */
+  noteWritten(jobs: readonly Job[]): void {
+    if (!jobs.some((job) => job.pipeline && isFinished(job.state))) return;
+    this.dirty = true;
+    this.wake();
+  }
+
+  /** A pass when one was asked for or the interval is up; run before claims, so released steps
+   * compete for the slots their predecessors freed. */
+  async maybePass(nowMs: number): Promise<void> {
+    if (!this.dirty && nowMs - this.lastPassAtMs < this.options.pollIntervalMs) return;
+    this.dirty = false;
+    this.lastPassAtMs = nowMs;
+    await this.pass();
+  }
+
+  async pass(): Promise<void> {
+    const open = await this.store.pipelines.listOpen(PASS_LIMIT);
+    let released = 0;
+    let ended = 0;
+    for (const pipeline of open) {
+      try {
+        const moved = await this.advance(pipeline);
+        released += moved.released;
+        ended += moved.ended;
+      } catch (error) {
+        this.log.error({ err: error, pipelineId: pipeline.id }, 'pipeline pass failed');
+        this.dirty = true;
+      }
+    }
+    if (ended) this.options.announceChanges?.('finished');
+    else if (released) this.options.announceChanges?.('progress');
+    if (released) this.wake();
+  }
+
+  private async advance(pipeline: Pipeline): Promise<{ released: number; ended: number }> {
+    const jobs = await this.store.pipelines.getJobs(pipeline.steps.map((s) => s.jobId));
+    const byId = new Map(jobs.map((job) => [job.id, job]));
+    const byStep = new Map<string, Job>();
+    const states = new Map<string, JobState>();
+    for (const step of pipeline.steps) {
+      const job = byId.get(step.jobId);
+      if (!job) continue;
+      byStep.set(step.name, job);
+      states.set(step.name, job.state);
+    }
+    let released = 0;
+    let ended = 0;
+    const record = (name: string, job: Job | null): void => {
+      if (!job) return;
+      byStep.set(name, job);
+      states.set(name, job.state);
+      if (isFinished(job.state)) ended++;
+      else released++;
+    };
+    // Steps are stored upstream first, so one pass carries a failure all the way down.
+    for (const step of pipeline.steps) {
+      const job = byStep.get(step.name);
+      if (!job || !isWaitingStep(job)) continue;
+      const verdict = stepVerdict(pipeline, step.name, states);
+      if (verdict.kind === 'wait') continue;
+      if (verdict.kind === 'end') {
+        record(
+          step.name,
+          await this.store.pipelines.endWaitingStep(job.id, 'DELETED', verdict.reason),
+        );
+        continue;
+      }
+      const upstream = new Map<
+        string,
+        { job: Job; service: Awaited<ReturnType<ServiceRevisions['forJob']>> }
+      >();
+      for (const name of step.after) {
+        const up = byStep.get(name);
+        if (up) upstream.set(name, { job: up, service: await this.revisions.forJob(up) });
+      }
+      const resolved = await resolveStepInputs(
+        job,
+        step,
+        await this.revisions.forJob(job),
+        (name) => upstream.get(name),
+        this.options.jobsDirectory,
+      );
+      const done = resolved.ok
+        ? await this.store.pipelines.releaseStep(job.id, resolved.inputs, resolved.parameters)
+        : await this.store.pipelines.endWaitingStep(job.id, 'ERROR', resolved.reason);
+      if (done)
+        this.log.info(
+          { jobId: job.id, pipelineId: pipeline.id, state: done.state },
+          'pipeline step moved on',
+        );
+      record(step.name, done);
+    }
+    const allEnded = pipeline.steps.every((s) => {
+      const state = states.get(s.name);
+      return state === undefined || isFinished(state);
+    });
+    if (allEnded) await this.store.pipelines.markEnded(pipeline.id);
+    return { released, ended };
+  }
+}
