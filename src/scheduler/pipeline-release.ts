@@ -6,6 +6,7 @@ import {
   type JobState,
   type Pipeline,
 } from '../jobs';
+import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
@@ -124,6 +125,8 @@ export class PipelineRelease {
         (name) => upstream.get(name),
         this.options.jobsDirectory,
       );
+      // Crash tests: dies between reading the upstream COMPLETED and writing the release.
+      failpoint('scheduler-before-release');
       const done = resolved.ok
         ? await this.store.pipelines.releaseStep(job.id, resolved.inputs, resolved.parameters)
         : await this.store.pipelines.endWaitingStep(job.id, 'ERROR', resolved.reason);
