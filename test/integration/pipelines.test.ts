@@ -266,4 +266,43 @@ describe('pipelines against real processes', () => {
     });
     expect(notJson.status).toBe(400);
   });
+
+  it('runs the later steps of early pipelines before the first steps of much later ones', async () => {
+    // Two slots and a stream of 3-step chains arriving faster than they run. Released steps keep
+    // their pipeline's place in the queue, so at most two pipelines are under way at a time; the
+    // bound allows twice that: the last step of pipeline i has finished before the first step of
+    // pipeline i + 4 is claimed. Were released steps queued behind new work, every first step of
+    // the stream would be claimed before the first pipeline's last step.
+    const COUNT = 8;
+    const BOUND = 4;
+    const submitted: PipelineBody[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const sleep = { sleep: 0.3 };
+      submitted.push(
+        await submit([
+          step('a', sleep),
+          step('b', { ...sleep, single: from('a') }),
+          step('c', { ...sleep, single: from('b') }),
+        ]),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const done = await Promise.all(submitted.map((p) => finished(p.id, 60_000)));
+    const claimedAt = async (jobId: string): Promise<number> => {
+      const job = (await api.job(jobId)) as unknown as {
+        history: { state: string; time: string }[];
+      };
+      return Date.parse(job.history.find((h) => h.state === 'ACCEPTED')!.time);
+    };
+    const endedAt = async (jobId: string): Promise<number> =>
+      Date.parse((await api.job(jobId)).completionTime!);
+    const late: string[] = [];
+    for (let i = 0; i + BOUND < COUNT; i++) {
+      expect(done[i].status).toBe('COMPLETED');
+      const lastEnded = await endedAt(jobOf(done[i], 'c'));
+      const laterClaimed = await claimedAt(jobOf(done[i + BOUND], 'a'));
+      if (lastEnded > laterClaimed) late.push(`pipeline ${i} vs ${i + BOUND}`);
+    }
+    expect(late).toEqual([]);
+  });
 });
