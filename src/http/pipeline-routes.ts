@@ -83,7 +83,10 @@ export function pipelineRoutes(
     if (seconds > 0 && !first.finished && (lastSeen === null || lastSeen === first.status)) {
       const outcome = await new Promise<Loaded | null>((resolve, reject) => {
         let stop: () => void = () => undefined;
+        let answered = false;
         const done = (next: Promise<Loaded> | null): void => {
+          if (answered) return;
+          answered = true;
           clearTimeout(timer);
           stop();
           res.off('close', gone);

@@ -30,8 +30,10 @@ export type PipelineReleaseOptions = Pick<
  * twice or skipped: the next pass (any scheduler's) picks up where this one stopped.
  */
 export class PipelineRelease {
-  private dirty = true;
-  private lastPassAtMs = 0;
+  /** Pipelines with a step that finished since the last pass: looked at in the next tick. */
+  private readonly touched = new Set<string>();
+  private fullPassDue = true;
+  private lastFullPassAtMs = 0;
 
   constructor(
     private readonly store: JobStore,
@@ -42,34 +44,53 @@ export class PipelineRelease {
     private readonly wake: () => void,
   ) {}
 
-  /** Recorded writes: a finished pipeline step calls for a pass at once. */
+  /** Recorded writes: a finished pipeline step calls for a look at its pipeline at once. */
   noteWritten(jobs: readonly Job[]): void {
-    if (!jobs.some((job) => job.pipeline && isFinished(job.state))) return;
-    this.dirty = true;
-    this.wake();
+    let any = false;
+    for (const job of jobs) {
+      if (!job.pipeline || !isFinished(job.state)) continue;
+      this.touched.add(job.pipeline);
+      any = true;
+    }
+    if (any) this.wake();
   }
 
-  /** A pass when one was asked for or the interval is up; run before claims, so released steps
-   * compete for the slots their predecessors freed. */
+  /**
+   * Before each tick's claims, so released steps compete for the slots their predecessors freed:
+   * the pipelines a finished step touched, and every open one each poll interval (a restart, a
+   * cancel through the server, a write this process did not make).
+   */
   async maybePass(nowMs: number): Promise<void> {
-    if (!this.dirty && nowMs - this.lastPassAtMs < this.options.pollIntervalMs) return;
-    this.dirty = false;
-    this.lastPassAtMs = nowMs;
-    await this.pass();
+    if (this.fullPassDue || nowMs - this.lastFullPassAtMs >= this.options.pollIntervalMs) {
+      this.fullPassDue = false;
+      this.lastFullPassAtMs = nowMs;
+      this.touched.clear();
+      await this.advanceAll(await this.store.pipelines.listOpen(PASS_LIMIT));
+      return;
+    }
+    if (this.touched.size === 0) return;
+    const ids = [...this.touched];
+    this.touched.clear();
+    const found = await Promise.all(ids.map((id) => this.store.pipelines.getPipeline(id)));
+    await this.advanceAll(found.filter((p): p is Pipeline => p !== null && !p.ended));
   }
 
+  /** Every open pipeline, oldest first (at most PASS_LIMIT; the rest in the next passes). */
   async pass(): Promise<void> {
-    const open = await this.store.pipelines.listOpen(PASS_LIMIT);
+    await this.advanceAll(await this.store.pipelines.listOpen(PASS_LIMIT));
+  }
+
+  private async advanceAll(pipelines: readonly Pipeline[]): Promise<void> {
     let released = 0;
     let ended = 0;
-    for (const pipeline of open) {
+    for (const pipeline of pipelines) {
       try {
         const moved = await this.advance(pipeline);
         released += moved.released;
         ended += moved.ended;
       } catch (error) {
         this.log.error({ err: error, pipelineId: pipeline.id }, 'pipeline pass failed');
-        this.dirty = true;
+        this.fullPassDue = true;
       }
     }
     if (ended) this.options.announceChanges?.('finished');
