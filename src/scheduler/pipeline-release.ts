@@ -5,9 +5,11 @@ import {
   type Job,
   type JobState,
   type Pipeline,
+  type PipelineStep,
 } from '../jobs';
 import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
+import type { Service } from '../services/service';
 import type { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
 import type { SchedulerOptions } from './scheduler';
@@ -75,11 +77,6 @@ export class PipelineRelease {
     await this.advanceAll(found.filter((p): p is Pipeline => p !== null && !p.ended));
   }
 
-  /** Every open pipeline, oldest first (at most PASS_LIMIT; the rest in the next passes). */
-  async pass(): Promise<void> {
-    await this.advanceAll(await this.store.pipelines.listOpen(PASS_LIMIT));
-  }
-
   private async advanceAll(pipelines: readonly Pipeline[]): Promise<void> {
     let released = 0;
     let ended = 0;
@@ -131,32 +128,7 @@ export class PipelineRelease {
         );
         continue;
       }
-      const upstream = new Map<
-        string,
-        { job: Job; service: Awaited<ReturnType<ServiceRevisions['forJob']>> }
-      >();
-      for (const name of step.after) {
-        const up = byStep.get(name);
-        if (up) upstream.set(name, { job: up, service: await this.revisions.forJob(up) });
-      }
-      const resolved = await resolveStepInputs(
-        job,
-        step,
-        await this.revisions.forJob(job),
-        (name) => upstream.get(name),
-        this.options.jobsDirectory,
-      );
-      // Crash tests: dies between reading the upstream COMPLETED and writing the release.
-      failpoint('scheduler-before-release');
-      const done = resolved.ok
-        ? await this.store.pipelines.releaseStep(job.id, resolved.inputs, resolved.parameters)
-        : await this.store.pipelines.endWaitingStep(job.id, 'ERROR', resolved.reason);
-      if (done)
-        this.log.info(
-          { jobId: job.id, pipelineId: pipeline.id, state: done.state },
-          'pipeline step moved on',
-        );
-      record(step.name, done);
+      record(step.name, await this.release(pipeline, step, job, byStep));
     }
     const allEnded = pipeline.steps.every((s) => {
       const state = states.get(s.name);
@@ -164,5 +136,36 @@ export class PipelineRelease {
     });
     if (allEnded) await this.store.pipelines.markEnded(pipeline.id);
     return { released, ended };
+  }
+
+  /** Resolves the step's files from its upstream jobs and releases it, or ends it ERROR. */
+  private async release(
+    pipeline: Pipeline,
+    step: PipelineStep,
+    job: Job,
+    byStep: ReadonlyMap<string, Job>,
+  ): Promise<Job | null> {
+    const upstream = new Map<string, { job: Job; service: Service | undefined }>();
+    for (const name of step.after) {
+      const up = byStep.get(name);
+      if (up) upstream.set(name, { job: up, service: await this.revisions.forJob(up) });
+    }
+    const resolved = await resolveStepInputs(
+      job,
+      step,
+      await this.revisions.forJob(job),
+      (name) => upstream.get(name),
+      this.options.jobsDirectory,
+    );
+    // Crash tests: dies between reading the upstream COMPLETED and writing the release.
+    failpoint('scheduler-before-release');
+    const done = resolved.ok
+      ? await this.store.pipelines.releaseStep(job.id, resolved.inputs, resolved.parameters)
+      : await this.store.pipelines.endWaitingStep(job.id, 'ERROR', resolved.reason);
+    if (done) {
+      const fields = { jobId: job.id, pipelineId: pipeline.id, state: done.state };
+      this.log.debug(fields, 'pipeline step moved on');
+    }
+    return done;
   }
 }
