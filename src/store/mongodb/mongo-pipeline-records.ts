@@ -14,6 +14,12 @@ import { documentToJob, newJobDocument, type JobDocument } from './job-document'
 import type { JobWriter } from './job-writer';
 import { nextHistory } from './history-update';
 
+/**
+ * Added to a released step's claim-queue priority (only there, never to the job's): claims take
+ * it before entries of its own priority, after those of the next one.
+ */
+const RELEASED_PRECEDENCE = 0.5;
+
 interface PipelineDocument {
   _id: string;
   submittedAt: Date;
@@ -170,8 +176,13 @@ export class MongoPipelineRecords implements PipelineRecords {
                 },
               }
             : null,
-        // Queued before the job says PENDING, as every return to PENDING is.
-        (current, version) => queue.add(queueEntry({ ...current, notBefore: null }, version)),
+        // Queued before the job says PENDING, as every return to PENDING is. The queue is in
+        // insertion order, so the entry sorts ahead of new work of the same priority instead.
+        (current, version) =>
+          queue.add({
+            ...queueEntry({ ...current, notBefore: null }, version),
+            priority: current.priority + RELEASED_PRECEDENCE,
+          }),
       );
       return applied && doc ? documentToJob(doc) : null;
     });
