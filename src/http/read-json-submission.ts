@@ -19,7 +19,7 @@ function asText(name: string, value: unknown): string | null {
   );
 }
 
-function collect(req: Request, maxBytes: number, limitName: string): Promise<Buffer> {
+export function collect(req: Request, maxBytes: number, limitName: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,4 +1,4 @@
-import type { Job } from '../jobs';
+import { isWaitingStep, type Job } from '../jobs';
 import type { ServiceStatusView } from '../services/health/service-status';
 import type { Parameter, Service } from '../services/service';
 import { jobStory } from './job-story';
@@ -107,12 +107,15 @@ export function jobResource(
     status: job.state,
     // Why the job is where it is (an engine's refusal, a lost agent, a retry), how it ran and
     // its history: Damson's own keys, which slivka's clients ignore.
-    ...jobStory(job, queue),
+    // A pipeline step waiting for its inputs is in no queue yet.
+    ...jobStory(job, isWaitingStep(job) ? null : queue),
     // A result-cache hit: it never ran; its files are those of this job.
     ...(job.cachedFrom ? { cachedFrom: job.cachedFrom } : {}),
     ...(expiresAt === undefined ? {} : { expiresAt: expiresAt && wireTimestamp(expiresAt) }),
     // The job this one reran (POST /jobs/{id}/rerun); left out for a fresh submission.
     ...(job.rerunOf ? { rerunOf: job.rerunOf } : {}),
+    // The pipeline the job is a step of (GET it for the other steps).
+    ...(job.pipeline ? { pipeline: `${apiBase}/pipelines/${job.pipeline}` } : {}),
   };
 }
 

@@ -44,6 +44,8 @@ export interface Job {
   cachedFrom?: string | null;
   /** The job this one reran (`POST /jobs/{id}/rerun`); null for a fresh submission. */
   rerunOf: string | null;
+  /** The pipeline this job is a step of (src/jobs/pipeline.ts); absent or null for a lone job. */
+  pipeline?: string | null;
 }
 
 /** A webhook: its URL (checked against api.webhooks.allowed-hosts) and which changes it wants. */
@@ -66,6 +68,7 @@ export interface NewJob {
   /** The result-cache key of a job of a service that opted in (see src/http/result-cache.ts). */
   cacheKey?: string | null;
   rerunOf?: string | null;
+  pipeline?: string | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

@@ -25,6 +25,7 @@ import { AgentReports } from './agent-reports';
 import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
+import { PipelineRelease } from './pipeline-release';
 import { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
 import { defaultRunner, selectRunner } from './select-runner';
@@ -88,6 +89,7 @@ export class Scheduler {
   readonly recovery: JobRecovery;
   readonly reports: AgentReports;
   readonly controls: AdminControls;
+  readonly pipelines: PipelineRelease;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
   /** Service health tests share the agents with jobs but never touch the store. */
@@ -100,11 +102,13 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
-    this.writes = new WriteBatcher(store, (written) =>
+    this.pipelines = new PipelineRelease(store, this.revisions, options, log, () => this.wake());
+    this.writes = new WriteBatcher(store, (written) => {
+      this.pipelines.noteWritten(written);
       this.options.announceChanges?.(
         written.some((job) => isFinished(job.state)) ? 'finished' : 'progress',
-      ),
-    );
+      );
+    });
     this.breakers = new RunnerBreakers(store, options.breaker, log);
     this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
       this.wake(),
@@ -179,6 +183,8 @@ export class Scheduler {
       this.link.sweep(now);
       await this.controls.refresh(this.link.list(), now);
       if (now >= this.reconcileUntil) {
+        // Released steps go into the queue before this tick claims (see docs/scheduler.md).
+        await this.pipelines.maybePass(now);
         await this.claimAndDispatch();
         if (now - this.lastDriveAt >= this.driveIntervalMs) {
           this.lastDriveAt = now;

@@ -3,6 +3,7 @@ import type { AdminRecords } from './admin-records';
 import type { RateCounters, TokenRecords } from './access-records';
 import type { DeliveryStore } from './delivery-records';
 import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
+import type { PipelineRecords } from './pipeline-records';
 import type { RetentionRecords } from './retention-records';
 
 export interface JobFilter {
@@ -112,6 +113,8 @@ export interface JobStore extends DeliveryStore {
   readonly tokens: TokenRecords;
   /** Rate-limit counters shared by every server. */
   readonly rateCounters: RateCounters;
+  /** Pipelines and the release of their steps (src/store/pipeline-records.ts). */
+  readonly pipelines: PipelineRecords;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.

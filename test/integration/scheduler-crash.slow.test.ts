@@ -1,4 +1,6 @@
-import { isFinished } from '../../src/jobs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isFinished, type Job, type Pipeline } from '../../src/jobs';
 import type { DamsonChild } from '../helpers/scheduler-harness';
 import { SchedulerHarness } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
@@ -8,12 +10,14 @@ import { waitFor } from '../helpers/wait-for';
  * clients submit jobs that append their id to a ledger; the scheduler and the agent also run with
  * named failpoints (between claim, dispatch, acknowledgement, spawn and report) that make them kill
  * themselves at random. Afterwards: every job in the store (every accepted one among them) is
- * finished, none ran more often than 1 + its recorded lost attempts, none is stuck.
+ * finished, none ran more often than 1 + its recorded lost attempts, none is stuck. A fifth lane
+ * submits pipelines (a chain and a diamond of `ledger-step`): every step of every accepted pipeline
+ * ends, none ran before all its upstream steps' last runs, each read its upstream steps' files.
  */
 const CYCLES = Number(process.env.DAMSON_CRASH_CYCLES ?? 50);
 const FAILPOINTS = {
   scheduler:
-    'scheduler-after-claim:0.01,scheduler-after-dispatch:0.01,scheduler-after-ack:0.01,scheduler-before-record:0.01',
+    'scheduler-after-claim:0.01,scheduler-after-dispatch:0.01,scheduler-after-ack:0.01,scheduler-before-record:0.01,scheduler-before-release:0.02',
   agent: 'agent-after-spawn:0.01,agent-before-report:0.005',
 };
 
@@ -87,7 +91,35 @@ it(`loses no job and runs none twice across ${CYCLES} kill -9 of each process`, 
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const lanes = [1, 2, 3, 4].map(() => submitLane());
+  const pipelines = new Set<string>();
+  const ref = (name: string) => ({ from: name, output: 'out' });
+  const stage = (name: string, ...from: string[]) => ({
+    name,
+    service: 'ledger-step',
+    parameters: { seconds: Math.random() < 0.5 ? 0 : 0.1, input: from.map(ref) },
+  });
+  const pipelineLane = async (): Promise<void> => {
+    for (let n = 0; running; n++) {
+      const steps =
+        n % 2 === 0
+          ? [stage('a'), stage('b', 'a'), stage('c', 'b')]
+          : [stage('a'), stage('b', 'a'), stage('c', 'a'), stage('d', 'b', 'c')];
+      try {
+        const res = await fetch(`${h.home.baseUrl}/api/pipelines`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ steps }),
+          signal: AbortSignal.timeout(3000),
+        });
+        if (res.status === 202) pipelines.add(((await res.json()) as { id: string }).id);
+        else refused++;
+      } catch {
+        refused++;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const lanes = [...[1, 2, 3, 4].map(() => submitLane()), pipelineLane()];
 
   const kills: Record<Role, number> = { scheduler: 0, agent: 0, server: 0 };
   const roles: Role[] = ['scheduler', 'agent', 'server'];
@@ -164,4 +196,51 @@ it(`loses no job and runs none twice across ${CYCLES} kill -9 of each process`, 
   expect([...runs.keys()].filter((id) => !byId.has(id))).toEqual([]);
   // A job that never ran must have a recorded reason for ending.
   for (const j of jobs.filter((j) => j.state !== 'COMPLETED')) expect(j.reason).toBeTruthy();
+  await expectPipelinesSound([...pipelines], byId, h.ledger());
 });
+
+/**
+ * Every accepted pipeline is recorded and ends; a step ran only after every run of its upstream
+ * steps (the ledger is in time order), only if they all COMPLETED, and read their files.
+ */
+async function expectPipelinesSound(
+  ids: string[],
+  byId: Map<string, Job>,
+  ledger: string[],
+): Promise<void> {
+  expect(ids.length).toBeGreaterThan(0);
+  const found = await Promise.all(ids.map((id) => h.store.pipelines.getPipeline(id)));
+  expect(ids.filter((_, i) => !found[i])).toEqual([]);
+  await waitFor(
+    async () => ((await h.store.pipelines.listOpen(1)).length === 0 ? true : undefined),
+    'every pipeline to be marked ended',
+    30_000,
+  );
+  const firstRun = new Map<string, number>();
+  const lastRun = new Map<string, number>();
+  ledger.forEach((id, i) => {
+    if (!firstRun.has(id)) firstRun.set(id, i);
+    lastRun.set(id, i);
+  });
+  const early: string[] = [];
+  let ranSteps = 0;
+  for (const pipeline of found as Pipeline[]) {
+    const jobOf = new Map(pipeline.steps.map((s) => [s.name, byId.get(s.jobId)]));
+    for (const step of pipeline.steps) {
+      const job = jobOf.get(step.name)!;
+      expect(job && isFinished(job.state)).toBe(true);
+      const ups = step.after.map((name) => jobOf.get(name)!);
+      const ran = firstRun.get(job.id);
+      if (ran === undefined) continue;
+      ranSteps++;
+      expect(ups.map((u) => u.state).filter((state) => state !== 'COMPLETED')).toEqual([]);
+      if (ups.some((u) => (lastRun.get(u.id) ?? Infinity) > ran)) early.push(job.id);
+      if (job.state !== 'COMPLETED') continue;
+      const out = readFileSync(path.join(h.jobsDirectory, job.workDir, 'out.txt'), 'utf8');
+      for (const up of ups) expect(out).toContain(path.join(h.jobsDirectory, up.workDir));
+    }
+  }
+  expect(early).toEqual([]);
+  expect(ranSteps).toBeGreaterThan(ids.length);
+  process.stdout.write(`crash test: ${ids.length} pipelines, ${ranSteps} steps ran\n`);
+}

@@ -59,6 +59,8 @@ export interface JobDocument {
   /** Result cache: set on originals of services that opted in, and on hits (see retention). */
   cacheKey?: string;
   cachedFrom?: string;
+  /** The pipeline the job is a step of; absent for a lone job. */
+  pipeline?: string;
 }
 
 export interface UploadDocument {
@@ -139,6 +141,7 @@ export function documentToJob(doc: JobDocument): Job {
     callback: doc.callback ?? null,
     ...(doc.cachedFrom ? { cachedFrom: doc.cachedFrom } : {}),
     rerunOf: doc.rerunOf ?? null,
+    ...(doc.pipeline ? { pipeline: doc.pipeline } : {}),
   };
 }
 

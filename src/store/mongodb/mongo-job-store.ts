@@ -41,6 +41,7 @@ import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
 import { MongoRetentionRecords } from './mongo-retention-records';
 import { MongoAdminRecords } from './mongo-admin-records';
 import { MongoAccessRecords } from './mongo-access-records';
+import { MongoPipelineRecords } from './mongo-pipeline-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
@@ -87,6 +88,10 @@ export class MongoJobStore implements JobStore {
     (operation) => this.run(operation),
   );
   readonly rateCounters = this.tokens;
+  readonly pipelines = new MongoPipelineRecords(
+    () => ({ db: this.db, jobs: this.jobs, queue: this.queue, writer: this.writer }),
+    (operation) => this.run(operation),
+  );
 
   constructor(private readonly options: MongoStoreOptions) {
     this.open();

@@ -35,6 +35,7 @@ import { placeholders } from './placeholders';
 import { SqliteRetentionRecords } from './sqlite-retention-records';
 import { SqliteAdminRecords } from './sqlite-admin-records';
 import { SqliteAccessRecords } from './sqlite-access-records';
+import { SqlitePipelineRecords } from './sqlite-pipeline-records';
 import { StatementCachingDatabase } from './statement-cache';
 import { requestCancelRow, transitionRow } from './sqlite-transitions';
 import { deleteUnusedUploads, getUploadRow, insertUploadRow } from './sqlite-upload-records';
@@ -73,6 +74,7 @@ export class SqliteJobStore implements JobStore {
   readonly admin: SqliteAdminRecords;
   readonly tokens: SqliteAccessRecords;
   readonly rateCounters: SqliteAccessRecords;
+  readonly pipelines: SqlitePipelineRecords;
 
   constructor(file: string) {
     if (file !== ':memory:') {
@@ -99,6 +101,7 @@ export class SqliteJobStore implements JobStore {
     this.retention = new SqliteRetentionRecords(this.db);
     this.admin = new SqliteAdminRecords(this.db);
     this.tokens = this.rateCounters = new SqliteAccessRecords(this.db);
+    this.pipelines = new SqlitePipelineRecords(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {
