@@ -1,24 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
-import type { JobStore } from '../../src/store/job-store';
+import { sqliteStores } from '../helpers/sqlite-stores';
 import { jobStoreContract } from './job-store.contract';
 
-const dirs = new Map<JobStore, string>();
-
 describe('JobStore contract: SQLite', () => {
-  jobStoreContract({
-    async open() {
-      const dir = mkdtempSync(path.join(tmpdir(), 'damson-sqlite-'));
-      const store = new SqliteJobStore(path.join(dir, 'jobs.sqlite'));
-      dirs.set(store, dir);
-      return store;
-    },
-    async dispose(store) {
-      await store.close();
-      rmSync(dirs.get(store)!, { recursive: true, force: true });
-      dirs.delete(store);
-    },
-  });
+  jobStoreContract(sqliteStores('damson-sqlite-'));
 });

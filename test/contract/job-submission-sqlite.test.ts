@@ -1,10 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
+import { sqliteStores } from '../helpers/sqlite-stores';
 import { jobSubmissionContract } from './job-submission.contract';
 
-jobSubmissionContract('sqlite', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'damson-contract-'));
-  return new SqliteJobStore(path.join(dir, 'jobs.sqlite'));
-});
+const stores = sqliteStores();
+
+jobSubmissionContract('sqlite', stores.open);
