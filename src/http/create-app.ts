@@ -12,6 +12,7 @@ import { QueueEstimates } from './queue-estimates';
 import { identifyClient, rateLimits } from './rate-limits';
 import { DiskSpace } from '../lifecycle/disk-space';
 import { slivkaOnly } from './slivka-only';
+import { requestId } from './request-id';
 import { packageRoot } from '../lifecycle/package-root';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
@@ -37,6 +38,7 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   });
   ctx.queueEstimates ??= new QueueEstimates(ctx.store);
   const limits = rateLimits(ctx.settings.api);
+  app.use(requestId());
   if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set.
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
