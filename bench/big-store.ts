@@ -7,7 +7,7 @@
  * HTTP routes go through the real app (createApp, no scheduler) on loopback; claims call the
  * store as the scheduler does.
  *   npm run build && npm run bench:big-store [-- --sqlite-jobs 1000000 --mongo-jobs 100000
- *     --seconds 2 --rounds 3 --no-mongo]
+ *     --seconds 2 --rounds 3 --no-mongo --no-sqlite]
  * MongoDB is MONGODB_URL, else a private FerretDB started with scripts/ferretdb.sh.
  */
 import { execFileSync } from 'node:child_process';
@@ -233,7 +233,7 @@ function startFerretDb(): { url: string; stop: () => void } {
 }
 
 async function main(): Promise<void> {
-  await runKind('sqlite', SQLITE_JOBS);
+  if (!process.argv.includes('--no-sqlite')) await runKind('sqlite', SQLITE_JOBS);
   if (process.argv.includes('--no-mongo')) return;
   const ferret = process.env.MONGODB_URL ? null : startFerretDb();
   try {
