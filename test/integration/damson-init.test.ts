@@ -1,5 +1,13 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApiClient, FINISHED } from '../helpers/api-client';
@@ -129,6 +137,25 @@ describe('damson init', () => {
       expect(version.headers.get('etag')).toBeNull();
     },
   );
+
+  const analyze = '/usr/bin/systemd-analyze';
+  (existsSync(analyze) ? it : it.skip)('writes systemd units that systemd-analyze accepts', () => {
+    const units = readdirSync(path.join(home, 'systemd'));
+    expect(units).toHaveLength(5);
+    const dir = mkdtempSync(path.join(parent, 'units-'));
+    for (const unit of units)
+      // A template is verified as the instance an operator enables.
+      copyFileSync(
+        path.join(home, 'systemd', unit),
+        path.join(dir, unit.replace('@.', `@${port}.`)),
+      );
+    const verified = spawnSync(
+      analyze,
+      ['verify', '--man=no', ...readdirSync(dir).map((unit) => path.join(dir, unit))],
+      { encoding: 'utf8' },
+    );
+    expect({ status: verified.status, stderr: verified.stderr }).toEqual({ status: 0, stderr: '' });
+  });
 
   it('refuses to overwrite any file, naming it, and writes nothing', () => {
     const again = damson(parent, 'init', 'site');
