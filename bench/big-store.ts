@@ -57,7 +57,16 @@ interface Target {
 
 const sleepService = readFileSync(path.join(ROOT, 'services/sleep.service.yaml'), 'utf8');
 
-/** Runs `op` from CONCURRENCY workers for SECONDS; operations per second. */
+/** No request may take longer: on FerretDB a listing of a big store can take minutes. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const limited = (): { signal: AbortSignal } => ({
+  signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+});
+
+/**
+ * Runs `op` from CONCURRENCY workers for SECONDS; operations per second. An operation that times
+ * out ends the measurement, which then counts only what finished (0/s if nothing did).
+ */
 async function load(op: (i: number) => Promise<boolean>): Promise<number> {
   const start = performance.now();
   const deadline = start + SECONDS * 1000;
@@ -66,8 +75,14 @@ async function load(op: (i: number) => Promise<boolean>): Promise<number> {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (!done && performance.now() < deadline) {
-        if (await op(n)) n++;
-        else done = true;
+        try {
+          if (await op(n)) n++;
+          else done = true;
+        } catch (error) {
+          if ((error as Error).name !== 'TimeoutError') throw error;
+          process.stderr.write(`a request took over ${REQUEST_TIMEOUT_MS} ms\n`);
+          done = true;
+        }
       }
     }),
   );
@@ -87,6 +102,7 @@ async function measure(target: Target, op: Op): Promise<number> {
         const res = await fetch(`${base}/api/services/sleep/jobs`, {
           method: 'POST',
           body: new URLSearchParams({ seconds: '1' }),
+          ...limited(),
         });
         const body = (await res.json()) as { id: string };
         if (res.status !== 202) throw new Error(`submit: ${res.status}`);
@@ -97,18 +113,26 @@ async function measure(target: Target, op: Op): Promise<number> {
       // Half finished jobs, half waiting ones (their status carries a queue estimate).
       return load(async (i) => {
         const pool = i % 2 ? target.finished : target.submitted;
-        await ok(await fetch(`${base}/api/jobs/${pool[(i * 7919) % pool.length]}`));
+        await ok(await fetch(`${base}/api/jobs/${pool[(i * 7919) % pool.length]}`, limited()));
         return true;
       });
     case 'list':
-      return load(async () => (await ok(await fetch(`${base}/api/jobs?limit=50`)), true));
+      return load(
+        async () => (await ok(await fetch(`${base}/api/jobs?limit=50`, limited())), true),
+      );
     case 'list-service':
       return load(
-        async () => (await ok(await fetch(`${base}/api/jobs?limit=50&service=alpha`)), true),
+        async () => (
+          await ok(await fetch(`${base}/api/jobs?limit=50&service=alpha`, limited())),
+          true
+        ),
       );
     case 'list-state':
       return load(
-        async () => (await ok(await fetch(`${base}/api/jobs?limit=50&status=COMPLETED`)), true),
+        async () => (
+          await ok(await fetch(`${base}/api/jobs?limit=50&status=COMPLETED`, limited())),
+          true
+        ),
       );
     case 'claim':
       // Takes the jobs this round's submissions left waiting, one claim at a time.
