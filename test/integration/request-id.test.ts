@@ -42,6 +42,21 @@ describe('X-Request-Id', () => {
     }
   });
 
+  it('is on the lean status route too (a stored job, answered before the router)', async () => {
+    const submitted = await fetch(`${app.baseUrl}/api/services/sleep/jobs`, {
+      method: 'POST',
+      body: new URLSearchParams({ seconds: '1' }),
+      headers: { 'X-Request-Id': 'submit-1' },
+    });
+    expect(submitted.status).toBe(202);
+    expect(submitted.headers.get('x-request-id')).toBe('submit-1');
+    const { id } = (await submitted.json()) as { id: string };
+    const status = await get(`/api/jobs/${id}`, 'status-1');
+    expect(status.status).toBe(200);
+    expect(status.headers.get('x-request-id')).toBe('status-1');
+    expect(status.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('echoes exactly the values it accepts (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary-ascii', maxLength: 140 }), async (offered) => {
