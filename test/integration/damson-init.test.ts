@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,7 @@ describe('damson init', () => {
       started.kill('SIGTERM');
       await exited;
     }
+    if (parent) rmSync(parent, { recursive: true, force: true });
   });
 
   async function runExample(api: ApiClient): Promise<string> {

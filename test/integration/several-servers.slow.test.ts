@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '../../src/config/load-settings';
@@ -101,6 +101,7 @@ async function stopProc(proc: Proc | undefined): Promise<void> {
   afterAll(async () => {
     if (runDir) nginx('stop', 'several');
     await Promise.all(Object.values(procs).map(stopProc));
+    if (home) rmSync(home.home, { recursive: true, force: true });
   });
 
   it('answers long-polls, event streams and listings alike on either server', async () => {
