@@ -44,6 +44,7 @@ export const layerRules = [
       'src/lifecycle/**/*.ts',
       'src/transport/**/*.ts',
       'src/services/**/*.ts',
+      'src/init/**/*.ts',
     ],
     [...OUTER, ...IMPLEMENTATIONS],
   ),

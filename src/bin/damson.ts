@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings } from '../config/load-settings';
@@ -10,13 +11,16 @@ import { ensureLocalKeys, generateKeys } from '../transport/link-security';
 import { runJobs } from '../client/jobs-program';
 import { runAdmin } from '../client/admin-program';
 import { tokensCommand } from './token-commands';
+import type { ListenAddress } from './run-server';
 
 // Each process loads only what its command runs: `damson start` (the supervisor) never loads the
 // HTTP stack, a store driver or a runner; a server never loads the scheduler or the agent. So these
 // are required when their command runs (CommonJS require: `import()` would load them as ESM).
 /* eslint-disable @typescript-eslint/no-require-imports */
-const runServer = (): Promise<void> =>
-  (require('./run-server') as typeof import('./run-server')).runServer();
+const runServer: typeof import('./run-server').runServer = (listen) =>
+  (require('./run-server') as typeof import('./run-server')).runServer(listen);
+const initHome: typeof import('../init/init-home').initHome = (...args) =>
+  (require('../init/init-home') as typeof import('../init/init-home')).initHome(...args);
 const runScheduler = (): Promise<void> =>
   (require('./run-scheduler') as typeof import('./run-scheduler')).runScheduler();
 const runAgent: typeof import('./run-agent').runAgent = (options) =>
@@ -33,6 +37,22 @@ function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('expected a port, 1 to 65535');
+  return n;
+}
+
+/** `--listen 127.0.0.1:4044`: a host (IPv4, [IPv6] or a name) and a port. */
+function listenAddress(value: string): ListenAddress {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535)
+    throw new InvalidArgumentError('expected host:port, e.g. 127.0.0.1:4044');
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
 
 function fail(error: unknown): never {
@@ -109,7 +129,35 @@ program
 program
   .command('server')
   .description('run the HTTP server')
-  .action(() => runServer().catch(fail));
+  .option(
+    '--listen <host:port>',
+    'listen here instead of server.host (several servers on one host, behind nginx)',
+    listenAddress,
+  )
+  .action((options: { listen?: ListenAddress }) => runServer(options.listen).catch(fail));
+program
+  .command('init')
+  .argument('[dir]', 'the new project home (created if absent)', '.')
+  .description(
+    'a new project home: settings.yaml, an example service, nginx.conf and systemd units',
+  )
+  .option('--prefix <path>', 'server.prefix: serve Damson below this URL path', '')
+  .option('--port <n>', "the server's port (server.host is 127.0.0.1:<n>)", portNumber, 4040)
+  .option('--nginx-listen <address>', "nginx.conf's listen address", '80')
+  .action((dir: string, options: { prefix: string; port: number; nginxListen: string }) => {
+    try {
+      const written = initHome(dir, {
+        ...options,
+        user: userInfo().username,
+        nodePath: process.execPath,
+        damsonScript: __filename,
+      });
+      for (const file of written) process.stdout.write(`wrote ${file}\n`);
+      process.stdout.write(`next: cd ${path.resolve(dir)} && damson start\n`);
+    } catch (error) {
+      fail(error);
+    }
+  });
 program
   .command('scheduler')
   .description('run the scheduler')

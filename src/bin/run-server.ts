@@ -13,8 +13,17 @@ import { WakeSender } from '../transport/wake';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
 
-export async function runServer(): Promise<void> {
-  const settings = loadSettings();
+/** Where one server listens when several share a host (`damson server --listen`). */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export async function runServer(listen?: ListenAddress): Promise<void> {
+  const loaded = loadSettings();
+  const settings = listen
+    ? { ...loaded, server: { ...loaded.server, host: listen.host, port: listen.port } }
+    : loaded;
   const log = createLogger('server', settings.logLevel);
   const store = await openStore(settings);
   const catalog = new ServiceCatalog(settings.directories.services);

@@ -14,6 +14,7 @@ import { identifyClient, rateLimits } from './rate-limits';
 import { TokenResolver } from './token-resolver';
 import { DiskSpace } from '../lifecycle/disk-space';
 import { slivkaOnly } from './slivka-only';
+import { requestId } from './request-id';
 import { packageRoot } from '../lifecycle/package-root';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
@@ -45,6 +46,7 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
     ctx.settings.api,
     new TokenResolver(tokens, ctx.store.tokens, tokenCacheMs),
   );
+  app.use(requestId());
   if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set
   // (and passes on any request that carries a token).

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../lifecycle/logger';
 import { StoreUnavailableError } from '../errors';
+import { currentRequestId } from '../lifecycle/request-context';
+import { newRequestId } from './request-id';
 
 /**
  * An error with an HTTP status and a stable code; the message is safe to show to clients.
@@ -65,8 +66,11 @@ function toHttpError(error: unknown, log: Logger, where: Record<string, unknown>
   if (status !== undefined && status >= 400 && status < 500) {
     return new HttpError(status, 'bad_request', 'The request could not be read.');
   }
-  const requestId = randomBytes(8).toString('hex');
-  log.error({ err: error, requestId, ...where }, 'unhandled error');
+  // Outside the requestId middleware (a bare app in a test), an id made here still ties the
+  // client's body to the log line.
+  const inRequest = currentRequestId();
+  const requestId = inRequest ?? newRequestId();
+  log.error({ err: error, ...(inRequest ? {} : { requestId }), ...where }, 'unhandled error');
   return new HttpError(500, 'internal', 'Internal server error.', { requestId });
 }
 

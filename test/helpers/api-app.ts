@@ -30,6 +30,7 @@ export interface ApiApp {
 export async function startApiApp(
   extra: Record<string, unknown> = {},
   services = EXAMPLE_SERVICES,
+  log = createLogger('test', 'silent'),
 ): Promise<ApiApp> {
   const home = await makeDamsonHome(extra as Record<string, string | number>, services);
   const settings = loadSettings({ DAMSON_HOME: home.home });
@@ -38,7 +39,6 @@ export async function startApiApp(
   const catalog = new ServiceCatalog(settings.directories.services);
   const errors = catalog.reload();
   if (errors.length) throw new Error(errors.map((e) => e.message).join('\n'));
-  const log = createLogger('test', 'silent');
   const watcher = new JobWatcher(store, settings.api.watchIntervalMs, log);
   let wakes = 0;
   const revisions = new ServiceRevisions(store, catalog);

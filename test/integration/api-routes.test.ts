@@ -103,6 +103,9 @@ describe('slivka routes and shapes', () => {
       const headers = (r: typeof lean) => {
         const h = { ...r.headers };
         delete h.date;
+        // Each request has its own id (test/integration/request-id.test.ts).
+        expect(h['x-request-id']).toMatch(/^[0-9a-f]{16}$/);
+        delete h['x-request-id'];
         return h;
       };
       expect(headers(lean)).toEqual(headers(routed));

@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
+-- The listing filtered by one state, newest first: without it, every job in that state is sorted.
+CREATE INDEX IF NOT EXISTS jobs_by_state_listing ON jobs (state, seq);
 DROP INDEX IF EXISTS jobs_pending_by_service;
 -- Claims by service in claim order; state and lease_owner make it covering for pendingSummary.
 CREATE INDEX IF NOT EXISTS jobs_awaiting_claim
