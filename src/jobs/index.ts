@@ -6,3 +6,4 @@ export * from './public-reason';
 export * from './job-history';
 export * from './webhook-events';
 export * from './command-record';
+export * from './job-owner';

@@ -44,6 +44,11 @@ export interface Job {
   cachedFrom?: string | null;
   /** The job this one reran (`POST /jobs/{id}/rerun`); null for a fresh submission. */
   rerunOf: string | null;
+  /**
+   * Whose job it is (src/jobs/job-owner.ts): `token:<name>`, `session:<hash>` or
+   * `address:<ip>`; null for jobs stored before owners existed. Never shown to other clients.
+   */
+  owner: string | null;
 }
 
 /** A webhook: its URL (checked against api.webhooks.allowed-hosts) and which changes it wants. */
@@ -66,6 +71,7 @@ export interface NewJob {
   /** The result-cache key of a job of a service that opted in (see src/http/result-cache.ts). */
   cacheKey?: string | null;
   rerunOf?: string | null;
+  owner?: string | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

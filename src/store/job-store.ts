@@ -9,6 +9,8 @@ export interface JobFilter {
   submittedSince?: Date;
   /** Only jobs submitted strictly before this time. */
   submittedBefore?: Date;
+  /** Only this owner's jobs (null: jobs stored before owners existed). */
+  owner?: string | null;
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit: number;
@@ -42,6 +44,12 @@ export interface TransitionRequest {
 export interface PendingSummary {
   services: { service: string; due: number }[];
   nextDueAt: Date | null;
+}
+
+/** Due jobs of one service awaiting a claim, per owner (null: jobs stored before owners). */
+export interface OwnerDue {
+  owner: string | null;
+  due: number;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -119,8 +127,18 @@ export interface JobStore extends DeliveryStore {
   /**
    * Atomically takes up to `limit` due jobs awaiting a claim (PENDING, or delayed whose not-before
    * time has come): state ACCEPTED, owner, lease deadline, a fresh fencing token and attempt + 1.
+   * With `jobOwner` (a job owner, not the lease owner), only that owner's jobs (null: jobs
+   * stored without one), in the same order.
    */
-  claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]>;
+  claimPending(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    service?: string,
+    jobOwner?: string | null,
+  ): Promise<Job[]>;
+  /** Due jobs of `service` awaiting a claim, per job owner (fair shares between owners). */
+  pendingByOwner(service: string): Promise<OwnerDue[]>;
   /**
    * What claimPending could take now, per service, and the next not-before time after now (of a
    * delayed job).

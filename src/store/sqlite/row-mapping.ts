@@ -30,6 +30,7 @@ export interface JobRow {
   callback_events: string | null;
   cached_from?: string | null;
   rerun_of: string | null;
+  owner?: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -63,6 +64,7 @@ export function rowToJob(row: JobRow): Job {
       : null,
     ...(row.cached_from ? { cachedFrom: row.cached_from } : {}),
     rerunOf: row.rerun_of ?? null,
+    owner: row.owner ?? null,
   };
 }
 
