@@ -11,6 +11,7 @@ import { serviceStatus } from '../services/health/service-status';
 import type { Service } from '../services/service';
 import { jobCommandRoute } from './job-command-route';
 import { jobRoutes } from './job-routes';
+import { listingScope } from './listing-scope';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
@@ -115,12 +116,14 @@ export function apiRouter(
     get: [
       limits.listing,
       async (req, res) => {
-        const page = await ctx.store.listJobs(listQuery(req));
+        const scope = listingScope(req, res);
+        const page = await ctx.store.listJobs({ ...listQuery(req), owner: scope.owner });
         res.json({
           jobs: await Promise.all(
-            page.jobs.map(async (j) =>
-              jobResource(base(req), j, undefined, await expiryOf(ctx, j)),
-            ),
+            page.jobs.map(async (j) => ({
+              ...jobResource(base(req), j, undefined, await expiryOf(ctx, j)),
+              ...(scope.showOwners ? { owner: j.owner } : {}),
+            })),
           ),
           nextCursor: page.nextCursor,
         });
