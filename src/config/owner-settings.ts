@@ -36,6 +36,30 @@ export const ownerSettingsProperties = {
   'api.owner-limits.max-waiting': { type: 'integer', minimum: 0 },
 } as const;
 
+/** One owner's caps and weight, as the server and the scheduler both apply them. */
+export interface OwnerShare {
+  maxActive: number;
+  maxWaiting: number;
+  weight: number;
+}
+
+/**
+ * An owner's share: `api.owner-limits`, over which the owner's own token (`token:<name>`, found
+ * in `tokens`) may set `max-active`, `max-waiting` and `weight`. Other owners get the defaults.
+ */
+export function ownerShare(
+  settings: OwnerSettings & { tokens: ({ name: string } & TokenShare)[] },
+  owner: string | null,
+): OwnerShare {
+  const name = owner?.startsWith('token:') ? owner.slice('token:'.length) : null;
+  const token = name === null ? undefined : settings.tokens.find((t) => t.name === name);
+  return {
+    maxActive: token?.['max-active'] ?? settings.ownerLimits.maxActive,
+    maxWaiting: token?.['max-waiting'] ?? settings.ownerLimits.maxWaiting,
+    weight: token?.weight ?? 1,
+  };
+}
+
 export function buildOwnerSettings(flat: Record<string, unknown>): OwnerSettings {
   const int = (key: string): number => (flat[key] as number | undefined) ?? 0;
   return {
@@ -44,5 +68,16 @@ export function buildOwnerSettings(flat: Record<string, unknown>): OwnerSettings
       maxActive: int('api.owner-limits.max-active'),
       maxWaiting: int('api.owner-limits.max-waiting'),
     },
+  };
+}
+
+/** The scheduler's view: each owner's cap and weight, and whether any owner has a cap. */
+export function ownerSharing(
+  settings: OwnerSettings & { tokens: ({ name: string } & TokenShare)[] },
+): { policy: (owner: string | null) => OwnerShare; hasCaps: boolean } {
+  return {
+    policy: (owner) => ownerShare(settings, owner),
+    hasCaps:
+      settings.ownerLimits.maxActive > 0 || settings.tokens.some((t) => (t['max-active'] ?? 0) > 0),
   };
 }

@@ -1,24 +1,6 @@
-import { tokenNameOf } from '../jobs';
-import type { ApiSettings } from '../config/api-settings';
+import { ownerShare } from '../config/owner-settings';
 import type { AppContext } from './app-context';
 import { HttpError } from './http-error';
-
-/**
- * An owner's caps: `api.owner-limits`, over which the owner's token (settings `api.tokens`) may
- * set its own `max-active`, `max-waiting` and `weight`. Owners without a token get the defaults.
- */
-export function ownerShare(
-  api: Pick<ApiSettings, 'tokens' | 'ownerLimits'>,
-  owner: string | null,
-): { maxActive: number; maxWaiting: number; weight: number } {
-  const name = tokenNameOf(owner);
-  const token = name === null ? undefined : api.tokens.find((t) => t.name === name);
-  return {
-    maxActive: token?.['max-active'] ?? api.ownerLimits.maxActive,
-    maxWaiting: token?.['max-waiting'] ?? api.ownerLimits.maxWaiting,
-    weight: token?.weight ?? 1,
-  };
-}
 
 /**
  * A submission that would leave its owner more than `max-waiting` jobs waiting for a slot

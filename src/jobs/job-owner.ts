@@ -14,8 +14,3 @@ export const MAX_OWNER_LENGTH = 200;
 export function ownerOf(kind: OwnerKind, value: string): string {
   return `${kind}:${value}`.slice(0, MAX_OWNER_LENGTH);
 }
-
-/** The token name of a `token:` owner, else null. */
-export function tokenNameOf(owner: string | null): string | null {
-  return owner?.startsWith('token:') ? owner.slice('token:'.length) : null;
-}

@@ -24,6 +24,7 @@ import { AgentReports } from './agent-reports';
 import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
+import { OwnerShares, type OwnerSharing } from './owner-shares';
 import { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
 import { defaultRunner, selectRunner } from './select-runner';
@@ -49,6 +50,7 @@ export interface SchedulerOptions {
   announceChanges?: (change: 'finished' | 'progress') => void;
   /** Claiming pauses while free disk space is below `store.min-free-disk`. */
   diskPause?: DiskPause;
+  owners?: OwnerSharing;
 }
 
 interface Route {
@@ -88,6 +90,7 @@ export class Scheduler {
   readonly reports: AgentReports;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
+  private readonly shares: OwnerShares;
   /** Service health tests share the agents with jobs but never touch the store. */
   readonly testRuns = new TestRuns<AgentInfo>(() => this.link);
 
@@ -98,6 +101,7 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
+    this.shares = new OwnerShares(store, options.owners);
     this.writes = new WriteBatcher(store, (written) =>
       this.options.announceChanges?.(
         written.some((job) => isFinished(job.state)) ? 'finished' : 'progress',
@@ -228,11 +232,8 @@ export class Scheduler {
       claims.push(...allocateSlots(free.get(kind) ?? 0, candidates));
     for (const [service, count] of claims) {
       if (this.stopped) return;
-      const jobs = await this.store.claimPending(
-        this.options.owner,
-        this.options.leaseMs,
-        count,
-        service,
+      const jobs = await this.shares.claim(service, count, this.link.list(), (n, jobOwner) =>
+        this.store.claimPending(this.options.owner, this.options.leaseMs, n, service, jobOwner),
       );
       this.remember(jobs);
       if (jobs.length) this.options.announceChanges?.('progress');
