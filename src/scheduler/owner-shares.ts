@@ -32,26 +32,28 @@ export class OwnerShares {
   /** The owner of each job this scheduler claimed, while an agent may hold it. */
   private readonly owners = new Map<string, string | null>();
 
+  private readonly sharing: OwnerSharing;
+
   constructor(
     private readonly store: JobStore,
-    private readonly sharing: OwnerSharing = EQUAL_OWNERS,
-  ) {}
+    /** The scheduler's lease owner and lease, and the owners' caps and weights. */
+    private readonly lease: { owner: string; leaseMs: number; owners?: OwnerSharing },
+  ) {
+    this.sharing = lease.owners ?? EQUAL_OWNERS;
+  }
 
   /**
    * Claims up to `count` due jobs of `service`, shared between owners. With one owner waiting
    * and no caps, one plain claim: fairness costs nothing when no one competes.
    */
-  async claim(
-    service: string,
-    count: number,
-    agents: AgentInfo[],
-    claim: (limit: number, jobOwner?: string | null) => Promise<Job[]>,
-  ): Promise<Job[]> {
+  async claim(service: string, count: number, agents: AgentInfo[]): Promise<Job[]> {
+    const { owner: leaseOwner, leaseMs } = this.lease;
     const waiting = await this.store.pendingByOwner(service);
     if (waiting.length === 0) return [];
     // Also forgets the jobs no agent holds any more, so the map stays as small as the slots.
     const active = this.activeByOwner(agents);
-    if (waiting.length === 1 && !this.sharing.hasCaps) return this.remember(await claim(count));
+    if (waiting.length === 1 && !this.sharing.hasCaps)
+      return this.remember(await this.store.claimPending(leaseOwner, leaseMs, count, service));
     const candidates: ShareCandidate[] = [];
     for (const { owner, due } of waiting) {
       const { maxActive, weight } = this.sharing.policy(owner);
@@ -60,10 +62,11 @@ export class OwnerShares {
       if (room > 0)
         candidates.push({ service: keyOf(owner), due: Math.min(due, room), running, weight });
     }
-    const jobs: Job[] = [];
-    for (const [key, n] of allocateSlots(count, candidates))
-      jobs.push(...(await claim(n, ownerOfKey(key))));
-    return this.remember(jobs);
+    const shares = [...allocateSlots(count, candidates)].map(([key, n]) => ({
+      owner: ownerOfKey(key),
+      due: n,
+    }));
+    return this.remember(await this.store.claimShares(leaseOwner, leaseMs, service, shares));
   }
 
   private remember(jobs: Job[]): Job[] {

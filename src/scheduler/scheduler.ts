@@ -101,7 +101,7 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
-    this.shares = new OwnerShares(store, options.owners);
+    this.shares = new OwnerShares(store, options);
     this.writes = new WriteBatcher(store, (written) =>
       this.options.announceChanges?.(
         written.some((job) => isFinished(job.state)) ? 'finished' : 'progress',
@@ -232,9 +232,7 @@ export class Scheduler {
       claims.push(...allocateSlots(free.get(kind) ?? 0, candidates));
     for (const [service, count] of claims) {
       if (this.stopped) return;
-      const jobs = await this.shares.claim(service, count, this.link.list(), (n, jobOwner) =>
-        this.store.claimPending(this.options.owner, this.options.leaseMs, n, service, jobOwner),
-      );
+      const jobs = await this.shares.claim(service, count, this.link.list());
       this.remember(jobs);
       if (jobs.length) this.options.announceChanges?.('progress');
       failpoint('scheduler-after-claim');

@@ -140,6 +140,11 @@ export interface JobStore extends DeliveryStore {
   /** Due jobs of `service` awaiting a claim, per job owner (fair shares between owners). */
   pendingByOwner(service: string): Promise<OwnerDue[]>;
   /**
+   * claimPending for several owners of one service at once: up to `due` jobs of each `owner`
+   * (as claimPending with that job owner would take them), in one round trip where it can.
+   */
+  claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]): Promise<Job[]>;
+  /**
    * What claimPending could take now, per service, and the next not-before time after now (of a
    * delayed job).
    */

@@ -76,6 +76,27 @@ export function jobOwnersContract(factory: OwnerStoreFactory): void {
     expect(await store.claimPending('contract', 60_000, 5, 'head', 'token:a')).toEqual([]);
   });
 
+  it('claims several owners’ shares at once, each as its own claim would', async () => {
+    const a1 = await store.insertJob(newJob({ owner: 'token:a' }));
+    const a2 = await store.insertJob(newJob({ owner: 'token:a', priority: 2 }));
+    await store.insertJob(newJob({ owner: 'token:a' }));
+    const b1 = await store.insertJob(newJob({ owner: 'token:b' }));
+    const none = await store.insertJob(newJob());
+    await store.insertJob(newJob({ owner: 'token:c' }));
+    const taken = await store.claimShares('contract', 60_000, 'head', [
+      { owner: 'token:a', due: 2 },
+      { owner: 'token:b', due: 5 },
+      { owner: null, due: 1 },
+      { owner: 'token:nobody', due: 3 },
+    ]);
+    expect(taken.map((j) => j.id).sort()).toEqual([a2.id, a1.id, b1.id, none.id].sort());
+    expect(taken.every((j) => j.state === 'ACCEPTED')).toBe(true);
+    const left = Object.fromEntries(
+      (await store.pendingByOwner('head')).map((r) => [r.owner, r.due]),
+    );
+    expect(left).toEqual({ 'token:a': 1, 'token:c': 1 });
+  });
+
   it('reads jobs stored before owners as owned by no one, and lists, counts and claims them', async () => {
     const old = await store.insertJob(newJob());
     const older = await store.insertJob(newJob({ owner: 'token:gone' }));

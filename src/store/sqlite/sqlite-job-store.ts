@@ -20,6 +20,7 @@ import type {
   JobStore,
   ServiceRevision,
   ServiceStatusRecord,
+  OwnerDue,
   PendingSummary,
   RunnerHealth,
   TransitionPatch,
@@ -260,6 +261,10 @@ export class SqliteJobStore implements JobStore {
 
   async pendingByOwner(service: string) {
     return owners.sqlitePendingByOwner(this.db, service);
+  }
+
+  async claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]) {
+    return owners.claimShares(this.db, { leaseOwner: owner, leaseMs, service }, shares);
   }
 
   async listActive(limit: number): Promise<Job[]> {

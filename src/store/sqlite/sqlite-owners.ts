@@ -78,3 +78,48 @@ export function sqlitePendingByOwner(db: Database.Database, service: string): Ow
     )
     .all(service, Date.now()) as OwnerDue[];
 }
+
+/** SQLite's limit on the SELECTs of one compound statement is 500; stay well below it. */
+const OWNERS_PER_STATEMENT = 100;
+
+/**
+ * The claims of several owners in one statement per 100 owners: one limited range of the
+ * per-owner index each (UNION ALL), so a hundred owners cost about what one owner's claim does.
+ */
+export function claimShares(
+  db: Database.Database,
+  claim: { leaseOwner: string; leaseMs: number; service: string },
+  shares: OwnerDue[],
+): Job[] {
+  const jobs: Job[] = [];
+  for (let i = 0; i < shares.length; i += OWNERS_PER_STATEMENT) {
+    const chunk = shares.slice(i, i + OWNERS_PER_STATEMENT).filter((s) => s.due > 0);
+    if (chunk.length === 0) continue;
+    const now = Date.now();
+    const ranges = chunk.map((share) => {
+      const [byOwner, ...args] = ownerClause(share.owner);
+      return {
+        sql: `SELECT * FROM (SELECT seq FROM jobs INDEXED BY jobs_awaiting_claim_by_owner
+               WHERE ${AWAITING_CLAIM_SQL} AND service = ? AND ${byOwner}
+               AND (not_before IS NULL OR not_before <= ?) ORDER BY priority DESC, seq LIMIT ?)`,
+        args: [claim.service, ...args, now, share.due],
+      };
+    });
+    const rows = db
+      .prepare(
+        `UPDATE jobs SET state = 'ACCEPTED', lease_owner = ?, lease_expires_at = ?,
+           fencing_token = fencing_token + 1, attempt = attempt + 1, ${APPEND_HISTORY_SQL}
+         WHERE seq IN (${ranges.map((r) => r.sql).join(' UNION ALL ')})
+         RETURNING *`,
+      )
+      .all(
+        claim.leaseOwner,
+        now + claim.leaseMs,
+        ...historyArgs('ACCEPTED', now),
+        ...ranges.flatMap((r) => r.args),
+      ) as JobRow[];
+    rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    jobs.push(...rows.map(rowToJob));
+  }
+  return jobs;
+}
