@@ -41,6 +41,19 @@ export class JobClaims {
     return claimed;
   }
 
+  /** Each owner's share in turn: the queue is read per owner, as its own claim would. */
+  async claimShares(
+    owner: string,
+    leaseMs: number,
+    service: string,
+    shares: { owner: string | null; due: number }[],
+  ): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for (const share of shares)
+      jobs.push(...(await this.claim(owner, leaseMs, share.due, service, share.owner)));
+    return jobs;
+  }
+
   /**
    * The due entries at the head of the queue, in claim order. Delayed (not-before) jobs at the head
    * must not hide due ones behind them, so a window short of due jobs is widened.

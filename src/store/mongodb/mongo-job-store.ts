@@ -219,11 +219,8 @@ export class MongoJobStore implements JobStore {
     return this.run(() => this.claims.claim(owner, leaseMs, limit, service, jobOwner));
   }
 
-  async claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]) {
-    const jobs: Job[] = [];
-    for (const share of shares)
-      jobs.push(...(await this.claimPending(owner, leaseMs, share.due, service, share.owner)));
-    return jobs;
+  claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]) {
+    return this.run(() => this.claims.claimShares(owner, leaseMs, service, shares));
   }
 
   pendingByOwner(service: string): Promise<OwnerDue[]> {
