@@ -6,9 +6,7 @@ import { jobDirectoryRelative, newJobId } from '../src/jobs';
 import { createLogger } from '../src/lifecycle/logger';
 import { clientSecurity } from '../src/transport/link-security';
 import { AgentHost } from '../src/runners/agent-host';
-import type { Executor, ReportEvent } from '../src/runners/executor';
 import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
-import type { DispatchSpec, RunningJob } from '../src/transport/protocol';
 import {
   cpuMs,
   makeHome,
@@ -19,6 +17,7 @@ import {
   startDamson,
   until,
 } from './bench-lib';
+import { InstantExecutor } from './instant-executor';
 
 /**
  * C2 #5, scheduler dispatch: N jobs wait PENDING; a real scheduler process drains them through an
@@ -39,41 +38,6 @@ execution:
     default:
       type: ShellRunner
 `;
-
-/** Finishes every job the moment it arrives: the scheduler and the link are all that is measured. */
-class InstantExecutor implements Executor {
-  readonly kinds = ['local'];
-  readonly slots = SLOTS;
-  private report: ReportEvent = () => undefined;
-  private readonly held = new Map<string, RunningJob>();
-  async open(report: ReportEvent): Promise<void> {
-    this.report = report;
-  }
-  async start(job: DispatchSpec): Promise<void> {
-    if (this.held.has(job.jobId)) return;
-    this.held.set(job.jobId, {
-      jobId: job.jobId,
-      fencingToken: job.fencingToken,
-      externalId: null,
-    });
-    queueMicrotask(() =>
-      this.report({
-        jobId: job.jobId,
-        fencingToken: job.fencingToken,
-        state: 'COMPLETED',
-        exitCode: 0,
-      }),
-    );
-  }
-  async cancel(): Promise<void> {}
-  running(): RunningJob[] {
-    return [...this.held.values()];
-  }
-  finalized(jobId: string): void {
-    this.held.delete(jobId);
-  }
-  async close(): Promise<void> {}
-}
 
 async function zmqBaseline(ms = 2000): Promise<number> {
   const router = new Router();
@@ -134,7 +98,7 @@ async function runOnce(): Promise<{ jobsPerSecond: number; schedulerCpuMsPerJob:
   const log = createLogger('bench-agent', 'warn');
   mkdirSync(path.join(home.home, 'media/jobs'), { recursive: true });
   const host = new AgentHost(
-    new InstantExecutor(),
+    new InstantExecutor(SLOTS),
     {
       name: 'instant',
       schedulerAddress: home.agentsAddress,

@@ -24,6 +24,7 @@ import { WebhookDeliverer } from '../webhooks/webhook-deliverer';
 import { openStore } from './open-store';
 import { onTerminate } from './signals';
 import { timerDelayMs } from '../lifecycle/long-timer';
+import { ownerSharing } from '../config/owner-settings';
 
 export async function runScheduler(): Promise<void> {
   const settings = loadSettings();
@@ -59,6 +60,7 @@ export async function runScheduler(): Promise<void> {
       maxRetries: settings.scheduler.maxRetries,
       lostJobGraceMs: settings.scheduler.lostJobGraceMs,
       breaker: settings.scheduler.breaker,
+      owners: ownerSharing(settings.api),
       diskPause: new DiskPause(
         new DiskSpace(settings.retention.minFreeDisk, [
           settings.directories.jobs,

@@ -16,7 +16,7 @@ export interface UploadLimits {
 export const TOKEN_SCOPES = ['priority', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
-export interface ApiToken {
+export interface ApiToken extends TokenShare {
   /** Shown in logs and used as the rate-limit key; never the secret itself. */
   name: string;
   token: string;
@@ -31,12 +31,19 @@ export interface ApiToken {
 }
 
 import {
+  buildOwnerSettings,
+  ownerSettingsProperties,
+  tokenShareProperties,
+  type OwnerSettings,
+  type TokenShare,
+} from './owner-settings';
+import {
   buildLiveOutputSettings,
   liveOutputSettingsProperties,
   type LiveOutputSettings,
 } from './live-output-settings';
 
-export interface ApiSettings extends LiveOutputSettings {
+export interface ApiSettings extends LiveOutputSettings, OwnerSettings {
   /** How often the server re-reads jobs that long-poll and SSE clients are waiting on. */
   watchIntervalMs: number;
   rateLimit: {
@@ -83,6 +90,7 @@ const SERVICE_LIMIT =
 /** JSON-schema properties merged into the settings schema. */
 export const apiSettingsProperties = {
   ...liveOutputSettingsProperties,
+  ...ownerSettingsProperties,
   'api.watch-interval': { type: 'integer', minimum: 20, maximum: 10000 },
   'api.rate-limit.window': { type: 'integer', minimum: 1000 },
   'api.rate-limit.requests': { type: 'integer', minimum: 0 },
@@ -103,6 +111,7 @@ export const apiSettingsProperties = {
         requests: { type: 'integer', minimum: 0 },
         submissions: { type: 'integer', minimum: 0 },
         scopes: { type: 'array', uniqueItems: true, items: { enum: [...TOKEN_SCOPES] } },
+        ...tokenShareProperties,
       },
     },
   },
@@ -135,5 +144,6 @@ export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
     serviceLimits,
     slivkaOnly: (flat['api.slivka-only'] as boolean | undefined) ?? false,
     ...buildLiveOutputSettings(flat),
+    ...buildOwnerSettings(flat),
   };
 }

@@ -12,6 +12,7 @@ import type { Service } from '../services/service';
 import { jobCommandRoute } from './job-command-route';
 import { jobRoutes } from './job-routes';
 import { pipelineRoutes } from './pipeline-routes';
+import { listingScope } from './listing-scope';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
@@ -117,12 +118,14 @@ export function apiRouter(
     get: [
       limits.listing,
       async (req, res) => {
-        const page = await ctx.store.listJobs(listQuery(req));
+        const scope = listingScope(req, res);
+        const page = await ctx.store.listJobs({ ...listQuery(req), owner: scope.owner });
         res.json({
           jobs: await Promise.all(
-            page.jobs.map(async (j) =>
-              jobResource(base(req), j, undefined, await expiryOf(ctx, j)),
-            ),
+            page.jobs.map(async (j) => ({
+              ...jobResource(base(req), j, undefined, await expiryOf(ctx, j)),
+              ...(scope.showOwners ? { owner: j.owner } : {}),
+            })),
           ),
           nextCursor: page.nextCursor,
         });

@@ -120,6 +120,9 @@ export function bulkRerun(ctx: AppContext) {
           once: null,
           rerunOf: job.id,
           note,
+          // An admin's bulk rerun is still each original owner's job (their listing shows it).
+          owner: job.owner,
+          admin: true,
         });
         if (outcome.kind === 'created') {
           rerun.push({ ...jobResource(base, outcome.job), ...(note ? { note } : {}) });

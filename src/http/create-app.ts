@@ -15,6 +15,7 @@ import { TokenResolver } from './token-resolver';
 import { DiskSpace } from '../lifecycle/disk-space';
 import { slivkaOnly } from './slivka-only';
 import { requestId } from './request-id';
+import { issueSession } from './request-owner';
 import { packageRoot } from '../lifecycle/package-root';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
@@ -49,8 +50,10 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   app.use(requestId());
   if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set
-  // (and passes on any request that carries a token).
-  if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));
+  // (and passes on any request that carries a token). Nor when jobs are private: it does not
+  // know who is asking.
+  if (!limits.active && !ctx.settings.api.privateJobs)
+    app.use(fastJobStatus(ctx, recordedHeaders(security)));
   app.use(security);
   ctx.progress ??= progressReader(ctx.settings, ctx.catalog);
   ctx.watcher ??= new JobWatcher(
@@ -69,9 +72,12 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
     app.use(`${mount}/api/v1.1`, api);
     app.use(`${mount}/api`, api);
     // With `server.media: proxy`, nginx serves these paths and the app answers 404 for them.
-    if (ctx.settings.server.media === 'app') app.use(mount || '/', mediaRouter(ctx));
+    // Private jobs' files are their owners' too: the media routes must know who is asking.
+    const mediaGuard = ctx.settings.api.privateJobs ? [identify] : [];
+    if (ctx.settings.server.media === 'app') app.use(mount || '/', ...mediaGuard, mediaRouter(ctx));
     app.use(
       mount || '/',
+      issueSession(prefix),
       express.static(publicDirectory, { index: 'index.html', fallthrough: true }),
     );
   }

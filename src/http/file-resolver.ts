@@ -14,6 +14,8 @@ export class StoreFileResolver implements FileResolver {
   constructor(
     private readonly store: JobStore,
     private readonly jobsDirectory: string,
+    /** With private jobs, the submitter: only its own jobs' outputs resolve (others' are unknown). */
+    private readonly reader?: { owner: string | null },
   ) {}
 
   async resolve(ref: string): Promise<ResolvedFile | null> {
@@ -33,6 +35,7 @@ export class StoreFileResolver implements FileResolver {
     if (!isWellFormedId(jobId) || relative.split('/').some(isAgentRecord)) return null;
     const job = await this.store.getJob(jobId);
     if (!job) return null;
+    if (this.reader && (job.owner === null || job.owner !== this.reader.owner)) return null;
     const real = await confinedFile(path.join(this.jobsDirectory, job.workDir), relative);
     return real ? { path: real, id: ref } : null;
   }

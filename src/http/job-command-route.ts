@@ -6,6 +6,7 @@ import { COMMAND_RECORD_FILE, parseCommandRecord, type CommandRecord } from '../
 import { addRoute } from './add-route';
 import type { AppContext } from './app-context';
 import { HttpError, notFound } from './http-error';
+import { mayReadJob } from './request-owner';
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A record is argv plus names; a larger file is not one Damson wrote. */
@@ -39,7 +40,7 @@ export function jobCommandRoute(router: Router, ctx: AppContext): void {
   const show = async (req: Request, res: Response): Promise<void> => {
     const id = String(req.params.jid);
     const job = JOB_ID.test(id) ? await ctx.store.getJob(id) : null;
-    if (!job) throw notFound(`job '${id}'`);
+    if (!job || !mayReadJob(ctx.settings, req, job)) throw notFound(`job '${id}'`);
     const record = await readCommandRecord(path.join(ctx.settings.directories.jobs, job.workDir));
     if (!record) {
       throw new HttpError(

@@ -14,6 +14,7 @@ import { jobFileRoute } from './job-file-route';
 import { progressKey } from './job-progress';
 import { knownProgress, withProgress } from './progress-query';
 import { jobFileResource, jobResource } from './resources';
+import { mayReadJob } from './request-owner';
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -29,6 +30,7 @@ export function jobRoutes(router: Router, ctx: AppContext, watcher: JobWatcher):
     if (!job) throw await missingJob(ctx, id);
     const sid = req.params.sid;
     if (sid !== undefined && job.service !== sid) throw notFound(`job '${id}'`);
+    if (!mayReadJob(ctx.settings, req, job)) throw notFound(`job '${id}'`);
     return job;
   };
 

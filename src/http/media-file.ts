@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { isWellFormedId, jobDirectoryRelative, jobIdOfDirectory } from '../jobs';
+import { isWellFormedId, jobDirectoryRelative, jobIdOfDirectory, type Job } from '../jobs';
 import type { JobStore } from '../store/job-store';
 import { confinedFile, isAgentRecord } from './job-outputs';
 
@@ -35,6 +35,8 @@ export async function jobMediaFile(
   store: JobStore,
   jobsDirectory: string,
   segments: readonly string[],
+  /** Whether the caller may read this job (private jobs); a refusal is the same null. */
+  mayRead: (job: Job) => boolean = () => true,
 ): Promise<string | null> {
   if (segments.length < 4 || segments.length > 3 + MAX_FILE_SEGMENTS) return null;
   const rest = segments.slice(3);
@@ -42,7 +44,7 @@ export async function jobMediaFile(
   const id = jobIdOfDirectory(segments.slice(0, 3).join('/'));
   if (!id) return null;
   const job = await store.getJob(id);
-  if (!job || job.workDir !== jobDirectoryRelative(id)) return null;
+  if (!job || job.workDir !== jobDirectoryRelative(id) || !mayRead(job)) return null;
   let jobRoot: string;
   try {
     const jobsRoot = await realpath(jobsDirectory);

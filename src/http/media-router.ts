@@ -5,6 +5,7 @@ import { notFound, type HttpError } from './http-error';
 import { goneError } from './job-expiry';
 import { jobMediaFile, uploadMediaFile } from './media-file';
 import { sendFileBytes } from './send-file-bytes';
+import { mayReadJob } from './request-owner';
 
 /** 410 for a file of a job that retention deleted (its tombstone is still kept), else 404. */
 async function expiredOrMissing(ctx: AppContext, segments: string[]): Promise<HttpError> {
@@ -29,7 +30,9 @@ export function mediaRouter(ctx: AppContext): Router {
 
   router.get(`${jobsPath}/*file`, async (req, res) => {
     const segments = segmentsOf(req.params.file);
-    const real = await jobMediaFile(ctx.store, jobs, segments);
+    const real = await jobMediaFile(ctx.store, jobs, segments, (job) =>
+      mayReadJob(ctx.settings, req, job),
+    );
     if (!real) throw await expiredOrMissing(ctx, segments);
     await sendFileBytes(req, res, real);
   });

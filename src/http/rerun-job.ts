@@ -9,12 +9,13 @@ import { clientHasScope } from './rate-limits';
 import { readSubmission, type ReadSubmission } from './read-submission';
 import { schedulingOptions } from './scheduling-options';
 import { createJob, serviceLimits } from './submit-job';
+import { isAdmin, mayReadJob, requestOwner } from './request-owner';
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export async function findJobToRerun(ctx: AppContext, id: string): Promise<Job> {
+export async function findJobToRerun(ctx: AppContext, id: string, req?: Request): Promise<Job> {
   const job = JOB_ID.test(id) ? await ctx.store.getJob(id) : null;
-  if (!job) throw notFound(`job '${id}'`);
+  if (!job || (req && !mayReadJob(ctx.settings, req, job))) throw notFound(`job '${id}'`);
   return job;
 }
 
@@ -70,7 +71,7 @@ export function rerunJob(ctx: AppContext) {
   return async (req: Request, res: Response): Promise<void> => {
     // The key's scope is the client's address, taken before anything else is awaited.
     const key = idempotencyKey(req, res);
-    const original = await findJobToRerun(ctx, String(req.params.jid));
+    const original = await findJobToRerun(ctx, String(req.params.jid), req);
     const { service, note } = await rerunDefinition(ctx, original);
     const scheduling = schedulingOptions(req, clientHasScope(res, 'priority'));
     const { limits, names } = serviceLimits(ctx, service.id);
@@ -90,6 +91,8 @@ export function rerunJob(ctx: AppContext) {
         once,
         rerunOf: original.id,
         note,
+        owner: requestOwner(req, res),
+        admin: isAdmin(res),
       });
     } finally {
       await read.discard();

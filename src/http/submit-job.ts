@@ -23,6 +23,8 @@ import { expiryOf } from './job-expiry';
 import { jobResource } from './resources';
 import { answerFromCache, cacheAllowed, cacheKeyOf } from './result-cache';
 import { clientHasScope } from './rate-limits';
+import { isAdmin, requestOwner } from './request-owner';
+import { refuseOverWaitingCap } from './owner-caps';
 import { schedulingOptions, type SchedulingOptions } from './scheduling-options';
 import { callbackOption } from './webhook-callback';
 import { unrunnableReason } from '../services/runner-types';
@@ -125,6 +127,10 @@ export interface JobRequest {
   useCache?: boolean;
   /** Said in the 202 body (e.g. why a rerun runs another definition than its original). */
   note?: string;
+  /** Whose job it is (request-owner.ts); null: no one's. */
+  owner?: string | null;
+  /** Whether the submitter may read private jobs of others (an admin), for `jobId/path` inputs. */
+  admin?: boolean;
 }
 
 export type RecordOutcome =
@@ -141,7 +147,8 @@ export type RecordOutcome =
  */
 export async function recordJob(ctx: AppContext, r: JobRequest): Promise<RecordOutcome> {
   const { service, read } = r;
-  const resolver = new StoreFileResolver(ctx.store, ctx.settings.directories.jobs);
+  const reader = ctx.settings.api.privateJobs && !r.admin ? { owner: r.owner ?? null } : undefined;
+  const resolver = new StoreFileResolver(ctx.store, ctx.settings.directories.jobs, reader);
   const result = await validateSubmission(service, read.submission, resolver);
   if (!result.ok) {
     await read.discard();
@@ -169,6 +176,7 @@ export async function recordJob(ctx: AppContext, r: JobRequest): Promise<RecordO
     notBefore: r.scheduling.notBefore,
     rerunOf: r.rerunOf ?? null,
     callback: r.callback ?? null,
+    owner: r.owner ?? null,
   };
   // Opted-in services only: the key is kept with the job even when `?cache=no` forced a run.
   const maxHashBytes = ctx.settings.server.maxFileBytes;
@@ -212,6 +220,7 @@ export async function createJob(
   r: JobRequest,
 ): Promise<void> {
   await refuseWhenDiskLow(ctx.diskSpace);
+  await refuseOverWaitingCap(ctx, r.owner ?? null);
   const outcome = await recordJob(ctx, r);
   if (outcome.kind === 'invalid') {
     refuse(res, outcome.errors);
@@ -252,7 +261,11 @@ export function submitJob(ctx: AppContext) {
       const target = { kind: 'submit' as const, id: service.id };
       const once = key ? await onceKey(req, key, target, read.submission) : null;
       if (once && (await replayIfHeld(ctx, req, res, once))) return;
-      await createJob(ctx, req, res, { service, read, scheduling, once, callback, useCache });
+      await createJob(ctx, req, res, {
+        ...{ service, read, scheduling, once, callback, useCache },
+        owner: requestOwner(req, res),
+        admin: isAdmin(res),
+      });
     } finally {
       await read.discard();
     }

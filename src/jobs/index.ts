@@ -7,3 +7,4 @@ export * from './job-history';
 export * from './webhook-events';
 export * from './command-record';
 export * from './pipeline';
+export * from './job-owner';

@@ -46,6 +46,11 @@ export interface Job {
   rerunOf: string | null;
   /** The pipeline this job is a step of (src/jobs/pipeline.ts); absent or null for a lone job. */
   pipeline?: string | null;
+  /**
+   * Whose job it is (src/jobs/job-owner.ts): `token:<name>`, `session:<hash>` or
+   * `address:<ip>`; null for jobs stored before owners existed. Never shown to other clients.
+   */
+  owner: string | null;
 }
 
 /** A webhook: its URL (checked against api.webhooks.allowed-hosts) and which changes it wants. */
@@ -69,6 +74,7 @@ export interface NewJob {
   cacheKey?: string | null;
   rerunOf?: string | null;
   pipeline?: string | null;
+  owner?: string | null;
 }
 
 type ClaimFields = Pick<Job, 'state' | 'leaseOwner'>;

@@ -26,6 +26,7 @@ import { EngineHealthFeed } from './engine-health-feed';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 import { JobRecovery } from './job-recovery';
 import { PipelineRelease } from './pipeline-release';
+import { OwnerShares, type OwnerSharing } from './owner-shares';
 import { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
 import { defaultRunner, selectRunner } from './select-runner';
@@ -51,6 +52,7 @@ export interface SchedulerOptions {
   announceChanges?: (change: 'finished' | 'progress') => void;
   /** Claiming pauses while free disk space is below `store.min-free-disk`. */
   diskPause?: DiskPause;
+  owners?: OwnerSharing;
 }
 
 interface Route {
@@ -92,6 +94,7 @@ export class Scheduler {
   readonly pipelines: PipelineRelease;
   link!: AgentLink;
   private readonly revisions: ServiceRevisions;
+  private readonly shares: OwnerShares;
   /** Service health tests share the agents with jobs but never touch the store. */
   readonly testRuns = new TestRuns<AgentInfo>(() => this.link);
 
@@ -102,6 +105,7 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.revisions = new ServiceRevisions(store, catalog);
+    this.shares = new OwnerShares(store, options);
     this.pipelines = new PipelineRelease(store, this.revisions, options, log, () => this.wake());
     this.writes = new WriteBatcher(store, (written) => {
       this.pipelines.noteWritten(written);
@@ -240,12 +244,7 @@ export class Scheduler {
       claims.push(...allocateSlots(free.get(kind) ?? 0, candidates));
     for (const [service, count] of claims) {
       if (this.stopped) return;
-      const jobs = await this.store.claimPending(
-        this.options.owner,
-        this.options.leaseMs,
-        count,
-        service,
-      );
+      const jobs = await this.shares.claim(service, count, this.link.list());
       this.remember(jobs);
       if (jobs.length) this.options.announceChanges?.('progress');
       failpoint('scheduler-after-claim');

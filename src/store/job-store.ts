@@ -12,6 +12,8 @@ export interface JobFilter {
   submittedSince?: Date;
   /** Only jobs submitted strictly before this time. */
   submittedBefore?: Date;
+  /** Only this owner's jobs (null: jobs stored before owners existed). */
+  owner?: string | null;
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit: number;
@@ -45,6 +47,12 @@ export interface TransitionRequest {
 export interface PendingSummary {
   services: { service: string; due: number }[];
   nextDueAt: Date | null;
+}
+
+/** Due jobs of one service awaiting a claim, per owner (null: jobs stored before owners). */
+export interface OwnerDue {
+  owner: string | null;
+  due: number;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -130,8 +138,23 @@ export interface JobStore extends DeliveryStore {
   /**
    * Atomically takes up to `limit` due jobs awaiting a claim (PENDING, or delayed whose not-before
    * time has come): state ACCEPTED, owner, lease deadline, a fresh fencing token and attempt + 1.
+   * With `jobOwner` (a job owner, not the lease owner), only that owner's jobs (null: jobs
+   * stored without one), in the same order.
    */
-  claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]>;
+  claimPending(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    service?: string,
+    jobOwner?: string | null,
+  ): Promise<Job[]>;
+  /** Due jobs of `service` awaiting a claim, per job owner (fair shares between owners). */
+  pendingByOwner(service: string): Promise<OwnerDue[]>;
+  /**
+   * claimPending for several owners of one service at once: up to `due` jobs of each `owner`
+   * (as claimPending with that job owner would take them), in one round trip where it can.
+   */
+  claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]): Promise<Job[]>;
   /**
    * What claimPending could take now, per service, and the next not-before time after now (of a
    * delayed job).

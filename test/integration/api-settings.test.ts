@@ -235,7 +235,8 @@ describe('API settings', () => {
       'api.list-jobs': 'token',
       'api.tokens': [{ name: 'ops', token: TOKEN }],
     });
-    expect((await submitWords(a)).status).toBe(202);
+    // Listings are scoped to the caller's own jobs (docs/api.md): the token holder submits.
+    expect((await submitWords(a, { authorization: `Bearer ${TOKEN}` })).status).toBe(202);
     const anonymous = await rawRequest(`${a.baseUrl}/api/jobs`, 'GET');
     expect(anonymous.status).toBe(401);
     expect(anonymous.json()).toMatchObject({ error: { code: 'token_required' } });

@@ -1,5 +1,5 @@
-import { MongoServerError, type Collection } from 'mongodb';
-import type { PendingSummary } from '../job-store';
+import { MongoServerError, type Collection, type Filter } from 'mongodb';
+import type { OwnerDue, PendingSummary } from '../job-store';
 import { QUEUE_INDEXES } from './indexes';
 
 /** A job awaiting a claim (PENDING, or delayed): a copy of what the claim order needs. */
@@ -13,6 +13,8 @@ export interface QueueEntry {
   /** The job's version when it began to wait: 0 for a new job, which needs no re-read. */
   version: number;
   queuedAt: Date;
+  /** The job's owner; absent in entries written before owners (a filter on null matches them). */
+  owner?: string | null;
 }
 
 /** The id of the entry of the wait that began at the job's version `version`. */
@@ -20,7 +22,7 @@ export const queueEntryId = (jobId: string, version: number): string => `${jobId
 
 /** The entry announcing that job `jobId` waits for a claim from its version `version` on. */
 export function queueEntry(
-  job: Pick<QueueEntry, 'service' | 'priority' | 'notBefore'> & { _id: string },
+  job: Pick<QueueEntry, 'service' | 'priority' | 'notBefore' | 'owner'> & { _id: string },
   version: number,
 ): QueueEntry {
   return {
@@ -31,6 +33,7 @@ export function queueEntry(
     notBefore: job.notBefore,
     version,
     queuedAt: new Date(),
+    owner: job.owner ?? null,
   };
 }
 
@@ -56,12 +59,19 @@ export class ClaimQueue {
     }
   }
 
-  /** Up to `size` waiting jobs (of one service when given), oldest first. */
-  head(size: number, service?: string): Promise<QueueEntry[]> {
-    return this.entries
-      .find(service === undefined ? {} : { service })
-      .limit(size)
+  /** Up to `size` waiting jobs (of one service, of one owner, when given), oldest first. */
+  head(size: number, service?: string, owner?: string | null): Promise<QueueEntry[]> {
+    const filter: Filter<QueueEntry> = service === undefined ? {} : { service };
+    if (owner !== undefined) filter.owner = owner;
+    return this.entries.find(filter).limit(size).toArray();
+  }
+
+  /** Due jobs of a service per owner, read from the queue like the summary. */
+  async pendingByOwner(service: string, nowMs: number): Promise<OwnerDue[]> {
+    const entries = await this.entries
+      .find({ service }, { projection: { jobId: 1, notBefore: 1, owner: 1 } })
       .toArray();
+    return countByOwner(entries, nowMs);
   }
 
   /**
@@ -133,4 +143,20 @@ export function summarise(
       .map(([service, count]) => ({ service, due: count })),
     nextDueAt: next === null ? null : new Date(next),
   };
+}
+
+/** Due entries counted per owner, each job once (it may have an entry per wait for a moment). */
+export function countByOwner(
+  entries: Pick<QueueEntry, 'jobId' | 'notBefore' | 'owner'>[],
+  nowMs: number,
+): OwnerDue[] {
+  const due = new Map<string | null, number>();
+  const seen = new Set<string>();
+  for (const { jobId, notBefore, owner } of entries) {
+    if (seen.has(jobId) || (notBefore !== null && notBefore.getTime() > nowMs)) continue;
+    seen.add(jobId);
+    const key = owner ?? null;
+    due.set(key, (due.get(key) ?? 0) + 1);
+  }
+  return [...due].map(([owner, count]) => ({ owner, due: count }));
 }

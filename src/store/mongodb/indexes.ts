@@ -12,6 +12,8 @@ export const JOB_INDEXES: IndexDescription[] = [
   { name: 'by_state_and_owner', key: { state: 1, leaseOwner: 1, submittedAt: 1, order: 1 } },
   // listJobs unfiltered or filtered by submission time, newest first.
   { name: 'by_submission', key: { submittedAt: -1, order: -1 } },
+  // listJobs scoped to one owner (every listing but an admin's).
+  { name: 'by_owner', key: { owner: 1, submittedAt: -1, order: -1 } },
   // listJobs filtered by service.
   { name: 'by_service', key: { service: 1, submittedAt: -1, order: -1 } },
   // usageStats groups on these two fields only (a covered scan of the index).

@@ -23,9 +23,15 @@ export class JobClaims {
     private readonly writer: JobWriter,
   ) {}
 
-  async claim(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]> {
+  async claim(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    service?: string,
+    jobOwner?: string | null,
+  ): Promise<Job[]> {
     const claimed: Job[] = [];
-    const due = await this.dueWindow(limit, service);
+    const due = await this.dueWindow(limit, service, jobOwner);
     for (let i = 0; i < due.length && claimed.length < limit; i++) {
       const job = await this.claimOne(due[i], owner, leaseMs);
       if (job) claimed.push(job);
@@ -35,13 +41,30 @@ export class JobClaims {
     return claimed;
   }
 
+  /** Each owner's share in turn: the queue is read per owner, as its own claim would. */
+  async claimShares(
+    owner: string,
+    leaseMs: number,
+    service: string,
+    shares: { owner: string | null; due: number }[],
+  ): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for (const share of shares)
+      jobs.push(...(await this.claim(owner, leaseMs, share.due, service, share.owner)));
+    return jobs;
+  }
+
   /**
    * The due entries at the head of the queue, in claim order. Delayed (not-before) jobs at the head
    * must not hide due ones behind them, so a window short of due jobs is widened.
    */
-  private async dueWindow(limit: number, service?: string): Promise<QueueEntry[]> {
+  private async dueWindow(
+    limit: number,
+    service?: string,
+    jobOwner?: string | null,
+  ): Promise<QueueEntry[]> {
     for (let size = limit * CLAIM_WINDOW_FACTOR + 8; ; size *= 4) {
-      const window = await this.queue.head(size, service);
+      const window = await this.queue.head(size, service, jobOwner);
       const due = dueInClaimOrder(window, Date.now());
       if (due.length >= limit || window.length < size || size >= MAX_CLAIM_WINDOW) return due;
     }

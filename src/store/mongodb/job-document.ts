@@ -45,6 +45,8 @@ export interface JobDocument {
   serviceRevision: string | null;
   /** The job this one reran; absent in documents written before it. */
   rerunOf?: string | null;
+  /** Whose job it is; absent in documents written before owners (read as null). */
+  owner?: string | null;
   /** Bumped by every write after the insert; see JobWriter. */
   version: number;
   /**
@@ -106,6 +108,7 @@ export function newJobDocument(job: NewJob, submittedAt: Date, order: ObjectId):
     notBefore: job.notBefore ?? null,
     serviceRevision: job.serviceRevision ?? null,
     rerunOf: job.rerunOf ?? null,
+    owner: job.owner ?? null,
     version: 0,
     history: [{ state: initialState(job.notBefore, submittedAt.getTime()), at: submittedAt }],
     callback: job.callback ?? null,
@@ -142,6 +145,7 @@ export function documentToJob(doc: JobDocument): Job {
     ...(doc.cachedFrom ? { cachedFrom: doc.cachedFrom } : {}),
     rerunOf: doc.rerunOf ?? null,
     ...(doc.pipeline ? { pipeline: doc.pipeline } : {}),
+    owner: doc.owner ?? null,
   };
 }
 

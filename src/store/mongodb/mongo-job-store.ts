@@ -12,6 +12,7 @@ import type {
   JobFilter,
   JobPage,
   JobStore,
+  OwnerDue,
   PendingSummary,
   RunnerHealth,
   ServiceRevision,
@@ -224,8 +225,22 @@ export class MongoJobStore implements JobStore {
     return this.run(() => listJobPage(this.jobs, filter));
   }
 
-  claimPending(owner: string, leaseMs: number, limit: number, service?: string): Promise<Job[]> {
-    return this.run(() => this.claims.claim(owner, leaseMs, limit, service));
+  claimPending(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    service?: string,
+    jobOwner?: string | null,
+  ): Promise<Job[]> {
+    return this.run(() => this.claims.claim(owner, leaseMs, limit, service, jobOwner));
+  }
+
+  claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]) {
+    return this.run(() => this.claims.claimShares(owner, leaseMs, service, shares));
+  }
+
+  pendingByOwner(service: string): Promise<OwnerDue[]> {
+    return this.run(() => this.queue.pendingByOwner(service, Date.now()));
   }
 
   pendingSummary(): Promise<PendingSummary> {

@@ -30,6 +30,7 @@ export async function listJobPage(
 ): Promise<JobPage> {
   const query: Filter<JobDocument>[] = [];
   if (filter.service) query.push({ service: filter.service });
+  if (filter.owner !== undefined) query.push({ owner: filter.owner });
   if (filter.states?.length) query.push({ state: { $in: filter.states } });
   if (filter.submittedSince) query.push({ submittedAt: { $gte: filter.submittedSince } });
   if (filter.submittedBefore) query.push({ submittedAt: { $lt: filter.submittedBefore } });

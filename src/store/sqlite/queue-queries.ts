@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Job, JobHistoryEntry } from '../../jobs';
+import type { PendingSummary } from '../job-store';
 import { parseHistory } from './history-sql';
 import { AWAITING_CLAIM_SQL } from './schema';
 
@@ -41,4 +42,28 @@ export function sqliteRecentHistories(
     )
     .all(service, window) as { history: string | null }[];
   return rows.map((row) => parseHistory(row.history));
+}
+
+/** Due jobs per service and the next not-before time ahead (the scheduler asks every tick). */
+export function sqlitePendingSummary(db: Database.Database): PendingSummary {
+  const now = Date.now();
+  // One pass over a covering partial index. Named, because without statistics the planner
+  // prefers an OR over jobs_by_state that reads every row.
+  const rows = db
+    .prepare(
+      `SELECT service,
+         SUM(CASE WHEN not_before IS NULL OR not_before <= ? THEN 1 ELSE 0 END) AS due,
+         MIN(CASE WHEN not_before > ? THEN not_before END) AS next
+       FROM jobs INDEXED BY jobs_awaiting_claim WHERE ${AWAITING_CLAIM_SQL}
+       GROUP BY service ORDER BY service`,
+    )
+    .all(now, now) as { service: string; due: number; next: number | null }[];
+  const next = rows.reduce<number | null>(
+    (min, r) => (r.next !== null && (min === null || r.next < min) ? r.next : min),
+    null,
+  );
+  return {
+    services: rows.filter((r) => r.due > 0).map((r) => ({ service: r.service, due: r.due })),
+    nextDueAt: next === null ? null : new Date(next),
+  };
 }

@@ -31,6 +31,7 @@ export interface JobRow {
   cached_from?: string | null;
   rerun_of: string | null;
   pipeline_id?: string | null;
+  owner?: string | null;
 }
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -65,6 +66,7 @@ export function rowToJob(row: JobRow): Job {
     ...(row.cached_from ? { cachedFrom: row.cached_from } : {}),
     rerunOf: row.rerun_of ?? null,
     ...(row.pipeline_id ? { pipeline: row.pipeline_id } : {}),
+    owner: row.owner ?? null,
   };
 }
 

@@ -20,6 +20,7 @@ import type {
   JobStore,
   ServiceRevision,
   ServiceStatusRecord,
+  OwnerDue,
   PendingSummary,
   RunnerHealth,
   TransitionPatch,
@@ -29,7 +30,7 @@ import type {
 } from '../job-store';
 import type { Delivery, DeliveryOutcome } from '../delivery-records';
 import { APPEND_HISTORY_SQL, firstHistory, historyArgs } from './history-sql';
-import { sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
+import { sqlitePendingSummary, sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
 import { rowToJob, type JobRow } from './row-mapping';
 import { placeholders } from './placeholders';
 import { SqliteRetentionRecords } from './sqlite-retention-records';
@@ -51,6 +52,7 @@ import { claimDeliveries, listDeliveries, recordDeliveryOutcome } from './webhoo
 import { ACTIVE_SQL, AWAITING_CLAIM_SQL, SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './schema';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
 import * as keys from './sqlite-idempotency';
+import * as owners from './sqlite-owners';
 
 /** Cursors are opaque to clients; inside they are the last row's sequence number. */
 const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
@@ -102,6 +104,7 @@ export class SqliteJobStore implements JobStore {
     this.admin = new SqliteAdminRecords(this.db);
     this.tokens = this.rateCounters = new SqliteAccessRecords(this.db);
     this.pipelines = new SqlitePipelineRecords(this.db);
+    owners.ensureOwnerSchema(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {
@@ -173,8 +176,8 @@ export class SqliteJobStore implements JobStore {
     const now = Date.now();
     const row = this.db
       .prepare(
-        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events, cache_key, rerun_of)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events, cache_key, rerun_of, owner)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
         job.id,
@@ -192,6 +195,7 @@ export class SqliteJobStore implements JobStore {
         job.callback?.events ?? null,
         job.cacheKey ?? null,
         job.rerunOf ?? null,
+        job.owner ?? null,
       ) as JobRow;
     return rowToJob(row);
   }
@@ -209,6 +213,7 @@ export class SqliteJobStore implements JobStore {
       args.push(...values);
     };
     if (filter.service) add('service = ?', filter.service);
+    if (filter.owner !== undefined) add(...owners.listingOwnerClause(filter.owner));
     if (filter.states?.length) {
       add(`state IN (${placeholders(filter.states.length)})`, ...filter.states);
     }
@@ -231,7 +236,14 @@ export class SqliteJobStore implements JobStore {
     leaseMs: number,
     limit: number,
     service?: string,
+    jobOwner?: string | null,
   ): Promise<Job[]> {
+    if (jobOwner !== undefined)
+      return owners.claimOwnerJobs(
+        this.db,
+        { leaseOwner: owner, leaseMs, limit, service },
+        jobOwner,
+      );
     const now = Date.now();
     const byService = service === undefined ? '' : 'AND service = ?';
     const rows = this.db
@@ -253,26 +265,15 @@ export class SqliteJobStore implements JobStore {
   }
 
   async pendingSummary(): Promise<PendingSummary> {
-    const now = Date.now();
-    // One pass over a covering partial index: the scheduler asks on every tick. Named, because
-    // without statistics the planner prefers an OR over jobs_by_state that reads every row.
-    const rows = this.db
-      .prepare(
-        `SELECT service,
-           SUM(CASE WHEN not_before IS NULL OR not_before <= ? THEN 1 ELSE 0 END) AS due,
-           MIN(CASE WHEN not_before > ? THEN not_before END) AS next
-         FROM jobs INDEXED BY jobs_awaiting_claim WHERE ${AWAITING_CLAIM_SQL}
-         GROUP BY service ORDER BY service`,
-      )
-      .all(now, now) as { service: string; due: number; next: number | null }[];
-    const next = rows.reduce<number | null>(
-      (min, r) => (r.next !== null && (min === null || r.next < min) ? r.next : min),
-      null,
-    );
-    return {
-      services: rows.filter((r) => r.due > 0).map((r) => ({ service: r.service, due: r.due })),
-      nextDueAt: next === null ? null : new Date(next),
-    };
+    return sqlitePendingSummary(this.db);
+  }
+
+  async pendingByOwner(service: string) {
+    return owners.sqlitePendingByOwner(this.db, service);
+  }
+
+  async claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]) {
+    return owners.claimShares(this.db, { leaseOwner: owner, leaseMs, service }, shares);
   }
 
   async listActive(limit: number): Promise<Job[]> {
