@@ -9,6 +9,8 @@ import type { JobWatcher } from './job-watcher';
 import { pipelineResource } from './pipeline-resource';
 import { collect } from './read-json-submission';
 import { submitPipeline } from './submit-pipeline';
+import { isAdmin, mayReadJob, requestOwner } from './request-owner';
+import { refuseOverWaitingCap } from './owner-caps';
 
 const KEEP_ALIVE_MS = 15_000;
 
@@ -44,6 +46,10 @@ export function pipelineRoutes(
     const pipeline = isWellFormedId(id) ? await ctx.store.pipelines.getPipeline(id) : null;
     if (!pipeline) throw notFound(`pipeline '${id}'`);
     const jobs = await ctx.store.pipelines.getJobs(pipeline.steps.map((s) => s.jobId));
+    // A pipeline is its steps' owner's, as they are: with private jobs, others get the 404 of a
+    // pipeline that does not exist.
+    if (!jobs.every((job) => mayReadJob(ctx.settings, req, job)))
+      throw notFound(`pipeline '${id}'`);
     return { pipeline, jobs };
   };
   const reload = async (pipeline: Pipeline): Promise<Loaded> => ({
@@ -61,7 +67,10 @@ export function pipelineRoutes(
     } catch {
       throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
     }
-    const outcome = await submitPipeline(body, ctx);
+    const owner = requestOwner(req, res);
+    // Each step will wait with the owner's other jobs: the cap counts the steps that start at once.
+    await refuseOverWaitingCap(ctx, owner);
+    const outcome = await submitPipeline(body, ctx, { owner, admin: isAdmin(res) });
     if (outcome.kind === 'invalid') {
       res.status(422).json({
         errors: outcome.errors,

@@ -98,11 +98,19 @@ function referenceErrors(
   return [];
 }
 
+/** Who submits the pipeline: every step is that owner's job (request-owner.ts). */
+export interface PipelineSubmitter {
+  owner: string | null;
+  /** An admin token: with private jobs, may read anyone's files as inputs. */
+  admin: boolean;
+}
+
 /** One step's values checked as a submission would be, references standing in as files. */
 async function checkStep(
   ctx: AppContext,
   step: RequestedStep,
   services: ReadonlyMap<string, Service | undefined>,
+  submitter: PipelineSubmitter,
 ): Promise<CheckedStep | PipelineError[]> {
   const service = services.get(step.name);
   const stepError = (errorCode: string, message: string): PipelineError[] => [
@@ -111,8 +119,11 @@ async function checkStep(
   if (!service) return stepError('unknown_service', `There is no service '${step.service}'.`);
   const unrunnable = unrunnableReason(service);
   if (unrunnable) return stepError('service_unrunnable', unrunnable);
+  // With private jobs, a step may read only its submitter's own jobs' files (as a submission).
+  const reader =
+    ctx.settings.api.privateJobs && !submitter.admin ? { owner: submitter.owner } : undefined;
   const resolver = new StandInResolver(
-    new StoreFileResolver(ctx.store, ctx.settings.directories.jobs),
+    new StoreFileResolver(ctx.store, ctx.settings.directories.jobs, reader),
   );
   const fields = new Map<string, string[]>();
   const references: StepReference[] = [];
@@ -158,7 +169,14 @@ async function checkStep(
       after: [...new Set(references.map((r) => r.from))],
       references,
     },
-    job: { id, service: service.id, inputs, parameters, workDir: jobDirectoryRelative(id) },
+    job: {
+      id,
+      service: service.id,
+      inputs,
+      parameters,
+      workDir: jobDirectoryRelative(id),
+      owner: submitter.owner,
+    },
   };
 }
 
@@ -168,14 +186,18 @@ async function checkStep(
  * the graph checked acyclic. Any error and nothing is created. The route (and the portal's
  * templates) answer with the outcome.
  */
-export async function submitPipeline(body: unknown, ctx: AppContext): Promise<PipelineOutcome> {
+export async function submitPipeline(
+  body: unknown,
+  ctx: AppContext,
+  submitter: PipelineSubmitter = { owner: null, admin: false },
+): Promise<PipelineOutcome> {
   const parsed = parsePipelineRequest(body);
   if (!parsed.ok) return { kind: 'invalid', errors: parsed.errors };
   const services = new Map(parsed.steps.map((s) => [s.name, ctx.catalog.get(s.service)]));
   const checked: CheckedStep[] = [];
   const errors: PipelineError[] = [];
   for (const step of parsed.steps) {
-    const outcome = await checkStep(ctx, step, services);
+    const outcome = await checkStep(ctx, step, services, submitter);
     if (Array.isArray(outcome)) errors.push(...outcome);
     else checked.push(outcome);
   }

@@ -262,6 +262,35 @@ describe('private jobs (api.private-jobs: true)', () => {
     expect((await reuse(ALICE)).status).toBe(202);
   });
 
+  it('makes a pipeline’s steps its submitter’s jobs, and the pipeline 404 to others', async () => {
+    const body = JSON.stringify({
+      steps: [
+        { name: 'first', service: 'words', parameters: { words: 'a' } },
+        { name: 'again', service: 'head', parameters: { input: `${job}/output.txt` } },
+      ],
+    });
+    const post = (token: string) =>
+      rawRequest(
+        `${a.baseUrl}/api/pipelines`,
+        'POST',
+        { 'content-type': 'application/json', ...bearer(token) },
+        body,
+      );
+    // Another owner's private output is no input for a step either.
+    expect((await post(BOB)).status).toBe(422);
+    const created = await post(ALICE);
+    expect(created.status).toBe(202);
+    const pipeline = created.json<{ id: string; steps: { job: { id: string } }[] }>();
+    const stepIds = pipeline.steps.map((step) => step.job.id);
+    for (const id of stepIds) expect((await a.store.getJob(id))?.owner).toBe('token:alice');
+    const url = `${a.baseUrl}/api/pipelines/${pipeline.id}`;
+    for (const headers of [bearer(BOB), {}])
+      expect((await rawRequest(url, 'GET', headers)).status).toBe(404);
+    for (const token of [ALICE, ADMIN])
+      expect((await rawRequest(url, 'GET', bearer(token))).status).toBe(200);
+    expect(ids(await listed(a, bearer(BOB)))).not.toEqual(expect.arrayContaining(stepIds));
+  });
+
   it('is readable by its owner and by admins', async () => {
     for (const token of [ALICE, ADMIN]) {
       expect((await rawRequest(`${a.baseUrl}/api/jobs/${job}`, 'GET', bearer(token))).status).toBe(

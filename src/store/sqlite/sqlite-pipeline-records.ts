@@ -75,8 +75,8 @@ export class SqlitePipelineRecords implements PipelineRecords {
     this.db
       .prepare(
         `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority,
-           not_before, service_revision, history, pipeline_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           not_before, service_revision, history, pipeline_id, owner)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         job.id,
@@ -91,6 +91,7 @@ export class SqlitePipelineRecords implements PipelineRecords {
         job.serviceRevision ?? null,
         firstHistory(state, now),
         pipelineId,
+        job.owner ?? null,
       );
   }
 
