@@ -1,6 +1,7 @@
 import type { Job, JobHistoryEntry, JobInputs, JobState, NewJob } from '../jobs';
 import type { DeliveryStore } from './delivery-records';
 import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
+import type { OperationsRecords } from './operations-records';
 import type { RetentionRecords } from './retention-records';
 
 export interface JobFilter {
@@ -104,6 +105,8 @@ export type CancelOutcome =
 export interface JobStore extends DeliveryStore {
   /** The result cache and expiry tombstones (src/store/retention-records.ts). */
   readonly retention: RetentionRecords;
+  /** Job counts and heartbeats for operators (src/store/operations-records.ts). */
+  readonly operations: OperationsRecords;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.

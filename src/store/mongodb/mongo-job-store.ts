@@ -39,6 +39,7 @@ import { WebhookDeliveries } from './webhook-deliveries';
 import { JobWriter, type WriteTicket } from './job-writer';
 import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
 import { MongoRetentionRecords } from './mongo-retention-records';
+import { MongoOperationsRecords } from './mongo-operations-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
@@ -73,6 +74,10 @@ export class MongoJobStore implements JobStore {
   private idempotency!: MongoIdempotency;
   private setup: Promise<void> | null = null;
   readonly retention = new MongoRetentionRecords(
+    () => this.db,
+    (operation) => this.run(operation),
+  );
+  readonly operations = new MongoOperationsRecords(
     () => this.db,
     (operation) => this.run(operation),
   );

@@ -33,6 +33,7 @@ import { sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
 import { rowToJob, type JobRow } from './row-mapping';
 import { placeholders } from './placeholders';
 import { SqliteRetentionRecords } from './sqlite-retention-records';
+import { SqliteOperationsRecords } from './sqlite-operations-records';
 import { cacheStatements } from './statement-cache';
 import { requestCancelRow, transitionRow } from './sqlite-transitions';
 import { deleteUnusedUploads, getUploadRow, insertUploadRow } from './sqlite-upload-records';
@@ -68,6 +69,7 @@ export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly queuedSubmissions: QueuedSubmission[] = [];
   readonly retention: SqliteRetentionRecords;
+  readonly operations: SqliteOperationsRecords;
 
   constructor(file: string) {
     if (file !== ':memory:') {
@@ -93,6 +95,7 @@ export class SqliteJobStore implements JobStore {
       }
     }
     this.retention = new SqliteRetentionRecords(this.db);
+    this.operations = new SqliteOperationsRecords(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {
