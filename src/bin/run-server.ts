@@ -10,14 +10,20 @@ import { ServiceRevisions } from '../services/service-revisions';
 import { watchCatalog } from '../services/watch-catalog';
 import { ChangeListener } from '../transport/job-changes';
 import { WakeSender } from '../transport/wake';
-import { openStore } from './open-store';
+import { instrumentedStore, openStore } from './open-store';
+import { ServerMetrics } from '../http/server-metrics';
+import { newMetricsRegistry } from '../lifecycle/metrics-registry';
 import { onTerminate } from './signals';
 
 export async function runServer(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('server', settings.logLevel);
-  const store = await openStore(settings);
   const catalog = new ServiceCatalog(settings.directories.services);
+  const metrics =
+    settings.metrics.server === 'off'
+      ? undefined
+      : new ServerMetrics(newMetricsRegistry(), catalog, settings);
+  const store = instrumentedStore(await openStore(settings), metrics?.registry);
   for (const error of catalog.reload())
     log.error({ file: error.file, line: error.line }, error.message);
   const stopWatching = watchCatalog(catalog, log);
@@ -36,6 +42,7 @@ export async function runServer(): Promise<void> {
     log,
     watcher,
     progress,
+    metrics,
   });
   const server: Server = app.listen(settings.server.port, settings.server.host, () => {
     log.info(

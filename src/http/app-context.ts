@@ -8,6 +8,8 @@ import type { JobStore } from '../store/job-store';
 import type { ProgressReader } from './job-progress';
 import type { JobWatcher } from './job-watcher';
 import type { QueueEstimates } from './queue-estimates';
+import type { ReadinessCheck } from '../lifecycle/readiness';
+import type { ServerMetrics } from './server-metrics';
 
 export interface AppContext {
   settings: Settings;
@@ -26,6 +28,10 @@ export interface AppContext {
   diskSpace?: DiskSpace;
   /** Reads running jobs' progress from their directories; created by createApp when absent. */
   progress?: ProgressReader;
+  /** HTTP metrics; created by createApp unless `metrics.server` is off. */
+  metrics?: ServerMetrics;
+  /** `/readyz` checks; by default the store, the scheduler's heartbeat and the services. */
+  readiness?: Record<string, ReadinessCheck>;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

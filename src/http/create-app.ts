@@ -13,6 +13,10 @@ import { identifyClient, rateLimits } from './rate-limits';
 import { DiskSpace } from '../lifecycle/disk-space';
 import { slivkaOnly } from './slivka-only';
 import { packageRoot } from '../lifecycle/package-root';
+import { healthRoutes } from './health-routes';
+import { serverReadiness } from './server-readiness';
+import { ServerMetrics } from './server-metrics';
+import { newMetricsRegistry } from '../lifecycle/metrics-registry';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
 
@@ -37,6 +41,19 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   });
   ctx.queueEstimates ??= new QueueEstimates(ctx.store);
   const limits = rateLimits(ctx.settings.api);
+  // First: every request is counted, and health answers before tokens, limits or slivka rules.
+  if (ctx.settings.metrics.server !== 'off') {
+    ctx.metrics ??= new ServerMetrics(newMetricsRegistry(), ctx.catalog, ctx.settings);
+    app.use(ctx.metrics.middleware);
+  }
+  app.use(
+    healthRoutes({
+      metrics: ctx.metrics,
+      access: ctx.settings.metrics.server,
+      readiness: (ctx.readiness ??= serverReadiness(ctx)),
+      readinessTimeoutMs: 2000,
+    }),
+  );
   if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set.
   if (!limits.active) app.use(fastJobStatus(ctx, recordedHeaders(security)));

@@ -3,6 +3,7 @@ import { jobExpiresAt } from '../config/retention-policy';
 import type { AppContext } from './app-context';
 import { withProgress } from './progress-query';
 import { jobResource } from './resources';
+import { ServerMetrics } from './server-metrics';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -63,6 +64,7 @@ export function fastJobStatus(
         result.progress,
       );
       const body = JSON.stringify(resource);
+      ServerMetrics.nameRoute(res, '/api/jobs/:jid');
       res.writeHead(200, {
         ...securityHeaders,
         'Content-Type': 'application/json; charset=utf-8',

@@ -1,5 +1,8 @@
 import type { JobState } from '../jobs';
 
+/** The role the scheduler writes its heartbeat under, every heartbeat interval. */
+export const SCHEDULER_ROLE = 'scheduler';
+
 /** How many jobs of one service are in one state. */
 export interface JobCount {
   service: string;
