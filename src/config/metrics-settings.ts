@@ -26,11 +26,13 @@ export interface MetricsSettings {
 }
 
 const ADDRESS = '^(off|[^:\\s]+:\\d{1,5})$';
+// An unquoted `off` is YAML 1.1's false (slivka's settings are read as PyYAML reads them).
+const ADDRESS_OR_OFF = { anyOf: [{ type: 'string', pattern: ADDRESS }, { const: false }] };
 
 export const metricsSettingsProperties = {
-  'metrics.server': { enum: ['local', 'any', 'off'] },
-  'metrics.scheduler-address': { type: 'string', pattern: ADDRESS },
-  'metrics.agent-address': { type: 'string', pattern: ADDRESS },
+  'metrics.server': { enum: ['local', 'any', 'off', false] },
+  'metrics.scheduler-address': ADDRESS_OR_OFF,
+  'metrics.agent-address': ADDRESS_OR_OFF,
   'metrics.job-counts-interval': { type: 'integer', minimum: 1000, maximum: 600_000 },
 } as const;
 
@@ -48,8 +50,10 @@ export function parseListenAddress(value: string, file: string, key: string): Li
 }
 
 export function buildMetricsSettings(flat: Record<string, unknown>, file: string): MetricsSettings {
-  const str = (key: string, fallback: string): string =>
-    (flat[key] as string | undefined) ?? fallback;
+  const str = (key: string, fallback: string): string => {
+    const value = flat[key] as string | false | undefined;
+    return value === false ? 'off' : (value ?? fallback);
+  };
   return {
     server: str('metrics.server', 'local') as ServerMetricsAccess,
     schedulerAddress: parseListenAddress(

@@ -30,6 +30,8 @@ export class ServerMetrics {
   private readonly fileEvents: RegExp;
   private readonly longPoll: RegExp;
   private readonly mediaPaths: string[];
+  /** Label children by their values: no label hashing on the hot path. */
+  private readonly series = new Map<string, { count: () => void; time: (s: number) => void }>();
 
   constructor(
     readonly registry: Registry,
@@ -97,12 +99,23 @@ export class ServerMetrics {
     res.once('close', () => {
       if (stream) this.streams.dec({ kind: stream });
       const method = METHODS.has(req.method) ? req.method : 'other';
-      const route = this.routeOf(req, res, url);
-      const status = String(res.statusCode);
-      this.requests.inc({ route, method, status });
-      this.duration.observe({ route, method }, Number(process.hrtime.bigint() - start) / 1e9);
+      const series = this.seriesOf(this.routeOf(req, res, url), method, res.statusCode);
+      series.count();
+      series.time(Number(process.hrtime.bigint() - start) / 1e9);
       if (method === 'POST') this.countSubmission(url, res.statusCode);
     });
+  }
+
+  private seriesOf(route: string, method: string, status: number) {
+    const key = `${route} ${method} ${status}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const requests = this.requests.labels({ route, method, status: String(status) });
+      const duration = this.duration.labels({ route, method });
+      series = { count: () => requests.inc(), time: (s: number) => duration.observe(s) };
+      this.series.set(key, series);
+    }
+    return series;
   }
 
   private streamKind(method: string, url: string): StreamKind | null {

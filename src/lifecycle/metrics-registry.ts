@@ -31,8 +31,12 @@ export function storeMetrics(registry: Registry): StoreObserver {
     labelNames: ['operation'],
     registers: [registry],
   });
+  // One label child per operation: no label hashing on every store call.
+  const children = new Map<string, ReturnType<typeof seconds.labels>>();
   return (operation, time, failed) => {
-    seconds.observe({ operation }, time);
+    let child = children.get(operation);
+    if (!child) children.set(operation, (child = seconds.labels({ operation })));
+    child.observe(time);
     if (failed) errors.inc({ operation });
   };
 }
