@@ -163,9 +163,22 @@ it('counts a known workload: N submissions, N completed, N run times, N dispatch
   expect(
     delta(schedulerBefore, schedulerAfter, 'damson_run_seconds_sum', byRunner),
   ).toBeGreaterThanOrEqual(0.2 * n);
-  const agentSlots = await scrape(`${agentMetrics}/metrics`);
-  expect(sampleValue(agentSlots, 'damson_agent_slots', { kind: 'local', state: 'free' })).toBe(4);
-  expect(sampleValue(schedulerAfter, 'damson_agent_slots', { state: 'free' })).toBe(4);
+  // A finished job's slot is freed once the agent has heard its end was recorded: a moment later.
+  await waitFor(
+    async () => {
+      const agentSlots = await scrape(`${agentMetrics}/metrics`);
+      const seen = await scrape(`${schedulerMetrics}/metrics`);
+      return sampleValue(agentSlots, 'damson_agent_slots', { kind: 'local', state: 'free' }) ===
+        4 &&
+        sampleValue(agentSlots, 'damson_agent_slots', { kind: 'local', state: 'busy' }) === 0 &&
+        sampleValue(seen, 'damson_agent_slots', { state: 'free' }) === 4
+        ? true
+        : undefined;
+    },
+    'every slot free again, as the agent and the scheduler see it',
+    10_000,
+    200,
+  );
 });
 
 it('never makes a label of a path, a job id or a service a client invented', async () => {
