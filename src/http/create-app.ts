@@ -43,7 +43,11 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
   const limits = rateLimits(ctx.settings.api);
   // First: every request is counted, and health answers before tokens, limits or slivka rules.
   if (ctx.settings.metrics.server !== 'off') {
-    ctx.metrics ??= new ServerMetrics(newMetricsRegistry(), ctx.catalog, ctx.settings);
+    ctx.metrics ??= new ServerMetrics(
+      newMetricsRegistry({ processMetrics: false }),
+      ctx.catalog,
+      ctx.settings,
+    );
     app.use(ctx.metrics.middleware);
   }
   app.use(

@@ -2,11 +2,12 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 /**
  * One registry per process (never prom-client's global one: tests build several apps in one
- * process), with Node's process metrics (CPU, memory, event-loop delay, open handles).
+ * process), with Node's process metrics (CPU, memory, event-loop delay, open handles) unless
+ * `processMetrics` is false (an app built in a test process: those are the test runner's).
  */
-export function newMetricsRegistry(): Registry {
+export function newMetricsRegistry({ processMetrics = true } = {}): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   return registry;
 }
 
