@@ -92,7 +92,7 @@ export class ServerMetrics {
   }
 
   private track(req: Request, res: Response): void {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     const url = req.url;
     const stream = this.streamKind(req.method, url);
     if (stream) this.streams.inc({ kind: stream });
@@ -101,7 +101,7 @@ export class ServerMetrics {
       const method = METHODS.has(req.method) ? req.method : 'other';
       const series = this.seriesOf(this.routeOf(req, res, url), method, res.statusCode);
       series.count();
-      series.time(Number(process.hrtime.bigint() - start) / 1e9);
+      series.time((performance.now() - start) / 1000);
       if (method === 'POST') this.countSubmission(url, res.statusCode);
     });
   }
