@@ -168,13 +168,20 @@ program
   .option('--kind <kind>', 'local, slurm or gridengine', 'local')
   .option('--slots <n>', 'how many jobs it holds at once', positiveInteger)
   .option('--name <name>', 'unique per agent, stable across restarts: keys its journal')
+  .option('--metrics-address <host:port>', 'serve /metrics and /healthz here (or off)')
   .option(
     '--poll-interval <ms>',
     'slurm/gridengine: milliseconds between status polls (one engine call each)',
     positiveInteger,
   )
-  .action((options: { kind: string; slots?: number; name?: string; pollInterval?: number }) =>
-    runAgent({ ...options, pollIntervalMs: options.pollInterval }).catch(fail),
+  .action(
+    (options: {
+      kind: string;
+      slots?: number;
+      name?: string;
+      pollInterval?: number;
+      metricsAddress?: string;
+    }) => runAgent({ ...options, pollIntervalMs: options.pollInterval }).catch(fail),
   );
 program
   .command('keys')

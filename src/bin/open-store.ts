@@ -1,5 +1,8 @@
 import type { Settings } from '../config/settings';
+import type { Registry } from 'prom-client';
 import type { JobStore } from '../store/job-store';
+import { instrumentStore } from '../store/instrumented-store';
+import { storeMetrics } from '../lifecycle/metrics-registry';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- see openStore */
 type SqliteModule = typeof import('../store/sqlite/sqlite-job-store');
@@ -18,4 +21,9 @@ export async function openStore(settings: Settings): Promise<JobStore> {
   }
   const { MongoJobStore } = require('../store/mongodb/mongo-job-store') as MongoModule;
   return new MongoJobStore({ url: store.url, database: store.database });
+}
+
+/** The store with each operation timed into `registry`; the store itself when metrics are off. */
+export function instrumentedStore(store: JobStore, registry: Registry | undefined): JobStore {
+  return registry ? instrumentStore(store, storeMetrics(registry)) : store;
 }

@@ -14,6 +14,12 @@ import { LocalExecutor } from '../runners/local/local-executor';
 import { SlurmEngine } from '../runners/slurm/slurm-engine';
 import { clientSecurity } from '../transport/link-security';
 import { onTerminate } from './signals';
+import type { Settings } from '../config/settings';
+import { parseListenAddress } from '../config/metrics-settings';
+import type { Logger } from '../lifecycle/logger';
+import { newMetricsRegistry } from '../lifecycle/metrics-registry';
+import { MetricsServer } from '../lifecycle/metrics-server';
+import { agentMetrics } from '../runners/agent-metrics';
 
 export interface AgentOptions {
   kind: string;
@@ -21,6 +27,8 @@ export interface AgentOptions {
   name?: string;
   /** Cluster agents: how often the engine is asked about all jobs (one call per poll). */
   pollIntervalMs?: number;
+  /** `host:port` or `off`: overrides `metrics.agent-address` (two agents on one host need two). */
+  metricsAddress?: string;
 }
 
 /** A cluster engine's queue holds the work, so a cluster agent takes many jobs at once. */
@@ -31,6 +39,24 @@ function clusterEngine(kind: string): ClusterEngine | null {
   if (kind === 'slurm') return new SlurmEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS });
   if (kind === 'gridengine') return new GridEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS });
   return null;
+}
+
+/** `/metrics`, `/healthz` and `/readyz` of this agent, when an address is given. */
+async function serveAgentMetrics(
+  settings: Settings,
+  options: AgentOptions,
+  executor: Executor,
+  log: Logger,
+): Promise<MetricsServer | null> {
+  const address =
+    options.metricsAddress === undefined
+      ? settings.metrics.agentAddress
+      : parseListenAddress(options.metricsAddress, '--metrics-address', '--metrics-address');
+  if (!address) return null;
+  const registry = newMetricsRegistry();
+  agentMetrics(registry, executor, options.kind);
+  const server = new MetricsServer({ registry }, log);
+  return (await server.listen(address)) === null ? null : server;
 }
 
 export async function runAgent(options: AgentOptions): Promise<void> {
@@ -86,6 +112,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     log,
   );
   await host.start();
+  const metrics = await serveAgentMetrics(settings, options, executor, log);
   log.info(
     { scheduler: address, slots: executor.slots, boot: host.bootId, security: security.kind },
     'agent running',
@@ -94,6 +121,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     runShutdown(
       [
         { name: 'stop agent', run: () => host.stop() },
+        { name: 'close metrics endpoint', run: () => metrics?.close() },
         { name: 'unlock the journal', run: async () => unlockJournal() },
       ],
       log,

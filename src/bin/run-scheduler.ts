@@ -21,7 +21,11 @@ import { ChangeAnnouncer } from '../transport/job-changes';
 import { WakeListener } from '../transport/wake';
 import { jobResource } from '../http/resources';
 import { WebhookDeliverer } from '../webhooks/webhook-deliverer';
-import { openStore } from './open-store';
+import { instrumentedStore, openStore } from './open-store';
+import { newMetricsRegistry } from '../lifecycle/metrics-registry';
+import { SchedulerMetrics } from '../scheduler/scheduler-metrics';
+import { SchedulerHeartbeat } from '../scheduler/scheduler-heartbeat';
+import { serveMetrics } from './serve-metrics';
 import { onTerminate } from './signals';
 import { timerDelayMs } from '../lifecycle/long-timer';
 import { ownerSharing } from '../config/owner-settings';
@@ -29,7 +33,8 @@ import { ownerSharing } from '../config/owner-settings';
 export async function runScheduler(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('scheduler', settings.logLevel);
-  const store = await openStore(settings);
+  const registry = settings.metrics.schedulerAddress ? newMetricsRegistry() : undefined;
+  const store = instrumentedStore(await openStore(settings), registry);
   const catalog = new ServiceCatalog(settings.directories.services);
   for (const error of catalog.reload())
     log.error({ file: error.file, line: error.line }, error.message);
@@ -45,11 +50,21 @@ export async function runScheduler(): Promise<void> {
   );
   // A plain copy: reading process.env crosses into the runtime for every name, on every job.
   const host = { processEnv: { ...process.env }, home: settings.home };
-  const scheduler = new Scheduler(
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const metrics: SchedulerMetrics | undefined =
+    registry &&
+    new SchedulerMetrics(registry, {
+      jobCounts: () => store.operations.jobCounts(),
+      jobCountsIntervalMs: settings.metrics.jobCountsIntervalMs,
+      breakers: () => scheduler.breakers.states(),
+      agents: () => scheduler.link?.list() ?? [],
+    });
+  const scheduler: Scheduler = new Scheduler(
     store,
     catalog,
     {
-      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      owner,
+      metrics,
       leaseMs: settings.scheduler.leaseMs,
       pollIntervalMs: settings.scheduler.pollIntervalMs,
       heartbeatIntervalMs: settings.scheduler.heartbeatIntervalMs,
@@ -104,6 +119,14 @@ export async function runScheduler(): Promise<void> {
   await listenForWakes(wake, () => scheduler.wake(), settings.scheduler.wakeAddress, log);
   await announceChangesAt(announcer, settings.scheduler.changesAddress, log);
   scheduler.start();
+  const heartbeat = new SchedulerHeartbeat(
+    store,
+    owner,
+    settings.scheduler.heartbeatIntervalMs,
+    log,
+  );
+  heartbeat.start();
+  const metricsServer = await serveMetrics(settings, registry, store, catalog, log);
   const monitor = new ServiceMonitor(
     catalog,
     store,
@@ -151,6 +174,8 @@ export async function runScheduler(): Promise<void> {
         { name: 'drain', run: () => scheduler.drain() },
         { name: 'release claims', run: async () => logRelease(await scheduler.release(), log) },
         { name: 'close agent link', run: () => link.stop() },
+        { name: 'stop heartbeat', run: () => heartbeat.stop() },
+        { name: 'close metrics endpoint', run: () => metricsServer?.close() },
         { name: 'stop announcing', run: () => announcer.close() },
         { name: 'stop key checks', run: stopZap },
         { name: 'close store', run: () => store.close() },

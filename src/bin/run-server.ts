@@ -10,7 +10,9 @@ import { ServiceRevisions } from '../services/service-revisions';
 import { watchCatalog } from '../services/watch-catalog';
 import { ChangeListener } from '../transport/job-changes';
 import { WakeSender } from '../transport/wake';
-import { openStore } from './open-store';
+import { instrumentedStore, openStore } from './open-store';
+import { ServerMetrics } from '../http/server-metrics';
+import { newMetricsRegistry } from '../lifecycle/metrics-registry';
 import { onTerminate } from './signals';
 
 /** Where one server listens when several share a host (`damson server --listen`). */
@@ -25,8 +27,12 @@ export async function runServer(listen?: ListenAddress): Promise<void> {
     ? { ...loaded, server: { ...loaded.server, host: listen.host, port: listen.port } }
     : loaded;
   const log = createLogger('server', settings.logLevel);
-  const store = await openStore(settings);
   const catalog = new ServiceCatalog(settings.directories.services);
+  const metrics =
+    settings.metrics.server === 'off'
+      ? undefined
+      : new ServerMetrics(newMetricsRegistry(), catalog, settings);
+  const store = instrumentedStore(await openStore(settings), metrics?.registry);
   for (const error of catalog.reload())
     log.error({ file: error.file, line: error.line }, error.message);
   const stopWatching = watchCatalog(catalog, log);
@@ -45,6 +51,7 @@ export async function runServer(listen?: ListenAddress): Promise<void> {
     log,
     watcher,
     progress,
+    metrics,
   });
   const server: Server = app.listen(settings.server.port, settings.server.host, () => {
     log.info(

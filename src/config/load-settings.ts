@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { buildMetricsSettings } from './metrics-settings';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { ConfigError } from '../errors';
@@ -213,5 +214,6 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     logLevel: str('log.level', 'info'),
     api: buildApiSettings(flat),
     webhooks: buildWebhookSettings(flat, home, file ?? home),
+    metrics: buildMetricsSettings(flat, file ?? home),
   };
 }

@@ -1,5 +1,6 @@
 import { apiSettingsPatternProperties, apiSettingsProperties } from './api-settings';
 import { webhookSettingsProperties } from './webhook-settings';
+import { metricsSettingsProperties } from './metrics-settings';
 import {
   retentionSettingsPatternProperties,
   retentionSettingsProperties,
@@ -69,6 +70,7 @@ export const settingsSchema = {
     ...apiSettingsProperties,
     ...webhookSettingsProperties,
     ...retentionSettingsProperties,
+    ...metricsSettingsProperties,
   },
   patternProperties: { ...apiSettingsPatternProperties, ...retentionSettingsPatternProperties },
 } as const;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ApiSettings } from './api-settings';
 import type { WebhookSettings } from './webhook-settings';
 import type { RetentionExtras } from './retention-settings';
+import type { MetricsSettings } from './metrics-settings';
 
 /** Milliseconds per agent kind. */
 export type LostJobGrace = Readonly<Record<'local' | 'slurm' | 'gridengine', number>>;
@@ -93,6 +94,7 @@ export interface Settings {
   /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */
   api: ApiSettings;
   webhooks: WebhookSettings;
+  metrics: MetricsSettings;
 }
 
 export interface BreakerSettings {

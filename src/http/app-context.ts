@@ -9,6 +9,8 @@ import type { ProgressReader } from './job-progress';
 import type { JobWatcher } from './job-watcher';
 import type { PauseBoard } from './pause-board';
 import type { QueueEstimates } from './queue-estimates';
+import type { ReadinessCheck } from '../lifecycle/readiness';
+import type { ServerMetrics } from './server-metrics';
 
 export interface AppContext {
   settings: Settings;
@@ -29,6 +31,10 @@ export interface AppContext {
   progress?: ProgressReader;
   /** An administrator's pauses, as waiting jobs show them; created by createApp when absent. */
   pauses?: PauseBoard;
+  /** HTTP metrics; created by createApp unless `metrics.server` is off. */
+  metrics?: ServerMetrics;
+  /** `/readyz` checks; by default the store, the scheduler's heartbeat and the services. */
+  readiness?: Record<string, ReadinessCheck>;
 }
 
 /** URLs in responses follow the mount the request used (`/api` or `/api/v1.1`), with the prefix. */

@@ -17,6 +17,10 @@ import { slivkaOnly } from './slivka-only';
 import { requestId } from './request-id';
 import { issueSession } from './request-owner';
 import { packageRoot } from '../lifecycle/package-root';
+import { healthRoutes } from './health-routes';
+import { serverReadiness } from './server-readiness';
+import { ServerMetrics } from './server-metrics';
+import { newMetricsRegistry } from '../lifecycle/metrics-registry';
 
 export const PUBLIC_DIRECTORY = path.join(packageRoot(), 'public');
 
@@ -48,6 +52,23 @@ export function createApp(ctx: AppContext, publicDirectory = PUBLIC_DIRECTORY): 
     new TokenResolver(tokens, ctx.store.tokens, tokenCacheMs),
   );
   app.use(requestId());
+  // Then: every request is counted, and health answers before tokens, limits or slivka rules.
+  if (ctx.settings.metrics.server !== 'off') {
+    ctx.metrics ??= new ServerMetrics(
+      newMetricsRegistry({ processMetrics: false }),
+      ctx.catalog,
+      ctx.settings,
+    );
+    app.use(ctx.metrics.middleware);
+  }
+  app.use(
+    healthRoutes({
+      metrics: ctx.metrics,
+      access: ctx.settings.metrics.server,
+      readiness: (ctx.readiness ??= serverReadiness(ctx)),
+      readinessTimeoutMs: 2000,
+    }),
+  );
   if (ctx.settings.api.slivkaOnly) app.use(slivkaOnly());
   // The lean status route would bypass tokens and limits, so it runs only when none are set
   // (and passes on any request that carries a token). Nor when jobs are private: it does not

@@ -4,6 +4,7 @@ import type { AppContext } from './app-context';
 import { withProgress } from './progress-query';
 import { presentedToken } from './rate-limits';
 import { jobResource } from './resources';
+import { ServerMetrics } from './server-metrics';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -65,6 +66,7 @@ export function fastJobStatus(
         result.progress,
       );
       const body = JSON.stringify(resource);
+      ServerMetrics.nameRoute(res, '/api/jobs/:jid');
       res.writeHead(200, {
         ...securityHeaders,
         'Content-Type': 'application/json; charset=utf-8',

@@ -1,6 +1,6 @@
 import type { BreakerSettings } from '../config/settings';
 import type { Logger } from '../lifecycle/logger';
-import type { JobStore } from '../store/job-store';
+import type { BreakerState, JobStore } from '../store/job-store';
 import { CircuitBreaker } from './circuit-breaker';
 
 /** One circuit breaker per (service, runner); every change is logged and saved for service status. */
@@ -21,6 +21,18 @@ export class RunnerBreakers {
       this.breakers.set(key, breaker);
     }
     return breaker;
+  }
+
+  /** Every breaker this scheduler has used, with its state now (metrics). */
+  states(): { service: string; runner: string; state: BreakerState }[] {
+    return [...this.breakers].map(([key, breaker]) => {
+      const at = key.indexOf('/');
+      return {
+        service: key.slice(0, at),
+        runner: key.slice(at + 1),
+        state: breaker.snapshot().state,
+      };
+    });
   }
 
   capacity(service: string, runner: string, now: number, wanted: number): number {

@@ -31,6 +31,7 @@ import { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from './runner-kind';
 import { defaultRunner, selectRunner } from './select-runner';
 import { WriteBatcher } from './write-batcher';
+import type { SchedulerHooks } from './scheduler-metrics';
 import { timerDelayMs } from '../lifecycle/long-timer';
 
 export interface SchedulerOptions {
@@ -53,6 +54,8 @@ export interface SchedulerOptions {
   /** Claiming pauses while free disk space is below `store.min-free-disk`. */
   diskPause?: DiskPause;
   owners?: OwnerSharing;
+  /** Sees every state write and every dispatch (src/scheduler/scheduler-metrics.ts). */
+  metrics?: SchedulerHooks;
 }
 
 interface Route {
@@ -113,6 +116,7 @@ export class Scheduler {
         written.some((job) => isFinished(job.state)) ? 'finished' : 'progress',
       );
     });
+    this.writes.observer = options.metrics;
     this.breakers = new RunnerBreakers(store, options.breaker, log);
     this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
       this.wake(),
@@ -333,6 +337,7 @@ export class Scheduler {
       throw error;
     }
     this.claims.sent(job.id, job.fencingToken);
+    this.options.metrics?.dispatched(spec);
     // Armed only in crash tests: dies once the message has had a moment to leave the process.
     if (isArmed('scheduler-after-dispatch'))
       void sent.then(() => setTimeout(() => failpoint('scheduler-after-dispatch'), 20));

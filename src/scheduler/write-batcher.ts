@@ -1,6 +1,11 @@
 import type { Job } from '../jobs';
 import type { JobStore, TransitionRequest } from '../store/job-store';
 
+/** Sees every write and its outcome (the job after it, or null when refused): metrics. */
+export interface WriteObserver {
+  written(change: TransitionRequest, job: Job | null): void;
+}
+
 interface Queued {
   change: TransitionRequest;
   resolve: (job: Job | null) => void;
@@ -16,6 +21,8 @@ export class WriteBatcher {
   private scheduled = false;
   /** Batches sent to the store and not yet answered (several overlap on an asynchronous store). */
   private readonly writing = new Set<Promise<void>>();
+  /** Sees every write and its outcome (metrics). */
+  observer?: WriteObserver;
 
   /** `onWritten` runs after each batch that changed at least one job, with the jobs it changed. */
   constructor(
@@ -52,6 +59,7 @@ export class WriteBatcher {
     try {
       const results = await this.store.transitionMany(batch.map((q) => q.change));
       const written = results.filter((job): job is Job => job !== null);
+      if (this.observer) batch.forEach((q, i) => this.observer?.written(q.change, results[i]));
       if (written.length) this.onWritten(written);
       batch.forEach((q, i) => q.resolve(results[i]));
     } catch (error) {

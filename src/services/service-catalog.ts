@@ -60,6 +60,8 @@ export class ServiceCatalog {
   private byId = new Map<string, Service>();
   private problems = new Map<string, FileProblem>();
   private readonly byRevision = new Map<string, Service>();
+  /** The directory itself could not be read at the last reload. */
+  private directoryProblem = false;
 
   constructor(readonly directory: string) {}
 
@@ -67,8 +69,10 @@ export class ServiceCatalog {
     const { services, errors } = loadServiceDirectory(this.directory);
     const next = new Map(services.map((s) => [s.id, s]));
     const problems = new Map<string, FileProblem>();
+    this.directoryProblem = false;
     for (const error of errors) {
       const id = serviceIdOf(error.file);
+      if (error.file === this.directory) this.directoryProblem = true;
       if (!id) continue;
       const before = this.problems.get(id);
       const since = before?.error.message === error.message ? before.since : new Date();
@@ -95,6 +99,18 @@ export class ServiceCatalog {
   /** The error of the service's file when its last edit did not load (the old version serves). */
   problem(id: string): FileProblem | undefined {
     return this.problems.get(id);
+  }
+
+  /**
+   * What keeps services from being offered (readiness): an unreadable directory, and the files
+   * that failed with no earlier version serving in their place.
+   */
+  loadFailures(): string[] {
+    // No message or path: this is shown to whoever asks /readyz; the log has the details.
+    const failures = this.directoryProblem ? ['the services directory cannot be read'] : [];
+    for (const id of this.problems.keys())
+      if (!this.byId.has(id)) failures.push(`service '${id}' failed to load`);
+    return failures;
   }
 
   list(): Service[] {

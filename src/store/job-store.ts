@@ -4,6 +4,7 @@ import type { RateCounters, TokenRecords } from './access-records';
 import type { DeliveryStore } from './delivery-records';
 import type { IdempotencyRecord, OnceOutcome } from './idempotency-records';
 import type { PipelineRecords } from './pipeline-records';
+import type { OperationsRecords } from './operations-records';
 import type { RetentionRecords } from './retention-records';
 
 export interface JobFilter {
@@ -123,6 +124,8 @@ export interface JobStore extends DeliveryStore {
   readonly rateCounters: RateCounters;
   /** Pipelines and the release of their steps (src/store/pipeline-records.ts). */
   readonly pipelines: PipelineRecords;
+  /** Job counts and heartbeats for operators (src/store/operations-records.ts). */
+  readonly operations: OperationsRecords;
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.

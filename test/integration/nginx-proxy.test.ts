@@ -95,6 +95,12 @@ describeWithNginx('Damson behind nginx (server.media: proxy)', () => {
     expect(traversal.status).not.toBe(200);
   });
 
+  it('keeps /metrics from the site while the server port serves it, and proxies health', async () => {
+    expect((await fetch(`${proxied.baseUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${direct.baseUrl}/metrics`)).status).toBe(200);
+    expect((await fetch(`${proxied.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it("never serves the agents' records (.damson-exit-N, .damson/...)", async () => {
     const body = new FormData();
     body.append('input', new Blob(['one\ntwo\n']), 'in.txt');

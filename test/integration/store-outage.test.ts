@@ -39,6 +39,38 @@ describeOutage('the MongoDB store going away and coming back', () => {
     await server?.dispose();
   });
 
+  it('reports not ready (503, the store named) within 5 s of the store stopping, ready again after', async () => {
+    const readyz = async (): Promise<{ status: number; body: { reasons?: object } }> => {
+      const res = await fetch(`${home.baseUrl}/readyz`);
+      return { status: res.status, body: (await res.json()) as { reasons?: object } };
+    };
+    await waitFor(
+      async () => ((await readyz()).status === 200 ? true : undefined),
+      'ready',
+      20_000,
+    );
+    await server.stop();
+    const stoppedAt = Date.now();
+    const down = await waitFor(
+      async () => {
+        const state = await readyz();
+        return state.status === 503 ? state : undefined;
+      },
+      'not ready',
+      5_000,
+      100,
+    );
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(Object.keys(down.body.reasons ?? {})).toContain('store');
+    expect(JSON.stringify(down.body)).not.toMatch(/mongodb:|127\.0\.0\.1|stack/i);
+    await server.start();
+    await waitFor(
+      async () => ((await readyz()).status === 200 ? true : undefined),
+      'ready again',
+      30_000,
+    );
+  });
+
   it('answers only 202 or 503 while it is down, and loses no accepted job', async () => {
     const accepted: string[] = [];
     const submit = async (): Promise<number> => {

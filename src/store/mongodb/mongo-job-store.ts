@@ -43,6 +43,7 @@ import { MongoRetentionRecords } from './mongo-retention-records';
 import { MongoAdminRecords } from './mongo-admin-records';
 import { MongoAccessRecords } from './mongo-access-records';
 import { MongoPipelineRecords } from './mongo-pipeline-records';
+import { MongoOperationsRecords } from './mongo-operations-records';
 import { ServiceRecords } from './service-records';
 import { translateError } from './store-errors';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
@@ -91,6 +92,10 @@ export class MongoJobStore implements JobStore {
   readonly rateCounters = this.tokens;
   readonly pipelines = new MongoPipelineRecords(
     () => ({ db: this.db, jobs: this.jobs, queue: this.queue, writer: this.writer }),
+    (operation) => this.run(operation),
+  );
+  readonly operations = new MongoOperationsRecords(
+    () => this.db,
     (operation) => this.run(operation),
   );
 

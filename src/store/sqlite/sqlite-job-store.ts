@@ -37,6 +37,7 @@ import { SqliteRetentionRecords } from './sqlite-retention-records';
 import { SqliteAdminRecords } from './sqlite-admin-records';
 import { SqliteAccessRecords } from './sqlite-access-records';
 import { SqlitePipelineRecords } from './sqlite-pipeline-records';
+import { SqliteOperationsRecords } from './sqlite-operations-records';
 import { StatementCachingDatabase } from './statement-cache';
 import { requestCancelRow, transitionRow } from './sqlite-transitions';
 import { deleteUnusedUploads, getUploadRow, insertUploadRow } from './sqlite-upload-records';
@@ -77,6 +78,7 @@ export class SqliteJobStore implements JobStore {
   readonly tokens: SqliteAccessRecords;
   readonly rateCounters: SqliteAccessRecords;
   readonly pipelines: SqlitePipelineRecords;
+  readonly operations: SqliteOperationsRecords;
 
   constructor(file: string) {
     if (file !== ':memory:') {
@@ -105,6 +107,7 @@ export class SqliteJobStore implements JobStore {
     this.tokens = this.rateCounters = new SqliteAccessRecords(this.db);
     this.pipelines = new SqlitePipelineRecords(this.db);
     owners.ensureOwnerSchema(this.db);
+    this.operations = new SqliteOperationsRecords(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {
