@@ -1,5 +1,6 @@
 import { apiSettings } from './api-settings';
 import { coreSettings } from './core-settings';
+import { processSettings } from './process-settings';
 import { schedulerSettings } from './scheduler-settings';
 import type { SettingDeclaration, SettingSchema, SettingValue } from './setting-declaration';
 import { storeSettings } from './store-settings';
@@ -16,6 +17,7 @@ export const settingDeclarations: readonly SettingDeclaration[] = [
   ...coreSettings,
   ...schedulerSettings,
   ...storeSettings,
+  ...processSettings,
   ...apiSettings,
   ...webhooksSettings,
 ];
