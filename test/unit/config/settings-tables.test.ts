@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import {
+  declaredDefault,
   settingDeclarations,
+  settingOr,
   type SettingDeclaration,
 } from '../../../src/config/setting-declarations';
 import type { SettingsTableId } from '../../../src/config/setting-declarations';
@@ -82,6 +84,22 @@ describe('setting declarations', () => {
       if (value === undefined) continue;
       expect({ key, valid: ajv.validate(schema, value) }).toEqual({ key, valid: true });
     }
+  });
+});
+
+describe('defaults read from the declarations', () => {
+  it('take the value set, else the declared default', () => {
+    expect(settingOr<number>({}, 'scheduler.lease')).toBe(30000);
+    expect(settingOr<number>({ 'scheduler.lease': 5000 }, 'scheduler.lease')).toBe(5000);
+    expect(settingOr<string[]>({}, 'api.webhooks.allowed-hosts')).toEqual([]);
+  });
+
+  it('throw on a key that is not declared or has no default (a builder bug, not user input)', () => {
+    expect(() => declaredDefault('scheduler.leese')).toThrow(
+      "setting 'scheduler.leese' is not declared",
+    );
+    expect(() => settingOr({}, 'store.retention-days')).toThrow('has no declared default');
+    expect(declaredDefault('store.retention-days')).toBeUndefined();
   });
 });
 
