@@ -159,6 +159,7 @@ export const schedulerSettings: readonly SettingDeclaration[] = [
   {
     key: 'scheduler.lost-job-grace.local',
     schema: { type: 'integer', minimum: 0 },
+    // No default of its own: unset, it is the plain `scheduler.lost-job-grace` (load-settings.ts).
     describedBy: 'scheduler.lost-job-grace',
     docs: [],
   },
