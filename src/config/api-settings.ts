@@ -3,6 +3,11 @@
  * tokens and per-service upload limits. Kept apart from the core settings so each stays small.
  */
 
+import { buildOwnerSettings, type OwnerSettings, type TokenShare } from './owner-settings';
+import { buildLiveOutputSettings, type LiveOutputSettings } from './live-output-settings';
+import { settingOr } from './setting-declarations';
+import { SERVICE_LIMIT, TOKEN_SCOPES } from './setting-declarations/api-settings';
+
 export interface UploadLimits {
   maxFileBytes: number;
   maxFiles: number;
@@ -12,8 +17,7 @@ export interface UploadLimits {
   maxTextBytes: number;
 }
 
-/** What a token allows beyond what anonymous clients may do. */
-export const TOKEN_SCOPES = ['priority', 'admin'] as const;
+export { TOKEN_SCOPES };
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export interface ApiToken extends TokenShare {
@@ -29,19 +33,6 @@ export interface ApiToken extends TokenShare {
    */
   scopes?: TokenScope[];
 }
-
-import {
-  buildOwnerSettings,
-  ownerSettingsProperties,
-  tokenShareProperties,
-  type OwnerSettings,
-  type TokenShare,
-} from './owner-settings';
-import {
-  buildLiveOutputSettings,
-  liveOutputSettingsProperties,
-  type LiveOutputSettings,
-} from './live-output-settings';
 
 export interface ApiSettings extends LiveOutputSettings, OwnerSettings {
   /** How often the server re-reads jobs that long-poll and SSE clients are waiting on. */
@@ -84,46 +75,7 @@ const LIMIT_KEYS: Record<string, keyof UploadLimits> = {
   'max-text-size': 'maxTextBytes',
 };
 
-const SERVICE_LIMIT =
-  /^api\.service-limits\.(.+)\.(max-file-size|max-files|max-fields|max-field-size|max-text-size)$/;
-
-/** JSON-schema properties merged into the settings schema. */
-export const apiSettingsProperties = {
-  ...liveOutputSettingsProperties,
-  ...ownerSettingsProperties,
-  'api.watch-interval': { type: 'integer', minimum: 20, maximum: 10000 },
-  'api.rate-limit.window': { type: 'integer', minimum: 1000 },
-  'api.rate-limit.requests': { type: 'integer', minimum: 0 },
-  'api.rate-limit.submissions': { type: 'integer', minimum: 0 },
-  'api.require-token': { type: 'boolean' },
-  'api.token-cache': { type: 'integer', minimum: 0, maximum: 300_000 },
-  'api.list-jobs': { enum: ['anyone', 'token'] },
-  'api.slivka-only': { type: 'boolean' },
-  'api.tokens': {
-    type: 'array',
-    items: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name', 'token'],
-      properties: {
-        name: { type: 'string', minLength: 1 },
-        token: { type: 'string', minLength: 16, maxLength: 1024 },
-        requests: { type: 'integer', minimum: 0 },
-        submissions: { type: 'integer', minimum: 0 },
-        scopes: { type: 'array', uniqueItems: true, items: { enum: [...TOKEN_SCOPES] } },
-        ...tokenShareProperties,
-      },
-    },
-  },
-} as const;
-
-export const apiSettingsPatternProperties = {
-  [SERVICE_LIMIT.source]: { type: 'integer', minimum: 0 },
-} as const;
-
 export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
-  const int = (key: string, fallback: number): number =>
-    (flat[key] as number | undefined) ?? fallback;
   // Prototype-free: a service id such as `__proto__` must not reach Object.prototype.
   const serviceLimits = Object.create(null) as Record<string, Partial<UploadLimits>>;
   for (const [key, value] of Object.entries(flat)) {
@@ -131,18 +83,18 @@ export function buildApiSettings(flat: Record<string, unknown>): ApiSettings {
     if (match) (serviceLimits[match[1].toLowerCase()] ??= {})[LIMIT_KEYS[match[2]]] = Number(value);
   }
   return {
-    watchIntervalMs: int('api.watch-interval', 200),
+    watchIntervalMs: settingOr<number>(flat, 'api.watch-interval'),
     rateLimit: {
-      windowMs: int('api.rate-limit.window', 60_000),
-      requests: int('api.rate-limit.requests', 0),
-      submissions: int('api.rate-limit.submissions', 0),
+      windowMs: settingOr<number>(flat, 'api.rate-limit.window'),
+      requests: settingOr<number>(flat, 'api.rate-limit.requests'),
+      submissions: settingOr<number>(flat, 'api.rate-limit.submissions'),
     },
-    tokens: (flat['api.tokens'] as ApiToken[] | undefined) ?? [],
-    tokenCacheMs: int('api.token-cache', 10_000),
-    requireToken: (flat['api.require-token'] as boolean | undefined) ?? false,
-    listJobs: (flat['api.list-jobs'] as 'anyone' | 'token' | undefined) ?? 'token',
+    tokens: settingOr<ApiToken[]>(flat, 'api.tokens'),
+    tokenCacheMs: settingOr<number>(flat, 'api.token-cache'),
+    requireToken: settingOr<boolean>(flat, 'api.require-token'),
+    listJobs: settingOr<'anyone' | 'token'>(flat, 'api.list-jobs'),
     serviceLimits,
-    slivkaOnly: (flat['api.slivka-only'] as boolean | undefined) ?? false,
+    slivkaOnly: settingOr<boolean>(flat, 'api.slivka-only'),
     ...buildLiveOutputSettings(flat),
     ...buildOwnerSettings(flat),
   };

@@ -1,3 +1,5 @@
+import { settingOr } from './setting-declarations';
+
 /**
  * Settings of live job output: output event streams (`/files/{path}/events`) and progress.
  * Merged into the API settings (api-settings.ts).
@@ -17,22 +19,13 @@ export interface LiveOutputSettings {
   progressIntervalMs: number;
 }
 
-export const liveOutputSettingsProperties = {
-  'api.file-events.max-per-job': { type: 'integer', minimum: 1, maximum: 100000 },
-  'api.file-events.max-connections': { type: 'integer', minimum: 1, maximum: 100000 },
-  'api.file-events.poll-interval': { type: 'integer', minimum: 50, maximum: 60000 },
-  'api.progress.interval': { type: 'integer', minimum: 100, maximum: 60000 },
-} as const;
-
 export function buildLiveOutputSettings(flat: Record<string, unknown>): LiveOutputSettings {
-  const int = (key: string, fallback: number): number =>
-    (flat[key] as number | undefined) ?? fallback;
   return {
     fileEvents: {
-      maxPerJob: int('api.file-events.max-per-job', 64),
-      maxTotal: int('api.file-events.max-connections', 1024),
-      pollIntervalMs: int('api.file-events.poll-interval', 500),
+      maxPerJob: settingOr<number>(flat, 'api.file-events.max-per-job'),
+      maxTotal: settingOr<number>(flat, 'api.file-events.max-connections'),
+      pollIntervalMs: settingOr<number>(flat, 'api.file-events.poll-interval'),
     },
-    progressIntervalMs: int('api.progress.interval', 500),
+    progressIntervalMs: settingOr<number>(flat, 'api.progress.interval'),
   };
 }

@@ -7,12 +7,16 @@ import { makePrivateDirectory } from '../lifecycle/private-paths';
 import { buildApiSettings } from './api-settings';
 import { buildWebhookSettings } from './webhook-settings';
 import { buildRetentionExtras } from './retention-settings';
+import { settingOr } from './setting-declarations';
+import {
+  CLUSTER_LOST_JOB_GRACE_MS,
+  DEFAULT_RUN_TIME_LIMIT_SECONDS,
+} from './setting-declarations/scheduler-settings';
 import { settingsSchema } from './settings-schema';
 import { resolveIn, type Settings, type StoreSettings } from './settings';
 import { YamlSource } from './yaml-source';
 
-/** `scheduler.timeout` when unset: a day, longer than any interactive tool needs. */
-export const DEFAULT_RUN_TIME_LIMIT_SECONDS = 24 * 60 * 60;
+export { DEFAULT_RUN_TIME_LIMIT_SECONDS, CLUSTER_LOST_JOB_GRACE_MS };
 
 const CANDIDATES = [
   'settings.yaml',
@@ -53,9 +57,6 @@ function flatten(value: unknown, prefix = '', out: Flat = {}): Flat {
   return out;
 }
 
-/** How long a cluster agent may be away before its jobs are written off (6 h). */
-export const CLUSTER_LOST_JOB_GRACE_MS = 6 * 3600 * 1000;
-
 const ajv = new Ajv({ allErrors: false, strict: true });
 const validateFlat = ajv.compile(settingsSchema);
 
@@ -74,7 +75,7 @@ function storeSettings(flat: Flat, home: string, dataDir: string): StoreSettings
   if (url?.startsWith('sqlite:')) {
     return { kind: 'sqlite', file: resolveIn(home, url.slice('sqlite:'.length)) };
   }
-  const database = (flat['mongodb.database'] as string | undefined) ?? 'damson';
+  const database = settingOr<string>(flat, 'mongodb.database');
   if (url) return { kind: 'mongodb', url, database };
   const host = flat['mongodb.host'] as string | undefined;
   const socket = flat['mongodb.socket'] as string | undefined;
@@ -125,23 +126,21 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 }
 
 function buildSettings(flat: Flat, home: string, file: string | null): Settings {
-  const str = (key: string, fallback: string): string =>
-    (flat[key] as string | undefined) ?? fallback;
-  const int = (key: string, fallback: number): number =>
-    (flat[key] as number | undefined) ?? fallback;
-  const dir = (key: string, fallback: string): string => {
-    const resolved = resolveIn(home, str(key, fallback));
+  const str = (key: string): string => settingOr<string>(flat, key);
+  const int = (key: string): number => settingOr<number>(flat, key);
+  const dir = (key: string): string => {
+    const resolved = resolveIn(home, str(key));
     makePrivateDirectory(resolved);
     return resolved;
   };
   const directories = {
-    uploads: dir('directory.uploads', './media/uploads'),
-    jobs: dir('directory.jobs', './media/jobs'),
-    logs: dir('directory.logs', './log'),
-    services: resolveIn(home, str('directory.services', './services')),
-    data: dir('directory.data', './data'),
+    uploads: dir('directory.uploads'),
+    jobs: dir('directory.jobs'),
+    logs: dir('directory.logs'),
+    services: resolveIn(home, str('directory.services')),
+    data: dir('directory.data'),
   };
-  const listen = parsePort(str('server.host', '127.0.0.1:4040'));
+  const listen = parsePort(str('server.host'));
   return {
     home,
     file,
@@ -150,68 +149,71 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     server: {
       host: listen.host,
       port: listen.port,
-      uploadsPath: str('server.uploads-path', '/media/uploads').replace(/\/+$/, ''),
-      jobsPath: str('server.jobs-path', '/media/jobs').replace(/\/+$/, ''),
-      prefix: str('server.prefix', '').replace(/\/+$/, ''),
-      media: str('server.media', 'app') as 'app' | 'proxy',
-      maxFileBytes: int('server.max-file-size', 100 * 1024 * 1024),
-      maxFiles: int('server.max-files', 20),
-      maxFields: int('server.max-fields', 1000),
+      uploadsPath: str('server.uploads-path').replace(/\/+$/, ''),
+      jobsPath: str('server.jobs-path').replace(/\/+$/, ''),
+      prefix: str('server.prefix').replace(/\/+$/, ''),
+      media: str('server.media') as 'app' | 'proxy',
+      maxFileBytes: int('server.max-file-size'),
+      maxFiles: int('server.max-files'),
+      maxFields: int('server.max-fields'),
       // A parameter value is small; data travels as file parts. Both caps bound the memory one
       // request can hold (a field is kept whole until it ends).
-      maxFieldBytes: int('server.max-field-size', 1024 * 1024),
-      maxTextBytes: int('server.max-text-size', 16 * 1024 * 1024),
+      maxFieldBytes: int('server.max-field-size'),
+      maxTextBytes: int('server.max-text-size'),
     },
     scheduler: {
-      agentsAddress: normaliseAddress(str('local-queue.host', 'tcp://127.0.0.1:4041')),
-      wakeAddress: normaliseAddress(str('scheduler.wake-address', 'tcp://127.0.0.1:4042')),
-      changesAddress: normaliseAddress(str('scheduler.changes-address', 'tcp://127.0.0.1:4043')),
-      pollIntervalMs: int('scheduler.poll-interval', 1000),
-      leaseMs: int('scheduler.lease', 30000),
-      heartbeatIntervalMs: int('scheduler.heartbeat-interval', 1000),
+      agentsAddress: normaliseAddress(str('local-queue.host')),
+      wakeAddress: normaliseAddress(str('scheduler.wake-address')),
+      changesAddress: normaliseAddress(str('scheduler.changes-address')),
+      pollIntervalMs: int('scheduler.poll-interval'),
+      leaseMs: int('scheduler.lease'),
+      heartbeatIntervalMs: int('scheduler.heartbeat-interval'),
       // No job runs forever unless an admin says so (0); services set their own `timeout`.
-      timeoutSeconds: int('scheduler.timeout', DEFAULT_RUN_TIME_LIMIT_SECONDS) || null,
-      retries: int('scheduler.retries', 1),
-      maxRetries: int('scheduler.max-retries', 3),
+      timeoutSeconds: int('scheduler.timeout') || null,
+      retries: int('scheduler.retries'),
+      maxRetries: int('scheduler.max-retries'),
       lostJobGraceMs: {
-        local: int('scheduler.lost-job-grace.local', int('scheduler.lost-job-grace', 5000)),
+        // The local kind's own key, else the plain integer (the local agents' grace).
+        local:
+          (flat['scheduler.lost-job-grace.local'] as number | undefined) ??
+          int('scheduler.lost-job-grace'),
         // A cluster engine keeps running a job while its agent is away: hours, not seconds.
-        slurm: int('scheduler.lost-job-grace.slurm', CLUSTER_LOST_JOB_GRACE_MS),
-        gridengine: int('scheduler.lost-job-grace.gridengine', CLUSTER_LOST_JOB_GRACE_MS),
+        slurm: int('scheduler.lost-job-grace.slurm'),
+        gridengine: int('scheduler.lost-job-grace.gridengine'),
       },
       breaker: {
-        failures: int('scheduler.breaker-failures', 5),
-        windowMs: int('scheduler.breaker-window', 60_000),
-        backoffMs: int('scheduler.breaker-backoff', 1000),
-        maxBackoffMs: int('scheduler.breaker-max-backoff', 60_000),
+        failures: int('scheduler.breaker-failures'),
+        windowMs: int('scheduler.breaker-window'),
+        backoffMs: int('scheduler.breaker-backoff'),
+        maxBackoffMs: int('scheduler.breaker-max-backoff'),
       },
     },
     link: {
-      keysDirectory: resolveIn(home, str('link.keys-directory', './keys')),
+      keysDirectory: resolveIn(home, str('link.keys-directory')),
       // `auto` (open on loopback) was the default of earlier releases; it now means `curve`.
-      security: str('link.security', 'curve') === 'none' ? 'none' : 'curve',
+      security: str('link.security') === 'none' ? 'none' : 'curve',
     },
     localAgent: {
-      slots: int('local-agent.slots', 4),
-      outputQuotaBytes: int('local-agent.output-quota', 1024 * 1024 * 1024),
+      slots: int('local-agent.slots'),
+      outputQuotaBytes: int('local-agent.output-quota'),
     },
     store: storeSettings(flat, home, directories.data),
     retention: {
       finishedJobDays: (flat['store.retention-days'] as number | undefined) ?? null,
-      uploadDays: int('store.upload-retention-days', 7) || null,
-      orphanAgeMs: int('store.upload-orphan-age', 600_000),
-      sweepIntervalMs: int('store.retention-sweep-interval', 3_600_000),
+      uploadDays: int('store.upload-retention-days') || null,
+      orphanAgeMs: int('store.upload-orphan-age'),
+      sweepIntervalMs: int('store.retention-sweep-interval'),
       ...buildRetentionExtras(flat, file ?? home),
     },
     supervisor: {
-      restartDelayMs: int('supervisor.restart-delay', 500),
+      restartDelayMs: int('supervisor.restart-delay'),
       maxRestartDelayMs: Math.max(
-        int('supervisor.max-restart-delay', 30_000),
-        int('supervisor.restart-delay', 500),
+        int('supervisor.max-restart-delay'),
+        int('supervisor.restart-delay'),
       ),
-      stableAfterMs: int('supervisor.stable-after', 60_000),
+      stableAfterMs: int('supervisor.stable-after'),
     },
-    logLevel: str('log.level', 'info'),
+    logLevel: str('log.level'),
     api: buildApiSettings(flat),
     webhooks: buildWebhookSettings(flat, home, file ?? home),
     metrics: buildMetricsSettings(flat, file ?? home),

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { declaredDefault, settingOr } from './setting-declarations';
 
 /** A TCP listen address. */
 export interface ListenAddress {
@@ -25,18 +26,9 @@ export interface MetricsSettings {
   jobCountsIntervalMs: number;
 }
 
-const ADDRESS = '^(off|[^:\\s]+:\\d{1,5})$';
-// An unquoted `off` is YAML 1.1's false (slivka's settings are read as PyYAML reads them).
-const ADDRESS_OR_OFF = { anyOf: [{ type: 'string', pattern: ADDRESS }, { const: false }] };
-
-export const metricsSettingsProperties = {
-  'metrics.server': { enum: ['local', 'any', 'off', false] },
-  'metrics.scheduler-address': ADDRESS_OR_OFF,
-  'metrics.agent-address': ADDRESS_OR_OFF,
-  'metrics.job-counts-interval': { type: 'integer', minimum: 1000, maximum: 600_000 },
-} as const;
-
-export const DEFAULT_SCHEDULER_METRICS_ADDRESS = '127.0.0.1:4044';
+export const DEFAULT_SCHEDULER_METRICS_ADDRESS = declaredDefault(
+  'metrics.scheduler-address',
+) as string;
 
 /** `host:port` (port 1-65535) or `off`; `key` names the setting or option in the error. */
 export function parseListenAddress(value: string, file: string, key: string): ListenAddress | null {
@@ -50,22 +42,18 @@ export function parseListenAddress(value: string, file: string, key: string): Li
 }
 
 export function buildMetricsSettings(flat: Record<string, unknown>, file: string): MetricsSettings {
-  const str = (key: string, fallback: string): string => {
-    const value = flat[key] as string | false | undefined;
-    return value === false ? 'off' : (value ?? fallback);
+  const str = (key: string): string => {
+    const value = settingOr<string | false>(flat, key);
+    return value === false ? 'off' : value;
   };
   return {
-    server: str('metrics.server', 'local') as ServerMetricsAccess,
+    server: str('metrics.server') as ServerMetricsAccess,
     schedulerAddress: parseListenAddress(
-      str('metrics.scheduler-address', DEFAULT_SCHEDULER_METRICS_ADDRESS),
+      str('metrics.scheduler-address'),
       file,
       'metrics.scheduler-address',
     ),
-    agentAddress: parseListenAddress(
-      str('metrics.agent-address', 'off'),
-      file,
-      'metrics.agent-address',
-    ),
-    jobCountsIntervalMs: (flat['metrics.job-counts-interval'] as number | undefined) ?? 5000,
+    agentAddress: parseListenAddress(str('metrics.agent-address'), file, 'metrics.agent-address'),
+    jobCountsIntervalMs: settingOr<number>(flat, 'metrics.job-counts-interval'),
   };
 }

@@ -1,3 +1,5 @@
+import { settingOr } from './setting-declarations';
+
 /**
  * Settings of job owners: private jobs and fair shares (per-owner caps and weights). Merged into
  * the API settings (api-settings.ts); the scheduler reads the caps and weights too.
@@ -22,19 +24,6 @@ export interface TokenShare {
   /** The token's share of slots against other owners with waiting jobs (default 1). */
   weight?: number;
 }
-
-/** Merged into each `api.tokens` item's properties. */
-export const tokenShareProperties = {
-  'max-active': { type: 'integer', minimum: 0 },
-  'max-waiting': { type: 'integer', minimum: 0 },
-  weight: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
-} as const;
-
-export const ownerSettingsProperties = {
-  'api.private-jobs': { type: 'boolean' },
-  'api.owner-limits.max-active': { type: 'integer', minimum: 0 },
-  'api.owner-limits.max-waiting': { type: 'integer', minimum: 0 },
-} as const;
 
 /** One owner's caps and weight, as the server and the scheduler both apply them. */
 export interface OwnerShare {
@@ -61,9 +50,9 @@ export function ownerShare(
 }
 
 export function buildOwnerSettings(flat: Record<string, unknown>): OwnerSettings {
-  const int = (key: string): number => (flat[key] as number | undefined) ?? 0;
+  const int = (key: string): number => settingOr<number>(flat, key);
   return {
-    privateJobs: (flat['api.private-jobs'] as boolean | undefined) ?? false,
+    privateJobs: settingOr<boolean>(flat, 'api.private-jobs'),
     ownerLimits: {
       maxActive: int('api.owner-limits.max-active'),
       maxWaiting: int('api.owner-limits.max-waiting'),

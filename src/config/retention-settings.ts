@@ -1,10 +1,14 @@
 import { ConfigError } from '../errors';
+import { settingOr } from './setting-declarations';
+import {
+  DEFAULT_MIN_FREE_DISK,
+  DISK_SIZE,
+  RETENTION_BY_SERVICE,
+} from './setting-declarations/store-settings';
 
 /** A disk-space floor: a number of free bytes, or a share of the filesystem's size. */
 export type DiskFloor = { kind: 'bytes'; bytes: number } | { kind: 'percent'; percent: number };
 
-const RETENTION_BY_SERVICE = /^store\.retention-days-by-service\.([A-Za-z0-9_-]+)$/;
-const SIZE = /^([0-9]+(?:\.[0-9]+)?)\s*(B|KiB|MiB|GiB|TiB|kB|KB|MB|GB|TB|%)$/;
 const UNIT_BYTES: Record<string, number> = {
   B: 1,
   KiB: 1024,
@@ -18,21 +22,6 @@ const UNIT_BYTES: Record<string, number> = {
   TB: 1000 ** 4,
 };
 
-/** Schema entries for the retention settings this module reads. */
-export const retentionSettingsProperties = {
-  'store.tombstone-days': { type: 'number', minimum: 0 },
-  'store.min-free-disk': {
-    anyOf: [
-      { type: 'integer', minimum: 0 },
-      { type: 'string', pattern: SIZE.source },
-    ],
-  },
-} as const;
-
-export const retentionSettingsPatternProperties = {
-  [RETENTION_BY_SERVICE.source]: { type: 'number', exclusiveMinimum: 0 },
-} as const;
-
 export interface RetentionExtras {
   /** Service id → days a finished job of it is kept (instead of `store.retention-days`). */
   byServiceDays: Map<string, number>;
@@ -45,7 +34,7 @@ export interface RetentionExtras {
 /** Parses `1GiB`, `500MB`, `5%` or a whole number of bytes; `0` turns the floor off. */
 export function parseDiskFloor(value: unknown, file: string): DiskFloor | null {
   if (typeof value === 'number') return value === 0 ? null : { kind: 'bytes', bytes: value };
-  const match = SIZE.exec(String(value));
+  const match = DISK_SIZE.exec(String(value));
   if (!match) throw new ConfigError(file, 'store.min-free-disk', 'expected bytes, 1GiB or 5%');
   const amount = Number(match[1]);
   if (match[2] === '%') {
@@ -58,7 +47,7 @@ export function parseDiskFloor(value: unknown, file: string): DiskFloor | null {
   return bytes === 0 ? null : { kind: 'bytes', bytes };
 }
 
-export const DEFAULT_MIN_FREE_DISK = '100MiB';
+export { DEFAULT_MIN_FREE_DISK };
 
 export function buildRetentionExtras(flat: Record<string, unknown>, file: string): RetentionExtras {
   const byServiceDays = new Map<string, number>();
@@ -68,7 +57,7 @@ export function buildRetentionExtras(flat: Record<string, unknown>, file: string
   }
   return {
     byServiceDays,
-    tombstoneDays: (flat['store.tombstone-days'] as number | undefined) ?? 30,
-    minFreeDisk: parseDiskFloor(flat['store.min-free-disk'] ?? DEFAULT_MIN_FREE_DISK, file),
+    tombstoneDays: settingOr<number>(flat, 'store.tombstone-days'),
+    minFreeDisk: parseDiskFloor(settingOr<string | number>(flat, 'store.min-free-disk'), file),
   };
 }

@@ -1,76 +1,14 @@
-import { apiSettingsPatternProperties, apiSettingsProperties } from './api-settings';
-import { webhookSettingsProperties } from './webhook-settings';
-import { metricsSettingsProperties } from './metrics-settings';
-import {
-  retentionSettingsPatternProperties,
-  retentionSettingsProperties,
-} from './retention-settings';
+import { declaredPatternProperties, declaredProperties } from './setting-declarations';
 
 /**
- * slivka 0.8's settings keys (flattened, dotted) plus what Damson adds. Unknown keys are errors,
- * as in slivka, so a typo is caught at load instead of silently ignored.
+ * slivka 0.8's settings keys (flattened, dotted) plus what Damson adds, derived from the
+ * declarations in setting-declarations/. Unknown keys are errors, as in slivka, so a typo is
+ * caught at load instead of silently ignored.
  */
 export const settingsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['version'],
-  properties: {
-    version: { type: 'string', pattern: '^(0\\.3|0\\.8(\\.[0-5])?)$' },
-    'directory.uploads': { type: 'string', minLength: 1 },
-    'directory.jobs': { type: 'string', minLength: 1 },
-    'directory.logs': { type: 'string', minLength: 1 },
-    'directory.services': { type: 'string', minLength: 1 },
-    'directory.data': { type: 'string', minLength: 1 },
-    'server.host': { type: 'string', pattern: '^[^:\\s]+:\\d{1,5}$' },
-    'server.uploads-path': { type: 'string', pattern: '^/' },
-    'server.jobs-path': { type: 'string', pattern: '^/' },
-    'server.prefix': { type: 'string', pattern: '^(/.*)?$' },
-    'server.media': { enum: ['app', 'proxy'] },
-    'server.max-file-size': { type: 'integer', minimum: 1 },
-    'server.max-files': { type: 'integer', minimum: 0 },
-    'server.max-fields': { type: 'integer', minimum: 1 },
-    'server.max-field-size': { type: 'integer', minimum: 1 },
-    'server.max-text-size': { type: 'integer', minimum: 1 },
-    'local-queue.host': { type: 'string', minLength: 1 },
-    'scheduler.wake-address': { type: 'string', minLength: 1 },
-    'scheduler.changes-address': { type: 'string', minLength: 1 },
-    'scheduler.poll-interval': { type: 'integer', minimum: 10 },
-    'scheduler.lease': { type: 'integer', minimum: 1000 },
-    'scheduler.heartbeat-interval': { type: 'integer', minimum: 50 },
-    'scheduler.timeout': { type: 'integer', minimum: 0 },
-    'scheduler.retries': { type: 'integer', minimum: 0 },
-    'scheduler.max-retries': { type: 'integer', minimum: 0, maximum: 100 },
-    // An integer is the local agents' grace; per kind: `lost-job-grace: {slurm: …, local: …}`.
-    'scheduler.lost-job-grace': { type: 'integer', minimum: 0 },
-    'scheduler.lost-job-grace.local': { type: 'integer', minimum: 0 },
-    'scheduler.lost-job-grace.slurm': { type: 'integer', minimum: 0 },
-    'scheduler.lost-job-grace.gridengine': { type: 'integer', minimum: 0 },
-    'scheduler.breaker-failures': { type: 'integer', minimum: 1 },
-    'scheduler.breaker-window': { type: 'integer', minimum: 1000 },
-    'scheduler.breaker-backoff': { type: 'integer', minimum: 10 },
-    'scheduler.breaker-max-backoff': { type: 'integer', minimum: 10 },
-    'link.keys-directory': { type: 'string', minLength: 1 },
-    'link.security': { enum: ['curve', 'none', 'auto'] },
-    'local-agent.slots': { type: 'integer', minimum: 1 },
-    'local-agent.output-quota': { type: 'integer', minimum: 1 },
-    'store.url': { type: 'string', pattern: '^(sqlite:|mongodb(\\+srv)?://)' },
-    'mongodb.host': { type: 'string' },
-    'mongodb.socket': { type: 'string' },
-    'mongodb.username': { type: 'string' },
-    'mongodb.password': { type: 'string' },
-    'mongodb.database': { type: 'string' },
-    'store.retention-days': { type: 'number', exclusiveMinimum: 0 },
-    'store.retention-sweep-interval': { type: 'integer', minimum: 1000 },
-    'store.upload-retention-days': { type: 'number', minimum: 0 },
-    'store.upload-orphan-age': { type: 'integer', minimum: 1000 },
-    'supervisor.restart-delay': { type: 'integer', minimum: 10 },
-    'supervisor.max-restart-delay': { type: 'integer', minimum: 10 },
-    'supervisor.stable-after': { type: 'integer', minimum: 1000 },
-    'log.level': { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
-    ...apiSettingsProperties,
-    ...webhookSettingsProperties,
-    ...retentionSettingsProperties,
-    ...metricsSettingsProperties,
-  },
-  patternProperties: { ...apiSettingsPatternProperties, ...retentionSettingsPatternProperties },
+  properties: declaredProperties(),
+  patternProperties: declaredPatternProperties(),
 } as const;

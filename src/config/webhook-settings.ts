@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
+import { settingOr } from './setting-declarations';
+import { MIN_SECRET_CHARS } from './setting-declarations/webhooks-settings';
 import { resolveIn } from './settings';
 
 /** Webhooks (`callback=` on submission): where they may go, how they are signed and retried. */
@@ -22,27 +24,6 @@ export interface WebhookSettings {
   /** How often the scheduler looks for due deliveries. */
   pollIntervalMs: number;
 }
-
-const HOST_PATTERN =
-  '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$';
-const DAY_MS = 24 * 3600 * 1000;
-const MIN_SECRET_CHARS = 16;
-
-/** JSON-schema properties merged into the settings schema. */
-export const webhookSettingsProperties = {
-  'api.webhooks.allowed-hosts': {
-    type: 'array',
-    maxItems: 1000,
-    items: { type: 'string', pattern: HOST_PATTERN },
-  },
-  'api.webhooks.secret': { type: 'string', minLength: MIN_SECRET_CHARS },
-  'api.webhooks.secret-file': { type: 'string', minLength: 1 },
-  'api.webhooks.request-timeout': { type: 'integer', minimum: 100, maximum: 60_000 },
-  'api.webhooks.max-age': { type: 'integer', minimum: 1000, maximum: DAY_MS },
-  'api.webhooks.retry-base-delay': { type: 'integer', minimum: 10, maximum: 3_600_000 },
-  'api.webhooks.retry-max-delay': { type: 'integer', minimum: 10, maximum: 6 * 3_600_000 },
-  'api.webhooks.poll-interval': { type: 'integer', minimum: 50, maximum: 60_000 },
-} as const;
 
 /** The secret from `api.webhooks.secret`, or the first line of `api.webhooks.secret-file`. */
 function readSecret(flat: Record<string, unknown>, home: string, file: string): string | null {
@@ -75,16 +56,14 @@ export function buildWebhookSettings(
   home: string,
   file: string,
 ): WebhookSettings {
-  const int = (key: string, fallback: number): number =>
-    (flat[key] as number | undefined) ?? fallback;
-  const allowed = (flat['api.webhooks.allowed-hosts'] as string[] | undefined) ?? [];
+  const allowed = settingOr<string[]>(flat, 'api.webhooks.allowed-hosts');
   return {
     allowedHosts: allowed.map((host) => host.toLowerCase()),
     secret: readSecret(flat, home, file),
-    requestTimeoutMs: int('api.webhooks.request-timeout', 10_000),
-    maxAgeMs: int('api.webhooks.max-age', DAY_MS),
-    retryBaseDelayMs: int('api.webhooks.retry-base-delay', 5000),
-    retryMaxDelayMs: int('api.webhooks.retry-max-delay', 3_600_000),
-    pollIntervalMs: int('api.webhooks.poll-interval', 1000),
+    requestTimeoutMs: settingOr<number>(flat, 'api.webhooks.request-timeout'),
+    maxAgeMs: settingOr<number>(flat, 'api.webhooks.max-age'),
+    retryBaseDelayMs: settingOr<number>(flat, 'api.webhooks.retry-base-delay'),
+    retryMaxDelayMs: settingOr<number>(flat, 'api.webhooks.retry-max-delay'),
+    pollIntervalMs: settingOr<number>(flat, 'api.webhooks.poll-interval'),
   };
 }

@@ -20,6 +20,10 @@ export function danglingReferences(file: string, text: string): string[] {
   const dangling: string[] = [];
   for (const name of text.replace(URL, '').match(DOCUMENT) ?? []) {
     const candidates = [path.join(root, path.dirname(file), name), path.join(root, name)];
+    // Setting declarations hold table rows rendered into docs/*.md, so their links are the docs'.
+    if (file.startsWith('src/config/setting-declarations/')) {
+      candidates.push(path.join(root, 'docs', name));
+    }
     if (!candidates.some((candidate) => existsSync(candidate))) dangling.push(name);
   }
   return dangling;

@@ -23,6 +23,8 @@ describe('api.* settings', () => {
       slivkaOnly: false,
       fileEvents: { maxPerJob: 64, maxTotal: 1024, pollIntervalMs: 500 },
       progressIntervalMs: 500,
+      privateJobs: false,
+      ownerLimits: { maxActive: 0, maxWaiting: 0 },
     });
   });
 
