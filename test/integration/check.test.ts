@@ -126,3 +126,32 @@ test('cluster runner options are checked as the agent reads them; $NAME outside 
     ),
   ]);
 });
+
+test('pipeline templates next to the services: broken ones named by file, line and key', () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'damson-check-pipelines-'));
+  symlinkSync(
+    path.join(REPO_ROOT, 'test/fixtures/pipeline-services'),
+    path.join(project, 'services'),
+  );
+  const broken = path.join(REPO_ROOT, 'test/fixtures/pipeline-templates/broken');
+  symlinkSync(broken, path.join(project, 'pipelines'));
+  const { code, lines, stderr } = check([path.join(project, 'services')]);
+  expect(code).toBe(1);
+  const files = readdirSync(broken).sort();
+  expect(lines).toHaveLength(files.length);
+  lines.forEach((line, i) => {
+    expect(line).toMatch(
+      new RegExp(
+        `^error: ${project}/pipelines/${files[i].replace(/[.]/g, '\\.')}:\\d+(:\\d+)?: at '`,
+      ),
+    );
+  });
+  expect(stderr).toMatch(/0 pipeline templates loaded, 9 with errors/);
+  const good = mkdtempSync(path.join(tmpdir(), 'damson-check-pipelines-'));
+  symlinkSync(path.join(REPO_ROOT, 'test/fixtures/pipeline-services'), path.join(good, 'services'));
+  const goodTemplates = path.join(REPO_ROOT, 'test/fixtures/pipeline-templates/good');
+  symlinkSync(goodTemplates, path.join(good, 'pipelines'));
+  const ok = check([path.join(good, 'services')]);
+  expect([ok.code, ok.lines]).toEqual([0, []]);
+  expect(ok.stderr).toMatch(/1 pipeline template loaded, 0 with errors/);
+});
