@@ -12,6 +12,7 @@ import type { Service } from '../services/service';
 import { jobCommandRoute } from './job-command-route';
 import { jobRoutes } from './job-routes';
 import { pipelineRoutes } from './pipeline-routes';
+import { pipelineTemplateRoutes } from './pipeline-template-routes';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
@@ -134,6 +135,7 @@ export function apiRouter(
   jobRoutes(router, ctx, watcher);
   jobCommandRoute(router, ctx);
   pipelineRoutes(router, ctx, watcher, limits.submissions);
+  pipelineTemplateRoutes(router, ctx, limits.submissions);
   addRoute(router, '/files', { post: [limits.submissions, uploadFile(ctx)] });
   addRoute(router, '/files/:fid', {
     get: async (req, res) => {
