@@ -133,11 +133,16 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     makePrivateDirectory(resolved);
     return resolved;
   };
+  const services = resolveIn(home, str('directory.services', './services'));
   const directories = {
     uploads: dir('directory.uploads', './media/uploads'),
     jobs: dir('directory.jobs', './media/jobs'),
     logs: dir('directory.logs', './log'),
-    services: resolveIn(home, str('directory.services', './services')),
+    services,
+    pipelines: resolveIn(
+      home,
+      str('directory.pipelines', path.join(path.dirname(services), 'pipelines')),
+    ),
     data: dir('directory.data', './data'),
   };
   const listen = parsePort(str('server.host', '127.0.0.1:4040'));

@@ -19,6 +19,7 @@ export const settingsSchema = {
     'directory.jobs': { type: 'string', minLength: 1 },
     'directory.logs': { type: 'string', minLength: 1 },
     'directory.services': { type: 'string', minLength: 1 },
+    'directory.pipelines': { type: 'string', minLength: 1 },
     'directory.data': { type: 'string', minLength: 1 },
     'server.host': { type: 'string', pattern: '^[^:\\s]+:\\d{1,5}$' },
     'server.uploads-path': { type: 'string', pattern: '^/' },

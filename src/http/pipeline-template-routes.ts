@@ -1,6 +1,5 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { PipelineTemplate } from '../services/pipeline-template';
-import { pipelinesDirectoryFor } from '../services/pipeline-template';
 import { PipelineTemplateCatalog } from '../services/pipeline-template-catalog';
 import { addRoute } from './add-route';
 import { apiBase, type AppContext } from './app-context';
@@ -40,9 +39,8 @@ export function pipelineTemplateRoutes(
   ctx: AppContext,
   submissions: RequestHandler,
 ): void {
-  const templates = new PipelineTemplateCatalog(
-    pipelinesDirectoryFor(ctx.catalog.directory),
-    (id) => ctx.catalog.get(id),
+  const templates = new PipelineTemplateCatalog(ctx.settings.directories.pipelines, (id) =>
+    ctx.catalog.get(id),
   );
   const base = (req: Request): string => apiBase(req, ctx.settings);
   const find = (req: Request): PipelineTemplate => {

@@ -14,10 +14,13 @@ const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
  * What `damson check` prints for a services directory and the pipeline templates next to it.
  * Warnings do not fail the check.
  */
-export function checkServices(directory: string): CheckReport {
+export function checkServices(
+  directory: string,
+  pipelinesDirectory = pipelinesDirectoryFor(directory),
+): CheckReport {
   const { services, errors: serviceErrors } = loadServiceDirectory(directory);
   const byId = new Map(services.map((s) => [s.id, s]));
-  const pipelines = loadPipelineDirectory(pipelinesDirectoryFor(directory), (id) => byId.get(id));
+  const pipelines = loadPipelineDirectory(pipelinesDirectory, (id) => byId.get(id));
   const errors = [...serviceErrors, ...pipelines.errors];
   const warnings = services.flatMap((s) => s.warnings);
   const problems = [

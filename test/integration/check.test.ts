@@ -155,3 +155,18 @@ test('pipeline templates next to the services: broken ones named by file, line a
   expect([ok.code, ok.lines]).toEqual([0, []]);
   expect(ok.stderr).toMatch(/1 pipeline template loaded, 0 with errors/);
 });
+
+test('without an argument, the templates come from directory.pipelines', () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'damson-check-pipelines-'));
+  symlinkSync(path.join(REPO_ROOT, 'test/fixtures/pipeline-services'), path.join(project, 'svc'));
+  const broken = path.join(REPO_ROOT, 'test/fixtures/pipeline-templates/broken');
+  symlinkSync(broken, path.join(project, 'published'));
+  writeFileSync(
+    path.join(project, 'settings.yaml'),
+    'version: "0.8"\ndirectory.services: ./svc\ndirectory.pipelines: ./published\n',
+  );
+  const { code, lines } = check([], { DAMSON_HOME: project });
+  expect(code).toBe(1);
+  expect(lines).toHaveLength(readdirSync(broken).length);
+  expect(lines[0]).toContain(`${project}/published/`);
+});
