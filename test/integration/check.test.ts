@@ -25,6 +25,8 @@ test('a good directory: exit 0, no problem lines', () => {
   expect(code).toBe(0);
   expect(lines).toEqual([]);
   expect(stderr).toMatch(/3 service files in .*: 3 loaded, 0 with errors, 0 warnings/);
+  // The example project's template (pipelines/ next to services/) chains two of them.
+  expect(stderr).toMatch(/1 pipeline template loaded, 0 with errors/);
 });
 
 test('the collection covering every key: exit 0, no problem lines', () => {
