@@ -6,6 +6,8 @@
  *   #/jobs/{id}             a job, live
  *   #/my-jobs               jobs submitted from this browser
  *   #/usage                 usage statistics
+ *   #/pipeline-templates/{id} a pipeline template's form
+ *   #/pipelines/{id}        a pipeline, live
  */
 import { api, ApiError, type ParameterValue } from './api';
 import { h, pageHeading, put, replace } from './dom';
@@ -13,6 +15,7 @@ import { browserJobs } from './my-jobs';
 import { renderCatalogue } from './views/catalogue';
 import { renderJobPage } from './views/job-page';
 import { renderMyJobs } from './views/my-jobs-page';
+import { renderPipelinePage, renderTemplateForm } from './views/pipelines';
 import { renderServiceForm } from './views/service-form';
 import { renderUsage } from './views/usage-page';
 
@@ -21,7 +24,7 @@ let dispose: (() => void) | null = null;
 let generation = 0;
 
 interface Route {
-  view: 'catalogue' | 'service' | 'job' | 'my-jobs' | 'usage' | 'missing';
+  view: 'catalogue' | 'service' | 'job' | 'my-jobs' | 'usage' | 'template' | 'pipeline' | 'missing';
   id?: string;
   query: URLSearchParams;
 }
@@ -36,6 +39,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'jobs' && parts.length === 2) return { view: 'job', id: parts[1], query };
   if (parts[0] === 'my-jobs' && parts.length === 1) return { view: 'my-jobs', query };
   if (parts[0] === 'usage' && parts.length === 1) return { view: 'usage', query };
+  if (parts[0] === 'pipeline-templates' && parts.length === 2)
+    return { view: 'template', id: parts[1], query };
+  if (parts[0] === 'pipelines' && parts.length === 2)
+    return { view: 'pipeline', id: parts[1], query };
   return { view: 'missing', query };
 }
 
@@ -105,6 +112,15 @@ async function render(): Promise<void> {
         document.title = 'Usage · Damson';
         await renderUsage(view);
         break;
+      case 'template':
+        await renderTemplateForm(view, route.id ?? '', navigate);
+        break;
+      case 'pipeline': {
+        const stop = await renderPipelinePage(view, route.id ?? '');
+        if (mine !== generation) stop();
+        else dispose = stop;
+        break;
+      }
       default:
         put(
           view,

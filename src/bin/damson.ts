@@ -25,10 +25,10 @@ const runScheduler = (): Promise<void> =>
   (require('./run-scheduler') as typeof import('./run-scheduler')).runScheduler();
 const runAgent: typeof import('./run-agent').runAgent = (options) =>
   (require('./run-agent') as typeof import('./run-agent')).runAgent(options);
-const checkServices: typeof import('../services/check-services').checkServices = (directory) =>
+const checkServices: typeof import('../services/check-services').checkServices = (...args) =>
   (
     require('../services/check-services') as typeof import('../services/check-services')
-  ).checkServices(directory);
+  ).checkServices(...args);
 const checkArgv: typeof import('./check-argv').checkArgv = (...args) =>
   (require('./check-argv') as typeof import('./check-argv')).checkArgv(...args);
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -102,16 +102,17 @@ async function start(options: { localAgent: boolean }): Promise<void> {
 /** Exit 0 when every service file loads, 1 otherwise; one line per problem on stdout. */
 function check(servicesDirectory: string | undefined, strict: boolean): void {
   let directory = servicesDirectory;
+  let pipelines: string | undefined;
   if (directory === undefined) {
     try {
-      directory = loadSettings().directories.services;
+      ({ services: directory, pipelines } = loadSettings().directories);
     } catch (error) {
       const message = error instanceof DamsonError ? error.message : String(error);
       process.stdout.write(`error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
       process.exit(1);
     }
   }
-  const report = checkServices(path.resolve(directory));
+  const report = checkServices(path.resolve(directory), pipelines);
   for (const line of report.problems) process.stdout.write(`${line}\n`);
   process.stderr.write(`${report.summary}\n`);
   process.exit(report.ok && !(strict && report.problems.length) ? 0 : 1);

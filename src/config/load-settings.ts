@@ -133,11 +133,18 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
     makePrivateDirectory(resolved);
     return resolved;
   };
+  const services = resolveIn(home, str('directory.services'));
   const directories = {
     uploads: dir('directory.uploads'),
     jobs: dir('directory.jobs'),
     logs: dir('directory.logs'),
-    services: resolveIn(home, str('directory.services')),
+    services,
+    // Absent: `pipelines` next to the services directory, wherever that is.
+    pipelines: resolveIn(
+      home,
+      (flat['directory.pipelines'] as string | undefined) ??
+        path.join(path.dirname(services), 'pipelines'),
+    ),
     data: dir('directory.data'),
   };
   const listen = parsePort(str('server.host'));

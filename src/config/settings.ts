@@ -19,6 +19,8 @@ export interface Settings {
     jobs: string;
     logs: string;
     services: string;
+    /** Pipeline templates (`*.pipeline.yaml`); by default `pipelines` next to the services. */
+    pipelines: string;
     data: string;
   };
   server: {

@@ -13,6 +13,7 @@ import { jobCommandRoute } from './job-command-route';
 import { jobRoutes } from './job-routes';
 import { pipelineRoutes } from './pipeline-routes';
 import { listingScope } from './listing-scope';
+import { pipelineTemplateRoutes } from './pipeline-template-routes';
 import type { JobWatcher } from './job-watcher';
 import { jobResource, serviceResource, statusResource, uploadResource } from './resources';
 import { submitJob } from './submit-job';
@@ -139,6 +140,7 @@ export function apiRouter(
   adminRoutes(router, ctx);
   jobCommandRoute(router, ctx);
   pipelineRoutes(router, ctx, watcher, limits.submissions);
+  pipelineTemplateRoutes(router, ctx, limits.submissions);
   addRoute(router, '/files', { post: [limits.submissions, uploadFile(ctx)] });
   addRoute(router, '/files/:fid', {
     get: async (req, res) => {

@@ -25,6 +25,8 @@ test('a good directory: exit 0, no problem lines', () => {
   expect(code).toBe(0);
   expect(lines).toEqual([]);
   expect(stderr).toMatch(/3 service files in .*: 3 loaded, 0 with errors, 0 warnings/);
+  // The example project's template (pipelines/ next to services/) chains two of them.
+  expect(stderr).toMatch(/1 pipeline template loaded, 0 with errors/);
 });
 
 test('the collection covering every key: exit 0, no problem lines', () => {
@@ -125,4 +127,48 @@ test('cluster runner options are checked as the agent reads them; $NAME outside 
       /^warning: .*c-env\.service\.yaml:\d+:\d+: at 'command': '\$JOB_ID' is not in the job's environment .*write '\$\$JOB_ID'/,
     ),
   ]);
+});
+
+test('pipeline templates next to the services: broken ones named by file, line and key', () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'damson-check-pipelines-'));
+  symlinkSync(
+    path.join(REPO_ROOT, 'test/fixtures/pipeline-services'),
+    path.join(project, 'services'),
+  );
+  const broken = path.join(REPO_ROOT, 'test/fixtures/pipeline-templates/broken');
+  symlinkSync(broken, path.join(project, 'pipelines'));
+  const { code, lines, stderr } = check([path.join(project, 'services')]);
+  expect(code).toBe(1);
+  const files = readdirSync(broken).sort();
+  expect(lines).toHaveLength(files.length);
+  lines.forEach((line, i) => {
+    expect(line).toMatch(
+      new RegExp(
+        `^error: ${project}/pipelines/${files[i].replace(/[.]/g, '\\.')}:\\d+(:\\d+)?: at '`,
+      ),
+    );
+  });
+  expect(stderr).toMatch(/0 pipeline templates loaded, 9 with errors/);
+  const good = mkdtempSync(path.join(tmpdir(), 'damson-check-pipelines-'));
+  symlinkSync(path.join(REPO_ROOT, 'test/fixtures/pipeline-services'), path.join(good, 'services'));
+  const goodTemplates = path.join(REPO_ROOT, 'test/fixtures/pipeline-templates/good');
+  symlinkSync(goodTemplates, path.join(good, 'pipelines'));
+  const ok = check([path.join(good, 'services')]);
+  expect([ok.code, ok.lines]).toEqual([0, []]);
+  expect(ok.stderr).toMatch(/1 pipeline template loaded, 0 with errors/);
+});
+
+test('without an argument, the templates come from directory.pipelines', () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'damson-check-pipelines-'));
+  symlinkSync(path.join(REPO_ROOT, 'test/fixtures/pipeline-services'), path.join(project, 'svc'));
+  const broken = path.join(REPO_ROOT, 'test/fixtures/pipeline-templates/broken');
+  symlinkSync(broken, path.join(project, 'published'));
+  writeFileSync(
+    path.join(project, 'settings.yaml'),
+    'version: "0.8"\ndirectory.services: ./svc\ndirectory.pipelines: ./published\n',
+  );
+  const { code, lines } = check([], { DAMSON_HOME: project });
+  expect(code).toBe(1);
+  expect(lines).toHaveLength(readdirSync(broken).length);
+  expect(lines[0]).toContain(`${project}/published/`);
 });

@@ -1,5 +1,6 @@
 import { api, type ServiceResource } from '../api';
 import { clear, h, pageHeading, uid, put } from '../dom';
+import { templateSection } from './pipelines';
 
 const STATUS_TEXT: Record<string, string> = {
   OK: 'Working',
@@ -143,6 +144,7 @@ export async function renderCatalogue(main: HTMLElement): Promise<void> {
     ),
     count,
     list,
+    await templateSection(),
   );
   update();
 }

@@ -7,6 +7,7 @@ import {
   type ServiceResource,
 } from '../api';
 import { h, pageHeading, put } from '../dom';
+import { pipelineLink } from './pipelines';
 import type { MyJobs } from '../my-jobs';
 import { watchJob, type WatchMode } from '../watch-job';
 import { jobStory } from './job-story';
@@ -190,6 +191,7 @@ export async function renderJobPage(
       `Job ${job.id}`,
     ),
     pageHeading(`${service?.name ?? job.service} job`),
+    pipelineLink(job),
     h(
       'p',
       { class: 'share' },

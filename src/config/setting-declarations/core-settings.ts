@@ -49,6 +49,19 @@ export const coreSettings: readonly SettingDeclaration[] = [
     ],
   },
   {
+    key: 'directory.pipelines',
+    schema: { type: 'string', minLength: 1 },
+    // No default of its own: absent, it is `pipelines` next to `directory.services`.
+    docs: [
+      {
+        table: 'readme',
+        shownDefault: '`pipelines` next to `directory.services`',
+        description:
+          '`*.pipeline.yaml` pipeline templates ([docs/service-files.md](docs/service-files.md#pipeline-templates)); read again at most every 2 s',
+      },
+    ],
+  },
+  {
     key: 'directory.data',
     schema: { type: 'string', minLength: 1 },
     default: './data',
