@@ -12,6 +12,7 @@ import { runJobs } from '../client/jobs-program';
 import { runAdmin } from '../client/admin-program';
 import { tokensCommand } from './token-commands';
 import type { ListenAddress } from './run-server';
+import { RUNNER_KINDS } from '../jobs/runner-kind';
 
 // Each process loads only what its command runs: `damson start` (the supervisor) never loads the
 // HTTP stack, a store driver or a runner; a server never loads the scheduler or the agent. So these
@@ -166,7 +167,7 @@ program
 program
   .command('agent')
   .description('run a runner agent')
-  .option('--kind <kind>', 'local, slurm or gridengine', 'local')
+  .option('--kind <kind>', RUNNER_KINDS.join(', '), 'local')
   .option('--slots <n>', 'how many jobs it holds at once', positiveInteger)
   .option('--name <name>', 'unique per agent, stable across restarts: keys its journal')
   .option('--metrics-address <host:port>', 'serve /metrics and /healthz here (or off)')

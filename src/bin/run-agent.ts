@@ -20,6 +20,7 @@ import type { Logger } from '../lifecycle/logger';
 import { newMetricsRegistry } from '../lifecycle/metrics-registry';
 import { MetricsServer } from '../lifecycle/metrics-server';
 import { agentMetrics } from '../runners/agent-metrics';
+import { RUNNER_KINDS, type ClusterKind } from '../jobs/runner-kind';
 
 export interface AgentOptions {
   kind: string;
@@ -35,10 +36,14 @@ export interface AgentOptions {
 const CLUSTER_SLOTS = 1000;
 const ENGINE_TOOL_TIMEOUT_MS = 30_000;
 
+/** Each cluster kind's engine: a kind added to the registry does not compile until it has one. */
+const CLUSTER_ENGINES: Record<ClusterKind, () => ClusterEngine> = {
+  slurm: () => new SlurmEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS }),
+  gridengine: () => new GridEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS }),
+};
+
 function clusterEngine(kind: string): ClusterEngine | null {
-  if (kind === 'slurm') return new SlurmEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS });
-  if (kind === 'gridengine') return new GridEngine({ toolTimeoutMs: ENGINE_TOOL_TIMEOUT_MS });
-  return null;
+  return Object.hasOwn(CLUSTER_ENGINES, kind) ? CLUSTER_ENGINES[kind as ClusterKind]() : null;
 }
 
 /** `/metrics`, `/healthz` and `/readyz` of this agent, when an address is given. */
@@ -93,7 +98,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       log,
     );
   } else {
-    throw new Error(`unknown agent kind '${options.kind}' (local, slurm or gridengine)`);
+    throw new Error(`unknown agent kind '${options.kind}' (${RUNNER_KINDS.join(', ')})`);
   }
   const address = settings.scheduler.agentsAddress;
   const security = clientSecurity(address, settings.link.keysDirectory, settings.link.security);

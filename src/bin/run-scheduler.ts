@@ -12,7 +12,7 @@ import { DiskPause } from '../scheduler/disk-pause';
 import { DiskSpace } from '../lifecycle/disk-space';
 import { IdempotencyKeySweeper } from '../scheduler/idempotency-key-sweeper';
 import { Scheduler, type ReleaseReport } from '../scheduler/scheduler';
-import { runnerKind } from '../scheduler/runner-kind';
+import { runnerKind } from '../jobs/runner-kind';
 import { ServiceMonitor } from '../services/health/service-monitor';
 import { ServiceCatalog } from '../services/service-catalog';
 import { watchCatalog } from '../services/watch-catalog';

@@ -3,9 +3,10 @@ import type { ApiSettings } from './api-settings';
 import type { WebhookSettings } from './webhook-settings';
 import type { RetentionExtras } from './retention-settings';
 import type { MetricsSettings } from './metrics-settings';
+import type { RunnerKind } from '../jobs/runner-kind';
 
 /** Milliseconds per agent kind. */
-export type LostJobGrace = Readonly<Record<'local' | 'slurm' | 'gridengine', number>>;
+export type LostJobGrace = Readonly<Record<RunnerKind, number>>;
 
 /** Settings after validation, with every directory resolved to an absolute path. */
 export interface Settings {

@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import { RUNNER_KINDS } from '../services/runner-kind';
+import { isRunnerKind, RUNNER_KINDS } from '../jobs/runner-kind';
 import type {
   AgentRecord,
   DrainRecord,
@@ -141,7 +141,7 @@ export function adminRoutes(router: Router, ctx: AppContext): void {
     const target = (req: Request): string => {
       const name = pathName(req, parameter);
       if (kind === 'service' && !ctx.catalog.get(name)) throw notFound(`service '${name}'`);
-      if (kind === 'runner' && !(RUNNER_KINDS as readonly string[]).includes(name))
+      if (kind === 'runner' && !isRunnerKind(name))
         throw new HttpError(
           400,
           'invalid_path',

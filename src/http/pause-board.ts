@@ -1,5 +1,5 @@
 import { isAwaitingClaim, publicReason, type Job } from '../jobs';
-import { runnerKind } from '../services/runner-kind';
+import { runnerKind } from '../jobs/runner-kind';
 import { defaultRunner } from '../services/selectors/select-runner';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { PauseRecord } from '../store/admin-records';

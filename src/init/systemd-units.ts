@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings';
 import { DamsonError } from '../errors';
+import { CLUSTER_KINDS } from '../jobs/runner-kind';
 
 /** Where the units find Node and Damson (absolute: systemd has no PATH of the operator's). */
 export interface UnitOptions {
@@ -80,7 +81,7 @@ export function systemdUnits(settings: Settings, options: UnitOptions): Map<stri
     'damson-agent-local.service',
     unit(settings, options, 'Damson local runner agent', 'agent --kind local'),
   );
-  for (const kind of ['slurm', 'gridengine'] as const) {
+  for (const kind of CLUSTER_KINDS) {
     units.set(
       `damson-agent-${kind}.service`,
       unit(

@@ -8,3 +8,4 @@ export * from './webhook-events';
 export * from './command-record';
 export * from './pipeline';
 export * from './job-owner';
+export * from './runner-kind';

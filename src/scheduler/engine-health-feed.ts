@@ -3,7 +3,7 @@ import type { ServiceCatalog } from '../services/service-catalog';
 import type { AgentMessage } from '../transport/protocol';
 import type { AgentInfo } from './agent-link';
 import type { RunnerBreakers } from './runner-breakers';
-import { runnerKind } from './runner-kind';
+import { runnerKind } from '../jobs/runner-kind';
 
 type RunnerHealth = Extract<AgentMessage, { type: 'runner-health' }>;
 

@@ -7,7 +7,7 @@ import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
 import { releaseAttempt, type AgentInfo, type AgentLink, type HeldJob } from './agent-link';
 import type { RunnerBreakers } from './runner-breakers';
-import { runnerKind } from './runner-kind';
+import { runnerKind } from '../jobs/runner-kind';
 import type { WriteBatcher } from './write-batcher';
 
 type Hello = Extract<AgentMessage, { type: 'hello' }>;

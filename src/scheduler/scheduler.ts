@@ -28,7 +28,7 @@ import { JobRecovery } from './job-recovery';
 import { PipelineRelease } from './pipeline-release';
 import { OwnerShares, type OwnerSharing } from './owner-shares';
 import { RunnerBreakers } from './runner-breakers';
-import { runnerKind } from './runner-kind';
+import { runnerKind } from '../jobs/runner-kind';
 import { defaultRunner, selectRunner } from './select-runner';
 import { WriteBatcher } from './write-batcher';
 import type { SchedulerHooks } from './scheduler-metrics';

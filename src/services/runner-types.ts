@@ -1,15 +1,8 @@
+import { SUPPORTED_RUNNER_TYPES } from '../jobs/runner-kind';
 import type { RunnerSpec, Service } from './service';
 
-/** slivka's runner classes, and Damson's short names, that Damson runs. */
-export const SUPPORTED_RUNNERS: ReadonlySet<string> = new Set([
-  'ShellRunner',
-  'SlivkaQueueRunner',
-  'SlurmRunner',
-  'GridEngineRunner',
-  'local',
-  'slurm',
-  'gridengine',
-]);
+/** slivka's runner classes, and Damson's short names, that Damson runs (runner-kind.ts). */
+export const SUPPORTED_RUNNERS: ReadonlySet<string> = new Set(SUPPORTED_RUNNER_TYPES);
 
 /** slivka's own runner classes; LSFRunner has no Damson agent. */
 const SLIVKA_RUNNER_CLASSES = new Set([

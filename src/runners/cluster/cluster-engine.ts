@@ -1,4 +1,5 @@
 import type { JobState } from '../../jobs';
+import type { ClusterKind } from '../../jobs/runner-kind';
 
 /** How a job that ended without an exit record ended, as far as the engine can tell. */
 export interface EngineOutcome {
@@ -51,7 +52,7 @@ export interface SubmitRequest {
 
 /** The command-line tools of one engine. Each method is one engine call, whatever the job count. */
 export interface ClusterEngine {
-  readonly kind: 'slurm' | 'gridengine';
+  readonly kind: ClusterKind;
   /** The variable that holds the engine's job id inside a job. */
   readonly engineIdVariable: string;
   submit(request: SubmitRequest): Promise<string>;
