@@ -24,7 +24,7 @@ export interface HeldJob {
 
 export interface AgentInfo {
   /** ZeroMQ routing id. */
-  route: Buffer;
+  routingId: Buffer;
   name: string;
   bootId: string;
   kinds: string[];
@@ -128,7 +128,7 @@ export class AgentLink {
       this.log.error({ agent: agent.name, err: (error as Error).message }, 'message not sent');
       return Promise.resolve();
     }
-    return this.sender.send([agent.route, frame]);
+    return this.sender.send([agent.routingId, frame]);
   }
 
   /**
@@ -144,7 +144,7 @@ export class AgentLink {
       fencingToken: spec.fencingToken,
     });
     agent.unacked.set(spec.jobId, { spec, sentAt: Date.now() });
-    return this.sender.send([agent.route, frame]);
+    return this.sender.send([agent.routingId, frame]);
   }
 
   /**
@@ -176,15 +176,15 @@ export class AgentLink {
 
   private async receive(): Promise<void> {
     try {
-      for await (const [route, frame] of this.socket) {
-        this.handleFrame(route, frame);
+      for await (const [routingId, frame] of this.socket) {
+        this.handleFrame(routingId, frame);
       }
     } catch (error) {
       if (!this.stopped) this.log.error({ err: error }, 'agent link failed');
     }
   }
 
-  private handleFrame(route: Buffer, frame: Buffer | undefined): void {
+  private handleFrame(routingId: Buffer, frame: Buffer | undefined): void {
     let message: AgentMessage;
     try {
       message = decodeAgentMessage(frame ?? Buffer.alloc(0));
@@ -192,9 +192,9 @@ export class AgentLink {
       this.log.warn({ err: (error as Error).message }, 'dropped a malformed message from an agent');
       return;
     }
-    const key = route.toString('hex');
+    const key = routingId.toString('hex');
     if (message.type === 'hello') {
-      this.join(key, route, message);
+      this.join(key, routingId, message);
       return;
     }
     const agent = this.agents.get(key);
@@ -210,26 +210,26 @@ export class AgentLink {
     if (!agent) {
       if (message.type === 'goodbye') return;
       // An agent we do not know (we restarted): ask it to introduce itself.
-      this.sender.send([route, encode({ v: PROTOCOL_VERSION, type: 'introduce' })]);
+      this.sender.send([routingId, encode({ v: PROTOCOL_VERSION, type: 'introduce' })]);
       return;
     }
     agent.lastHeardAt = Date.now();
     this.events.onMessage(agent, message);
   }
 
-  private join(key: string, route: Buffer, hello: Hello): void {
+  private join(key: string, routingId: Buffer, hello: Hello): void {
     // The same agent under a new connection or a new boot replaces its earlier entry.
     const replaced = [...this.agents.entries()].find(
       ([k, a]) => a.name === hello.agent && k !== key,
     );
     if (replaced && this.isDuplicate(replaced[1], hello)) {
-      this.refuse(route, hello, replaced[1]);
+      this.refuse(routingId, hello, replaced[1]);
       return;
     }
     if (replaced) this.agents.delete(replaced[0]);
     const previous = this.agents.get(key);
     const agent: AgentInfo = {
-      route,
+      routingId,
       name: hello.agent,
       bootId: hello.bootId,
       kinds: hello.kinds,
@@ -258,7 +258,7 @@ export class AgentLink {
     );
   }
 
-  private refuse(route: Buffer, hello: Hello, current: AgentInfo): void {
+  private refuse(routingId: Buffer, hello: Hello, current: AgentInfo): void {
     const reason =
       `another agent named '${hello.agent}' is connected (boot ${current.bootId}); ` +
       'each agent needs its own name (--name): two agents under one name would share a journal';
@@ -270,7 +270,7 @@ export class AgentLink {
         'refused an agent: its name is taken by a live agent',
       );
     }
-    this.sender.send([route, encode({ v: PROTOCOL_VERSION, type: 'refused', reason })]);
+    this.sender.send([routingId, encode({ v: PROTOCOL_VERSION, type: 'refused', reason })]);
   }
 
   async stop(): Promise<void> {

@@ -58,7 +58,7 @@ export interface SchedulerOptions {
   metrics?: SchedulerHooks;
 }
 
-interface Route {
+interface UsualRunner {
   service: Service | undefined;
   runner: RunnerSpec | null;
   kind: string | undefined;
@@ -208,7 +208,7 @@ export class Scheduler {
   }
 
   /** Before a claim: the service's usual runner decides its kind and its breaker. */
-  private route(serviceId: string): Route {
+  private usualRunner(serviceId: string): UsualRunner {
     const service = this.catalog.get(serviceId);
     const runner = service ? defaultRunner(service) : null;
     return { service, runner, kind: runner ? runnerKind(runner.type) : undefined };
@@ -227,22 +227,22 @@ export class Scheduler {
     const claims: [string, number][] = [];
     const now = Date.now();
     for (const { service: id, due } of summary.services) {
-      const route = this.route(id);
-      if (this.controls.holds(id, route.kind)) continue;
-      if (!route.service || !route.runner || !route.kind) {
+      const usual = this.usualRunner(id);
+      if (this.controls.holds(id, usual.kind)) continue;
+      if (!usual.service || !usual.runner || !usual.kind) {
         claims.push([id, Math.min(due, UNROUTABLE_BATCH)]);
         continue;
       }
-      const allowed = this.breakers.capacity(route.service.id, route.runner.id, now, due);
+      const allowed = this.breakers.capacity(usual.service.id, usual.runner.id, now, due);
       if (allowed === 0) continue;
-      const list = byKind.get(route.kind) ?? [];
+      const list = byKind.get(usual.kind) ?? [];
       list.push({
         service: id,
         due: allowed,
         running: running.get(id) ?? 0,
-        weight: route.service.scheduling.weight,
+        weight: usual.service.scheduling.weight,
       });
-      byKind.set(route.kind, list);
+      byKind.set(usual.kind, list);
     }
     for (const [kind, candidates] of byKind)
       claims.push(...allocateSlots(free.get(kind) ?? 0, candidates));

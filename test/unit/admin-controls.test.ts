@@ -6,7 +6,7 @@ import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
 
 function agent(name: string, jobIds: string[], slots = 2): AgentInfo {
   return {
-    route: Buffer.from(name),
+    routingId: Buffer.from(name),
     name,
     bootId: 'boot',
     kinds: ['local'],

@@ -22,7 +22,7 @@ async function waiting(owner: string, count: number): Promise<void> {
 /** One agent holding these jobs, as the scheduler records dispatches. */
 function agentHolding(jobs: Job[]): AgentInfo {
   return {
-    route: Buffer.from('a'),
+    routingId: Buffer.from('a'),
     name: 'a',
     bootId: 'b',
     kinds: ['local'],

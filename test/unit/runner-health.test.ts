@@ -87,7 +87,7 @@ describe('engine health feeding the breakers of the runners of that kind', () =>
   let feed: EngineHealthFeed;
   let catalog: ServiceCatalog;
   const agent = (bootId = 'boot-1', kinds = ['slurm']): AgentInfo => ({
-    route: Buffer.from('r'),
+    routingId: Buffer.from('r'),
     name: 'slurm@submit',
     bootId,
     kinds,
