@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isWellFormedId } from '../jobs';
 import type { FileResolver, ResolvedFile } from '../services/form/form';
-import type { JobStore } from '../store/job-store';
+import type { JobRecords, UploadRecords } from '../store/job-store';
 import { confinedFile, isAgentRecord } from './job-outputs';
 
 /**
@@ -12,7 +12,7 @@ import { confinedFile, isAgentRecord } from './job-outputs';
  */
 export class StoreFileResolver implements FileResolver {
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRecords & UploadRecords,
     private readonly jobsDirectory: string,
     /** With private jobs, the submitter: only its own jobs' outputs resolve (others' are unknown). */
     private readonly reader?: { owner: string | null },

@@ -1,6 +1,6 @@
 import type { Job, JobState } from '../jobs';
 import type { Logger } from '../lifecycle/logger';
-import type { JobStore } from '../store/job-store';
+import type { JobRecords } from '../store/job-store';
 import { progressKey, type ProgressReader } from './job-progress';
 
 interface Watch {
@@ -24,7 +24,7 @@ export class JobWatcher {
   private closed = false;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly intervalMs: number,
     private readonly log: Logger,
     /** Where progress is read; without it, progress changes are not watched. */

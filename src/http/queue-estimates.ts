@@ -1,5 +1,5 @@
 import { completedRun, isAwaitingClaim, type CompletedRun, type Job } from '../jobs';
-import type { JobStore } from '../store/job-store';
+import type { JobRecords } from '../store/job-store';
 
 /** Where a job awaiting a claim stands: both are estimates (see docs/api.md). */
 export interface QueueEstimate {
@@ -55,7 +55,7 @@ export class QueueEstimates {
   private readonly options: QueueEstimateOptions;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     options: Partial<QueueEstimateOptions> = {},
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };

@@ -1,6 +1,6 @@
 import { timerDelayMs } from '../lifecycle/long-timer';
 import type { Logger } from '../lifecycle/logger';
-import type { JobStore } from '../store/job-store';
+import type { JobRecords } from '../store/job-store';
 
 /** Keys forgotten per store call; a sweep repeats until fewer come back. */
 const BATCH = 1000;
@@ -15,7 +15,7 @@ export class IdempotencyKeySweeper {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly intervalMs: number,
     private readonly log: Logger,
   ) {}

@@ -1,6 +1,6 @@
 import type { OwnerShare } from '../config/owner-settings';
 import type { Job } from '../jobs';
-import type { JobStore } from '../store/job-store';
+import type { ClaimQueue } from '../store/job-store';
 import type { AgentInfo } from './agent-link';
 import { allocateSlots, type ShareCandidate } from './fair-share';
 
@@ -35,7 +35,7 @@ export class OwnerShares {
   private readonly sharing: OwnerSharing;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: ClaimQueue,
     /** The scheduler's lease owner and lease, and the owners' caps and weights. */
     private readonly lease: { owner: string; leaseMs: number; owners?: OwnerSharing },
   ) {

@@ -1,6 +1,6 @@
 import type { BreakerSettings } from '../config/settings';
 import type { Logger } from '../lifecycle/logger';
-import type { BreakerState, JobStore } from '../store/job-store';
+import type { BreakerState, ServiceRecordStore } from '../store/job-store';
 import { CircuitBreaker } from './circuit-breaker';
 
 /** One circuit breaker per (service, runner); every change is logged and saved for service status. */
@@ -8,7 +8,7 @@ export class RunnerBreakers {
   private readonly breakers = new Map<string, CircuitBreaker>();
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: ServiceRecordStore,
     private readonly settings: BreakerSettings,
     private readonly log: Logger,
   ) {}

@@ -1,5 +1,5 @@
 import type { Job } from '../jobs';
-import type { JobStore, TransitionRequest } from '../store/job-store';
+import type { TransitionRequest, ClaimQueue } from '../store/job-store';
 
 /** Sees every write and its outcome (the job after it, or null when refused): metrics. */
 export interface WriteObserver {
@@ -26,7 +26,7 @@ export class WriteBatcher {
 
   /** `onWritten` runs after each batch that changed at least one job, with the jobs it changed. */
   constructor(
-    private readonly store: JobStore,
+    private readonly store: ClaimQueue,
     private readonly onWritten: (written: Job[]) => void = () => undefined,
   ) {}
 

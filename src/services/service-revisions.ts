@@ -1,5 +1,5 @@
 import type { Job } from '../jobs';
-import type { JobStore } from '../store/job-store';
+import type { ServiceRecordStore } from '../store/job-store';
 import { restoreService } from './load-service';
 import type { Service } from './service';
 import type { ServiceCatalog } from './service-catalog';
@@ -14,7 +14,7 @@ export class ServiceRevisions {
   private readonly restored = new Map<string, Service>();
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: ServiceRecordStore,
     private readonly catalog: ServiceCatalog,
   ) {}
 

@@ -109,23 +109,8 @@ export type CancelOutcome =
   | { kind: 'deleted'; job: Job }
   | { kind: 'cancelling'; job: Job };
 
-/**
- * The job store: domain operations only. Every state write is conditional on the transition table
- * (finished states absorb) and, for the scheduler, on its fencing token.
- */
-export interface JobStore extends DeliveryStore {
-  /** The result cache and expiry tombstones (src/store/retention-records.ts). */
-  readonly retention: RetentionRecords;
-  /** Pauses, drains and the agents the scheduler publishes (src/store/admin-records.ts). */
-  readonly admin: AdminRecords;
-  /** API tokens made with `damson tokens` (src/store/access-records.ts). */
-  readonly tokens: TokenRecords;
-  /** Rate-limit counters shared by every server. */
-  readonly rateCounters: RateCounters;
-  /** Pipelines and the release of their steps (src/store/pipeline-records.ts). */
-  readonly pipelines: PipelineRecords;
-  /** Job counts and heartbeats for operators (src/store/operations-records.ts). */
-  readonly operations: OperationsRecords;
+/** Jobs as the server sees them: submitted (with their uploads, once per idempotency key), read, listed, cancelled, and forgotten by retention. */
+export interface JobRecords {
   /**
    * Stores a new job: PENDING, or delayed (QUEUED with no owner) when its not-before time is
    * still ahead.
@@ -136,8 +121,39 @@ export interface JobStore extends DeliveryStore {
    * (a failure leaves no upload record behind). With no uploads it is insertJob.
    */
   insertJobWithUploads(job: NewJob, uploads: Upload[]): Promise<Job>;
+  /**
+   * Records a submission under an idempotency key: the key, the uploads and the job all together,
+   * or, when a live record holds the key already, nothing (its record is returned). A key whose
+   * record has expired is taken over. A crash never leaves a key without its job.
+   */
+  insertJobOnce(record: IdempotencyRecord, job: NewJob, uploads: Upload[]): Promise<OnceOutcome>;
+  /** The live (unexpired at `now`) record of a key, its job recorded; null when there is none. */
+  findIdempotencyKey(scope: string, key: string, now: Date): Promise<IdempotencyRecord | null>;
+  /** Forgets up to `limit` keys expired at `now`; returns how many. */
+  deleteExpiredIdempotencyKeys(now: Date, limit: number): Promise<number>;
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: JobFilter): Promise<JobPage>;
+  /**
+   * PENDING, ACCEPTED and delayed jobs become DELETED at once (and are never claimed after);
+   * claimed QUEUED, RUNNING and UNKNOWN ones become CANCELLING.
+   */
+  requestCancel(id: string): Promise<CancelOutcome>;
+  /**
+   * How many jobs of the same service a claim would take before `job` (priority, then not-before
+   * time, then submission order), counted up to `cap`; an estimate, read from an index.
+   */
+  queuePosition(job: Job, cap: number): Promise<number>;
+  /** The histories of the latest `window` jobs of a service, newest first. */
+  recentHistories(service: string, window: number): Promise<JobHistoryEntry[][]>;
+  /**
+   * Retention: deletes up to `limit` finished jobs completed before `cutoff`, oldest first, and
+   * returns them so the caller can remove their work directories.
+   */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]>;
+}
+
+/** The scheduler's side: due jobs claimed under a lease and fencing token, and every state write after. Each write is conditional on the transition table (finished states absorb) and on the fencing token. */
+export interface ClaimQueue {
   /**
    * Atomically takes up to `limit` due jobs awaiting a claim (PENDING, or delayed whose not-before
    * time has come): state ACCEPTED, owner, lease deadline, a fresh fencing token and attempt + 1.
@@ -180,16 +196,24 @@ export interface JobStore extends DeliveryStore {
   ): Promise<Job | null>;
   /** Several transitions in one atomic batch (each judged as `transition` would); results in order. */
   transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]>;
-  /**
-   * PENDING, ACCEPTED and delayed jobs become DELETED at once (and are never claimed after);
-   * claimed QUEUED, RUNNING and UNKNOWN ones become CANCELLING.
-   */
-  requestCancel(id: string): Promise<CancelOutcome>;
   /** How many writes were refused for a stale fencing token (an operator metric). */
   staleWriteCount(): Promise<number>;
+}
+
+/** Files uploaded for later submissions, and their expiry. */
+export interface UploadRecords {
   insertUpload(upload: Upload): Promise<void>;
   getUpload(id: string): Promise<Upload | null>;
-  usageStats(): Promise<UsageRow[]>;
+  /**
+   * Upload expiry: deletes the records of up to `limit` uploads created before `cutoff` that no
+   * unfinished job uses (its inputs name the upload's path), oldest first, and returns them so
+   * the caller can remove their files.
+   */
+  deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]>;
+}
+
+/** Service definitions kept by revision, and the health of services and runners. */
+export interface ServiceRecordStore {
   /** Keeps a definition jobs refer to by revision; saving the same revision again does nothing. */
   saveServiceRevision(revision: ServiceRevision): Promise<void>;
   getServiceRevision(service: string, revision: string): Promise<ServiceRevision | null>;
@@ -199,37 +223,46 @@ export interface JobStore extends DeliveryStore {
   /** Upserts by (service, runner). */
   saveRunnerHealth(health: RunnerHealth): Promise<void>;
   listRunnerHealth(service?: string): Promise<RunnerHealth[]>;
-  /**
-   * Retention: deletes up to `limit` finished jobs completed before `cutoff`, oldest first, and
-   * returns them so the caller can remove their work directories.
-   */
-  deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]>;
-  /**
-   * Upload expiry: deletes the records of up to `limit` uploads created before `cutoff` that no
-   * unfinished job uses (its inputs name the upload's path), oldest first, and returns them so
-   * the caller can remove their files.
-   */
-  deleteUnusedUploadsBefore(cutoff: Date, limit: number): Promise<Upload[]>;
-  /**
-   * How many jobs of the same service a claim would take before `job` (priority, then not-before
-   * time, then submission order), counted up to `cap`; an estimate, read from an index.
-   */
-  queuePosition(job: Job, cap: number): Promise<number>;
-  /** The histories of the latest `window` jobs of a service, newest first. */
-  recentHistories(service: string, window: number): Promise<JobHistoryEntry[][]>;
-  /**
-   * Records a submission under an idempotency key: the key, the uploads and the job all together,
-   * or, when a live record holds the key already, nothing (its record is returned). A key whose
-   * record has expired is taken over. A crash never leaves a key without its job.
-   */
-  insertJobOnce(record: IdempotencyRecord, job: NewJob, uploads: Upload[]): Promise<OnceOutcome>;
-  /** The live (unexpired at `now`) record of a key, its job recorded; null when there is none. */
-  findIdempotencyKey(scope: string, key: string, now: Date): Promise<IdempotencyRecord | null>;
-  /** Forgets up to `limit` keys expired at `now`; returns how many. */
-  deleteExpiredIdempotencyKeys(now: Date, limit: number): Promise<number>;
+}
+
+/** Usage counts for the statistics page. */
+export interface StoreStatistics {
+  usageStats(): Promise<UsageRow[]>;
+}
+
+/** The connection itself. */
+export interface StoreConnection {
   /** Cheap liveness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The job store: every part above, and the record groups beside them. Callers take the narrowest
+ * part they need (a function that reads jobs takes `JobRecords`), so what each depends on shows
+ * in its signature; the contract suites in test/contract cover each part on both stores.
+ */
+export interface JobStore
+  extends
+    JobRecords,
+    ClaimQueue,
+    UploadRecords,
+    ServiceRecordStore,
+    StoreStatistics,
+    StoreConnection,
+    DeliveryStore {
+  /** The result cache and expiry tombstones (src/store/retention-records.ts). */
+  readonly retention: RetentionRecords;
+  /** Pauses, drains and the agents the scheduler publishes (src/store/admin-records.ts). */
+  readonly admin: AdminRecords;
+  /** API tokens made with `damson tokens` (src/store/access-records.ts). */
+  readonly tokens: TokenRecords;
+  /** Rate-limit counters shared by every server. */
+  readonly rateCounters: RateCounters;
+  /** Pipelines and the release of their steps (src/store/pipeline-records.ts). */
+  readonly pipelines: PipelineRecords;
+  /** Job counts and heartbeats for operators (src/store/operations-records.ts). */
+  readonly operations: OperationsRecords;
 }
 
 export type { JobInputs, IdempotencyRecord, OnceOutcome };

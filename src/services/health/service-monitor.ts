@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../lifecycle/logger';
-import type { ServiceHealth, JobStore } from '../../store/job-store';
+import type { ServiceHealth, ServiceRecordStore } from '../../store/job-store';
 import type { DispatchSpec } from '../../transport/protocol';
 import { buildCommand, jobEnvironment, type HostEnvironment } from '../command/build-command';
 import { expandEnv } from '../command/expand-env';
@@ -56,7 +56,7 @@ export class ServiceMonitor {
 
   constructor(
     private readonly catalog: ServiceCatalog,
-    private readonly store: JobStore,
+    private readonly store: ServiceRecordStore,
     private readonly runTest: RunTest,
     private readonly options: MonitorOptions,
     private readonly log: Logger,
