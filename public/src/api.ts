@@ -1,3 +1,5 @@
+import { authHeaders } from './portal-token';
+
 /*
  * The public JSON API, and nothing else. URLs are relative to the page, so the portal works under
  * a `server.prefix` as well as at the root; `@url` and `@content` from the server are used as given.
@@ -101,7 +103,10 @@ function errorMessage(status: number, body: unknown): string {
 export async function requestJson<T>(url: string, init?: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
+    res = await fetch(url, {
+      ...init,
+      headers: { Accept: 'application/json', ...authHeaders(), ...init?.headers },
+    });
   } catch {
     throw new ApiError(0, 'The server could not be reached.', null);
   }
@@ -129,6 +134,7 @@ export function submitWithProgress(
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `api/services/${encodeURIComponent(serviceId)}/jobs`);
     xhr.setRequestHeader('Accept', 'application/json');
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     });
@@ -164,6 +170,9 @@ export const api = {
     (await requestJson<{ files: FileResource[] }>(`api/jobs/${enc(id)}/files`)).files,
   cancel: (id: string): Promise<unknown> =>
     requestJson<unknown>(`api/jobs/${enc(id)}`, { method: 'DELETE' }),
+  /** The caller's own jobs, newest first (`GET /api/jobs`, scoped by the server). */
+  ownJobs: async (limit = 200): Promise<JobResource[]> =>
+    (await requestJson<{ jobs: JobResource[] }>(`api/jobs?limit=${limit}`)).jobs,
   stats: async (): Promise<UsageRow[]> => {
     // slivka spells the key `usageStatictics`; accept the corrected spelling too.
     const body = await requestJson<{ usageStatictics?: UsageRow[]; usageStatistics?: UsageRow[] }>(
