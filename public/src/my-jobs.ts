@@ -119,6 +119,16 @@ export interface ListedJob {
 }
 
 /**
+ * The server writes UTC times without a zone (`2026-01-31T12:00:00`, as slivka does), which a
+ * browser would read as local time; this browser's own times are full ISO strings.
+ */
+function utcTime(wire: unknown): string {
+  const text = String(wire);
+  const date = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`);
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
+}
+
+/**
  * The server's list of the caller's jobs joined with what this browser remembers, newest first,
  * each job once: the server's state wins, this browser's names and outputs are kept.
  */
@@ -132,7 +142,7 @@ export function mergeJobs(remembered: MyJob[], listed: ListedJob[]): MyJob[] {
       id: job.id,
       service: job.service,
       serviceName: known?.serviceName ?? job.service,
-      submittedAt: known?.submittedAt ?? String(job.submissionTime),
+      submittedAt: known?.submittedAt ?? utcTime(job.submissionTime),
       status: typeof job.status === 'string' ? job.status : known?.status,
     });
   }

@@ -101,6 +101,14 @@ describe('my jobs, merged with the server’s list', () => {
     ]);
   });
 
+  it('reads the server’s zone-less times as UTC', () => {
+    const [job] = mergeJobs(
+      [],
+      [{ id: 'a', service: 'words', submissionTime: '2026-01-02T03:04:05', status: 'QUEUED' }],
+    );
+    expect(job.submittedAt).toBe('2026-01-02T03:04:05.000Z');
+  });
+
   it('ignores listed entries that are not jobs', () => {
     const hostile = [null, { id: 1 }, { id: 'x' }] as unknown as Parameters<typeof mergeJobs>[1];
     expect(mergeJobs([], hostile)).toEqual([]);
