@@ -1,4 +1,4 @@
-import { authHeaders } from './portal-token';
+import { authHeaders, forgetRefusedToken } from './portal-token';
 
 /*
  * The public JSON API, and nothing else. URLs are relative to the page, so the portal works under
@@ -102,10 +102,11 @@ function errorMessage(status: number, body: unknown): string {
 
 export async function requestJson<T>(url: string, init?: RequestInit): Promise<T> {
   let res: Response;
+  const auth = authHeaders();
   try {
     res = await fetch(url, {
       ...init,
-      headers: { Accept: 'application/json', ...authHeaders(), ...init?.headers },
+      headers: { Accept: 'application/json', ...auth, ...init?.headers },
     });
   } catch {
     throw new ApiError(0, 'The server could not be reached.', null);
@@ -117,7 +118,10 @@ export async function requestJson<T>(url: string, init?: RequestInit): Promise<T
   } catch {
     body = null;
   }
-  if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, body), body);
+  if (!res.ok) {
+    forgetRefusedToken(res.status, body, 'Authorization' in auth);
+    throw new ApiError(res.status, errorMessage(res.status, body), body);
+  }
   return body as T;
 }
 
@@ -134,7 +138,8 @@ export function submitWithProgress(
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `api/services/${encodeURIComponent(serviceId)}/jobs`);
     xhr.setRequestHeader('Accept', 'application/json');
-    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
+    const auth = authHeaders();
+    for (const [name, value] of Object.entries(auth)) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     });
@@ -146,7 +151,10 @@ export function submitWithProgress(
         body = null;
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as JobResource);
-      else reject(new ApiError(xhr.status, errorMessage(xhr.status, body), body));
+      else {
+        forgetRefusedToken(xhr.status, body, 'Authorization' in auth);
+        reject(new ApiError(xhr.status, errorMessage(xhr.status, body), body));
+      }
     });
     const unreachable = () => reject(new ApiError(0, 'The server could not be reached.', null));
     xhr.addEventListener('error', unreachable);

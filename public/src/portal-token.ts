@@ -55,3 +55,16 @@ export function authHeaders(): Record<string, string> {
   const token = portalToken();
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
+
+/**
+ * A token the server calls invalid (unknown, revoked or expired: 401 `invalid_token`) would make
+ * every later request fail too, so it is forgotten; true when that happened.
+ */
+export function forgetRefusedToken(status: number, body: unknown, sent: boolean): boolean {
+  if (!sent || status !== 401 || !body || typeof body !== 'object') return false;
+  const error = (body as { error?: unknown }).error;
+  if (!error || typeof error !== 'object') return false;
+  if ((error as { code?: unknown }).code !== 'invalid_token') return false;
+  clearPortalToken();
+  return true;
+}

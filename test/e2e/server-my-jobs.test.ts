@@ -61,4 +61,21 @@ describeWithBrowser('"My jobs" from the server', () => {
     await expect(page.getByLabel('API token').inputValue()).resolves.toBe('');
     await context.close();
   });
+
+  it('forgets a token the server does not accept, and says so', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${home.baseUrl}/#/my-jobs`);
+    await page.locator('.token-panel summary').click();
+    await page.getByLabel('API token').fill('unknown-token-0123456789abcdef');
+    await page.getByRole('button', { name: 'Save token' }).click();
+    await page.locator('[data-source=browser]', { hasText: 'did not accept' }).waitFor();
+    await expect(
+      page.evaluate(() => localStorage.getItem('damson.api-token.v1')),
+    ).resolves.toBeNull();
+    // Without the refused token the rest of the portal works as before.
+    await page.goto(`${home.baseUrl}/#/`);
+    await page.getByRole('link', { name: 'Word formatter' }).waitFor();
+    await context.close();
+  });
 });

@@ -33,6 +33,12 @@ function row(job: MyJob, store: MyJobs, onRemove: () => void): HTMLTableRowEleme
   return tr;
 }
 
+function errorCode(body: unknown): string {
+  const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : null;
+  const code = error && typeof error === 'object' ? (error as { code?: unknown }).code : null;
+  return typeof code === 'string' ? code : '';
+}
+
 /**
  * The caller's jobs as the server lists them (its token's, else this browser session's), or why
  * not: a server may list jobs only for token holders (`api.list-jobs: token`).
@@ -42,12 +48,15 @@ async function serverJobs(): Promise<{ jobs: JobResource[]; refused: string | nu
     return { jobs: await api.ownJobs(), refused: null };
   } catch (error) {
     const status = error instanceof ApiError ? error.status : 0;
+    const code = error instanceof ApiError ? errorCode(error.body) : '';
     const refused =
-      status === 401 && !portalToken()
-        ? 'This server lists jobs only for API token holders, so this list comes from this browser only. Add a token below to see your jobs in any browser.'
+      code === 'invalid_token'
+        ? 'The server did not accept the API token (unknown, revoked or expired), so this browser forgot it; this list comes from this browser only.'
         : status === 401
-          ? 'The server did not accept the API token, so this list comes from this browser only.'
-          : 'The server’s list of your jobs could not be read, so this list comes from this browser only.';
+          ? 'This server lists jobs only for API token holders, so this list comes from this browser only. Add a token below to see your jobs in any browser.'
+          : code === 'scope_required'
+            ? 'This API token may not list jobs (it lacks the list scope), so this list comes from this browser only.'
+            : 'The server’s list of your jobs could not be read, so this list comes from this browser only.';
     return { jobs: [], refused };
   }
 }

@@ -28,7 +28,7 @@ export function tokenPanel(onChange: () => void): HTMLElement {
       { id: 'api-token-help', class: 'help' },
       held
         ? 'A token is set in this browser: the list shows its jobs, and jobs you submit here belong to it.'
-        : 'With a token (from your administrator, or `damson tokens create`) this list shows the ' +
+        : 'With a token (from your administrator, or made with damson tokens create) this list shows the ' +
             'same jobs in any browser. It is kept in this browser only and sent only to this server.',
     ),
     h('p', {}, save, ' ', ...(held ? [forget] : [])),
