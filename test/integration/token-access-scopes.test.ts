@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createApiToken } from '../../src/bin/api-token-admin';
+import { DAMSON_BIN } from '../helpers/damson-process';
 import { startApiApp, type ApiApp } from '../helpers/api-app';
 import { rawRequest } from '../helpers/raw-http';
 
@@ -70,13 +73,18 @@ it('tokens naming neither scope (none, or only priority) keep doing both', async
 });
 
 it('damson tokens create NAME --scope submit,list makes a token that does both', async () => {
-  const both = await createApiToken(a.store.tokens, a.settings.api, {
-    name: 'ci-both',
-    scopes: 'submit,list',
+  // The command itself, on the store this app uses.
+  const created = await promisify(execFile)(
+    process.execPath,
+    [DAMSON_BIN, 'tokens', 'create', 'ci-both', '--scope', 'submit,list'],
+    { env: { ...process.env, DAMSON_HOME: a.home.home, SLIVKA_HOME: '' } },
+  );
+  const secret = created.stdout.trim();
+  expect((await a.store.tokens.listTokens()).find((t) => t.name === 'ci-both')).toMatchObject({
+    scopes: ['submit', 'list'],
   });
-  expect(both.token.scopes).toEqual(['submit', 'list']);
-  expect((await submit(both.secret)).status).toBe(202);
-  expect((await list(both.secret)).status).toBe(200);
+  expect((await submit(secret)).status).toBe(202);
+  expect((await list(secret)).status).toBe(200);
   const listOnly = await createApiToken(a.store.tokens, a.settings.api, {
     name: 'ci-list',
     scopes: 'list',
