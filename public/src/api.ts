@@ -1,3 +1,5 @@
+import { authHeaders, forgetRefusedToken } from './portal-token';
+
 /*
  * The public JSON API, and nothing else. URLs are relative to the page, so the portal works under
  * a `server.prefix` as well as at the root; `@url` and `@content` from the server are used as given.
@@ -100,8 +102,12 @@ function errorMessage(status: number, body: unknown): string {
 
 export async function requestJson<T>(url: string, init?: RequestInit): Promise<T> {
   let res: Response;
+  const auth = authHeaders();
   try {
-    res = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
+    res = await fetch(url, {
+      ...init,
+      headers: { Accept: 'application/json', ...auth, ...init?.headers },
+    });
   } catch {
     throw new ApiError(0, 'The server could not be reached.', null);
   }
@@ -112,7 +118,10 @@ export async function requestJson<T>(url: string, init?: RequestInit): Promise<T
   } catch {
     body = null;
   }
-  if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, body), body);
+  if (!res.ok) {
+    forgetRefusedToken(res.status, body, 'Authorization' in auth);
+    throw new ApiError(res.status, errorMessage(res.status, body), body);
+  }
   return body as T;
 }
 
@@ -129,6 +138,8 @@ export function submitWithProgress(
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `api/services/${encodeURIComponent(serviceId)}/jobs`);
     xhr.setRequestHeader('Accept', 'application/json');
+    const auth = authHeaders();
+    for (const [name, value] of Object.entries(auth)) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     });
@@ -140,7 +151,10 @@ export function submitWithProgress(
         body = null;
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as JobResource);
-      else reject(new ApiError(xhr.status, errorMessage(xhr.status, body), body));
+      else {
+        forgetRefusedToken(xhr.status, body, 'Authorization' in auth);
+        reject(new ApiError(xhr.status, errorMessage(xhr.status, body), body));
+      }
     });
     const unreachable = () => reject(new ApiError(0, 'The server could not be reached.', null));
     xhr.addEventListener('error', unreachable);
@@ -164,6 +178,9 @@ export const api = {
     (await requestJson<{ files: FileResource[] }>(`api/jobs/${enc(id)}/files`)).files,
   cancel: (id: string): Promise<unknown> =>
     requestJson<unknown>(`api/jobs/${enc(id)}`, { method: 'DELETE' }),
+  /** The caller's own jobs, newest first (`GET /api/jobs`, scoped by the server). */
+  ownJobs: async (limit = 200): Promise<JobResource[]> =>
+    (await requestJson<{ jobs: JobResource[] }>(`api/jobs?limit=${limit}`)).jobs,
   stats: async (): Promise<UsageRow[]> => {
     // slivka spells the key `usageStatictics`; accept the corrected spelling too.
     const body = await requestJson<{ usageStatictics?: UsageRow[]; usageStatistics?: UsageRow[] }>(

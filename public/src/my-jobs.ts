@@ -109,3 +109,44 @@ export function browserJobs(): MyJobs {
     removeItem: (k: string) => void memory.delete(k),
   });
 }
+
+/** What the server's job listing says about one job (the fields "My jobs" shows). */
+export interface ListedJob {
+  id: string;
+  service: string;
+  submissionTime: string;
+  status: string;
+}
+
+/**
+ * The server writes UTC times without a zone (`2026-01-31T12:00:00`, as slivka does), which a
+ * browser would read as local time; this browser's own times are full ISO strings.
+ */
+function utcTime(wire: unknown): string {
+  const text = String(wire);
+  const date = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`);
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
+}
+
+/**
+ * The server's list of the caller's jobs joined with what this browser remembers, newest first,
+ * each job once: the server's state wins, this browser's names and outputs are kept.
+ */
+export function mergeJobs(remembered: MyJob[], listed: ListedJob[]): MyJob[] {
+  const byId = new Map<string, MyJob>(remembered.map((j) => [j.id, j]));
+  for (const job of listed) {
+    if (typeof job?.id !== 'string' || typeof job.service !== 'string') continue;
+    const known = byId.get(job.id);
+    byId.set(job.id, {
+      ...known,
+      id: job.id,
+      service: job.service,
+      serviceName: known?.serviceName ?? job.service,
+      submittedAt: known?.submittedAt ?? utcTime(job.submissionTime),
+      status: typeof job.status === 'string' ? job.status : known?.status,
+    });
+  }
+  return [...byId.values()].sort((a, b) =>
+    a.submittedAt < b.submittedAt ? 1 : a.submittedAt > b.submittedAt ? -1 : 0,
+  );
+}

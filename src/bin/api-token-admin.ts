@@ -38,7 +38,7 @@ export function parseScopes(text: string | undefined): TokenScope[] {
     if (!(TOKEN_SCOPES as readonly string[]).includes(scope))
       throw new TokenAdminError(
         `unknown scope ${JSON.stringify(scope)}: the scopes are ${TOKEN_SCOPES.join(', ')} ` +
-          '(without one, a token may do what any client may, under its own name and limits)',
+          '(without one, a token may do what any client may, under its own name and limits; with submit or list, only what it names)',
       );
     scopes.add(scope as TokenScope);
   }

@@ -52,7 +52,7 @@ export function tokensCommand(fail: (error: unknown) => never): Command {
   tokens
     .command('create')
     .argument('<name>', "the client's name: letters, digits, '.', '_', '@', '-'")
-    .option('--scope <scopes>', 'comma-separated scopes (priority, admin)')
+    .option('--scope <scopes>', 'comma-separated scopes (priority, admin, submit, list)')
     .option('--expires <when>', 'lifetime (90d, 12h) or a UTC date (2027-01-31); default: never')
     .option('--requests <n>', 'API requests per rate-limit window (0: none counted)', limitCount)
     .option('--submissions <n>', 'submissions and uploads per window (0: none counted)', limitCount)

@@ -4,6 +4,7 @@ import type { ApiSettings, TokenScope } from '../config/api-settings';
 import type { RateCounters } from '../store/access-records';
 import { HttpError } from './http-error';
 import { SharedRateStore } from './shared-rate-store';
+import { inOrder, requireAccess } from './token-access';
 import type { ResolvedToken, TokenResolver } from './token-resolver';
 import { wellFormedToken } from './token-secret';
 
@@ -130,7 +131,7 @@ export function rateLimits(
   active: boolean;
   requests: RequestHandler;
   submissions: RequestHandler;
-  /** Guards `GET /jobs` when `api.list-jobs` is `token`. */
+  /** Guards `GET /jobs`: token holders only when `api.list-jobs` is `token`; the `list` scope. */
   listing: RequestHandler;
 } {
   const { windowMs, requests, submissions } = settings.rateLimit;
@@ -144,12 +145,19 @@ export function rateLimits(
       'requests',
       new SharedRateStore(counters, 'requests|'),
     ),
-    submissions: limiter(
-      windowMs,
-      (c) => c.token?.submissions ?? submissions,
-      'submissions',
-      new SharedRateStore(counters, 'submissions|'),
+    // A token not for submitting is refused before it uses up any of its allowance.
+    submissions: inOrder(
+      requireAccess('submit'),
+      limiter(
+        windowMs,
+        (c) => c.token?.submissions ?? submissions,
+        'submissions',
+        new SharedRateStore(counters, 'submissions|'),
+      ),
     ),
-    listing: settings.listJobs === 'token' ? tokenHolders : passThrough,
+    listing: inOrder(
+      settings.listJobs === 'token' ? tokenHolders : passThrough,
+      requireAccess('list'),
+    ),
   };
 }

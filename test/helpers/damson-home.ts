@@ -14,7 +14,7 @@ export interface DamsonHome {
 
 /** A temporary project home with its own settings, free ports and (by default) the example services. */
 export async function makeDamsonHome(
-  extra: Record<string, string | number> = {},
+  extra: Record<string, unknown> = {},
   services = EXAMPLE_SERVICES,
 ): Promise<DamsonHome> {
   const home = mkdtempSync(path.join(tmpdir(), 'damson-test-'));
@@ -26,7 +26,7 @@ export async function makeDamsonHome(
   ];
   // Like a real project: the services (and the scripts they run) sit under the home.
   symlinkSync(services, path.join(home, 'services'));
-  const settings: Record<string, string | number> = {
+  const settings: Record<string, unknown> = {
     version: '0.8',
     'directory.services': './services',
     'server.host': `127.0.0.1:${port}`,

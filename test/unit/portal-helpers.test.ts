@@ -1,4 +1,4 @@
-import { MyJobs } from '../../public/src/my-jobs';
+import { mergeJobs, MyJobs } from '../../public/src/my-jobs';
 import { tickStep, usageTable } from '../../public/src/usage-chart';
 
 /** The Storage methods MyJobs uses, over a Map (Node has no localStorage). */
@@ -68,5 +68,49 @@ describe('my jobs, kept in browser storage', () => {
       JSON.stringify([{ id: 1 }, null, { id: 'x', service: 's' }]),
     );
     expect(new MyJobs(storage).list().map((j) => j.id)).toEqual(['x']);
+  });
+});
+
+describe('my jobs, merged with the server’s list', () => {
+  it('keeps each job once, the server’s state, this browser’s names, newest first', () => {
+    const merged = mergeJobs(
+      [
+        {
+          id: 'a',
+          service: 'words',
+          serviceName: 'Word formatter',
+          submittedAt: '2026-01-02T00:00:00Z',
+          status: 'QUEUED',
+        },
+        {
+          id: 'b',
+          service: 'words',
+          serviceName: 'Word formatter',
+          submittedAt: '2026-01-01T00:00:00Z',
+        },
+      ],
+      [
+        { id: 'a', service: 'words', submissionTime: '2026-01-02T00:00:00Z', status: 'COMPLETED' },
+        { id: 'c', service: 'sleep', submissionTime: '2026-01-03T00:00:00Z', status: 'RUNNING' },
+      ],
+    );
+    expect(merged.map((j) => [j.id, j.serviceName, j.status])).toEqual([
+      ['c', 'sleep', 'RUNNING'],
+      ['a', 'Word formatter', 'COMPLETED'],
+      ['b', 'Word formatter', undefined],
+    ]);
+  });
+
+  it('reads the server’s zone-less times as UTC', () => {
+    const [job] = mergeJobs(
+      [],
+      [{ id: 'a', service: 'words', submissionTime: '2026-01-02T03:04:05', status: 'QUEUED' }],
+    );
+    expect(job.submittedAt).toBe('2026-01-02T03:04:05.000Z');
+  });
+
+  it('ignores listed entries that are not jobs', () => {
+    const hostile = [null, { id: 1 }, { id: 'x' }] as unknown as Parameters<typeof mergeJobs>[1];
+    expect(mergeJobs([], hostile)).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
-import { api, ApiError } from '../api';
+import { api, ApiError, type JobResource } from '../api';
 import { h, pageHeading, put } from '../dom';
-import type { MyJob, MyJobs } from '../my-jobs';
+import { mergeJobs, type MyJob, type MyJobs } from '../my-jobs';
+import { portalToken } from '../portal-token';
+import { tokenPanel } from './token-panel';
 
 const CONCURRENT_REQUESTS = 4;
 
@@ -31,17 +33,54 @@ function row(job: MyJob, store: MyJobs, onRemove: () => void): HTMLTableRowEleme
   return tr;
 }
 
+function errorCode(body: unknown): string {
+  const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : null;
+  const code = error && typeof error === 'object' ? (error as { code?: unknown }).code : null;
+  return typeof code === 'string' ? code : '';
+}
+
+/**
+ * The caller's jobs as the server lists them (its token's, else this browser session's), or why
+ * not: a server may list jobs only for token holders (`api.list-jobs: token`).
+ */
+async function serverJobs(): Promise<{ jobs: JobResource[]; refused: string | null }> {
+  try {
+    return { jobs: await api.ownJobs(), refused: null };
+  } catch (error) {
+    const status = error instanceof ApiError ? error.status : 0;
+    const code = error instanceof ApiError ? errorCode(error.body) : '';
+    const refused =
+      code === 'invalid_token'
+        ? 'The server did not accept the API token (unknown, revoked or expired), so this browser forgot it; this list comes from this browser only.'
+        : status === 401
+          ? 'This server lists jobs only for API token holders, so this list comes from this browser only. Add a token below to see your jobs in any browser.'
+          : code === 'scope_required'
+            ? 'This API token may not list jobs (it lacks the list scope), so this list comes from this browser only.'
+            : 'The server’s list of your jobs could not be read, so this list comes from this browser only.';
+    return { jobs: [], refused };
+  }
+}
+
 export async function renderMyJobs(main: HTMLElement, store: MyJobs): Promise<void> {
-  const jobs = store.list();
+  const listed = await serverJobs();
+  const jobs = mergeJobs(store.list(), listed.jobs);
+  const rerenderAll = (): void => {
+    void renderMyJobsAgain(main, store);
+  };
   put(
     main,
     pageHeading('My jobs'),
     h(
       'p',
       { class: 'lead' },
-      'Jobs submitted from this browser, newest first. The list is kept in this browser only; ',
-      'keep a job’s link to open it elsewhere.',
+      'Your jobs, newest first: those the server lists as yours (',
+      portalToken() ? 'this browser’s API token' : 'this browser’s session',
+      ') and those this browser remembers. Keep a job’s link to open it elsewhere.',
     ),
+    ...(listed.refused
+      ? [h('p', { class: 'notice', 'data-source': 'browser' }, listed.refused)]
+      : []),
+    tokenPanel(rerenderAll),
   );
   if (!jobs.length) {
     put(

@@ -1,7 +1,10 @@
 import type { SettingDeclaration } from './setting-declaration';
 
-/** What a token allows beyond what anonymous clients may do. */
-export const TOKEN_SCOPES = ['priority', 'admin'] as const;
+/**
+ * What a token allows beyond what anonymous clients may do (`priority`, `admin`), and what it is
+ * for (`submit`, `list`: a token naming either may do only what it names; src/http/token-access.ts).
+ */
+export const TOKEN_SCOPES = ['priority', 'admin', 'submit', 'list'] as const;
 
 /** `api.service-limits.<service>.<limit>`: the server-wide upload limits for one service. */
 export const SERVICE_LIMIT =
@@ -141,7 +144,7 @@ export const apiSettings: readonly SettingDeclaration[] = [
         table: 'api',
         shownDefault: '`[]`',
         description:
-          "`[{name, token, requests?, submissions?, scopes?, max-active?, max-waiting?, weight?}]` (tokens can also be made with `damson tokens`, below): clients send `Authorization: Bearer <token>` or `X-API-Key`; limits are per token name; `scopes: [priority]` lets the token submit with `?priority=` above 0; `scopes: [admin]` lets it rerun jobs in bulk (`POST /jobs/rerun`), use the admin API ([admin.md](admin.md)), list everyone's jobs and read private ones; `max-active`/`max-waiting` replace `api.owner-limits` for this token's jobs and `weight` (default 1, up to 1000) is its share of slots against other owners ([Owners](#owners))",
+          "`[{name, token, requests?, submissions?, scopes?, max-active?, max-waiting?, weight?}]` (tokens can also be made with `damson tokens`, below): clients send `Authorization: Bearer <token>` or `X-API-Key`; limits are per token name; `scopes: [priority]` lets the token submit with `?priority=` above 0; `scopes: [admin]` lets it rerun jobs in bulk (`POST /jobs/rerun`), use the admin API ([admin.md](admin.md)), list everyone's jobs and read private ones; `scopes: [submit]` or `[list]` (or both) limits the token to submitting (jobs, reruns, pipelines, uploads) or listing jobs, 403 `scope_required` otherwise; a token naming neither may do both; `max-active`/`max-waiting` replace `api.owner-limits` for this token's jobs and `weight` (default 1, up to 1000) is its share of slots against other owners ([Owners](#owners))",
       },
     ],
   },

@@ -98,6 +98,8 @@ describe('damson tokens: checking what the operator typed', () => {
   it('reads scopes, refusing unknown ones', () => {
     expect(parseScopes(undefined)).toEqual([]);
     expect(parseScopes('priority, admin,priority')).toEqual(['priority', 'admin']);
+    // The issue's own example.
+    expect(parseScopes('submit,list')).toEqual(['submit', 'list']);
     expect(() => parseScopes('priority,root')).toThrow(/unknown scope "root"/);
     expect(() => parseScopes('__proto__')).toThrow(/unknown scope/);
   });
