@@ -9,15 +9,21 @@ const POOL_BYTES = ID_BYTES * 256;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-/** 16 URL-safe characters from 12 random bytes: 96 bits, never derived from time or a counter. */
+/**
+ * 16 URL-safe characters from 12 random bytes: 96 bits, never derived from time or a counter.
+ * Never starting with `-`: a command line would read such an id as an option (`damson jobs wait
+ * -Ab…` is an unknown option), so one in 64 draws is drawn again.
+ */
 export function newJobId(): string {
-  if (poolOffset + ID_BYTES > pool.length) {
-    pool = randomBytes(POOL_BYTES);
-    poolOffset = 0;
+  for (;;) {
+    if (poolOffset + ID_BYTES > pool.length) {
+      pool = randomBytes(POOL_BYTES);
+      poolOffset = 0;
+    }
+    const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
+    poolOffset += ID_BYTES;
+    if (!id.startsWith('-')) return id;
   }
-  const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
-  poolOffset += ID_BYTES;
-  return id;
 }
 
 /** Upload ids share the job id format so slivka clients treat them alike. */

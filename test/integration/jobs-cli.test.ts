@@ -202,7 +202,9 @@ describe('damson jobs against Damson and against a plain slivka v1.1 server', ()
       const ends = await Promise.all(
         [...failed, completed].map((id) => cli(server, 'wait', id, '--interval', '0.2')),
       );
-      expect(ends.map((r) => r.code)).toEqual([1, 1, 0]);
+      // A usage error (2) would say why on stderr: shown in the diff if it ever happens.
+      const outcome = (r: CliResult) => ({ code: r.code, usage: r.code === 2 ? r.stderr : '' });
+      expect(ends.map(outcome)).toEqual([1, 1, 0].map((code) => ({ code, usage: '' })));
       expect(ends[0].stdout.trim().split('\n').at(-1)).toBe(`${failed[0]} FAILED`);
 
       const csv = await ok(server, 'list', '--status', 'FAILED', '--csv', '--service', 'tool');
