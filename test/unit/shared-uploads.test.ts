@@ -5,6 +5,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -36,12 +37,14 @@ describe('shared upload content', () => {
 
   const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-  /** A recorded upload with these bytes, shared as the server does it. */
+  /**
+   * A recorded upload with these bytes, shared as the server does it. The record comes first
+   * here: the sweepers below have no orphan grace (the server's protects a file not yet
+   * recorded), and these tests are about the shared name, not about orphans.
+   */
   async function committed(text: string): Promise<string> {
     const id = `upload${String(++next).padStart(10, '0')}`;
     const file = path.join(uploads, id);
-    writeFileSync(file, text);
-    await shareUploadContent(uploads, file, sha(text), Buffer.byteLength(text));
     await store.insertUpload({
       id,
       path: file,
@@ -49,22 +52,21 @@ describe('shared upload content', () => {
       title: null,
       createdAt: new Date(),
     });
+    writeFileSync(file, text);
+    await shareUploadContent(uploads, file, sha(text), Buffer.byteLength(text));
     return file;
   }
 
+  const sweeperOptions = () => ({
+    retentionMs: null,
+    uploadRetentionMs: null,
+    orphanAgeMs: 0,
+    sweepIntervalMs: 60_000,
+    jobsDirectory: path.join(dir, 'jobs'),
+    uploadsDirectory: uploads,
+  });
   const sweeper = (): RetentionSweeper =>
-    new RetentionSweeper(
-      store,
-      {
-        retentionMs: null,
-        uploadRetentionMs: null,
-        orphanAgeMs: 0,
-        sweepIntervalMs: 60_000,
-        jobsDirectory: path.join(dir, 'jobs'),
-        uploadsDirectory: uploads,
-      },
-      pino({ level: 'silent' }),
-    );
+    new RetentionSweeper(store, sweeperOptions(), pino({ level: 'silent' }));
 
   it('stores the same bytes once: every upload is a link to one file', async () => {
     const a = await committed('same bytes');
@@ -96,6 +98,25 @@ describe('shared upload content', () => {
     rmSync(b);
     await sweeper().sweep();
     expect(existsSync(shared)).toBe(false);
+  });
+
+  it('a new upload linked to old shared bytes is no orphan while it waits for its record', async () => {
+    await committed('old bytes');
+    const shared = path.join(uploads, SHARED_UPLOADS_DIRECTORY, sha('old bytes'));
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    utimesSync(shared, dayAgo, dayAgo);
+    // Written and shared, not recorded yet: the server records it after this.
+    const fresh = path.join(uploads, 'upload-not-yet-recorded');
+    writeFileSync(fresh, 'old bytes');
+    await shareUploadContent(uploads, fresh, sha('old bytes'), Buffer.byteLength('old bytes'));
+    expect(statSync(fresh).mtimeMs).toBeLessThan(Date.now() - 3_600_000);
+    const graced = new RetentionSweeper(
+      store,
+      { ...sweeperOptions(), orphanAgeMs: 60_000 },
+      pino({ level: 'silent' }),
+    );
+    await graced.sweep();
+    expect(readFileSync(fresh, 'utf8')).toBe('old bytes');
   });
 
   it('an upload arriving while the sweeper removes the last reference keeps its bytes', async () => {
