@@ -62,6 +62,10 @@ export class OwnerShares {
       if (room > 0)
         candidates.push({ service: keyOf(owner), due: Math.min(due, room), running, weight });
     }
+    // Ties (equal load) go to the owner with fewer jobs waiting (and a store that claims share by
+    // share claims its share first): when a backlog's jobs finish between ticks its load is as low as a newcomer's, and
+    // the newcomer's one job must not lose every tie to the backlog's queue order.
+    candidates.sort((a, b) => a.due - b.due);
     const shares = [...allocateSlots(count, candidates)].map(([key, n]) => ({
       owner: ownerOfKey(key),
       due: n,

@@ -105,8 +105,10 @@ function fairness(
       process.stderr.write(
         `[fairness ${storeName}] backlog of ${BACKLOG} written in ${Date.now() - fillStarted} ms\n`,
       );
-      const submittedB = Date.now();
       const b = await submit(B);
+      // From when B's submission was answered: its job is in the queue then. A claim made while
+      // the request was still being answered could not have known of it.
+      const submittedB = Date.now();
       let bClaimed: number | null = null;
       const deadline = Date.now() + 30_000;
       while (bClaimed === null && Date.now() < deadline) {
@@ -114,7 +116,9 @@ function fairness(
         bClaimed = claimedAt(await store.getJob(b));
       }
       expect(bClaimed).not.toBeNull();
-      // A's jobs that got a slot after B submitted and before B got one.
+      // A's jobs that got a slot after B's submission was answered and before B got one: a
+      // scheduler tick that read the queue just before claims at most the free slots, and the
+      // next one gives B a slot.
       const started = await store.listJobs({
         owner: 'token:a',
         states: ['ACCEPTED', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'ERROR'],

@@ -52,6 +52,18 @@ it('splits free slots evenly between owners, counting what each already runs', a
   expect(owners(next)).toEqual({ 'token:b': 2, 'token:c': 1 });
 });
 
+it('gives a tie to the owner with fewer waiting', async () => {
+  await waiting('token:backlog', 30);
+  await waiting('token:newcomer', 1);
+  const shares = sharing(() => ({ maxActive: 0, weight: 1 }));
+  // Nothing runs for either: one slot, a tie of loads.
+  const [only] = await shares.claim('s', 1, [agentHolding([])]);
+  expect(only.owner).toBe('token:newcomer');
+  await waiting('token:newcomer', 1);
+  const two = await shares.claim('s', 2, [agentHolding([])]);
+  expect(owners(two)).toEqual({ 'token:newcomer': 1, 'token:backlog': 1 });
+});
+
 it('weights shares by token weight', async () => {
   await waiting('token:heavy', 50);
   await waiting('token:light', 50);
