@@ -1,4 +1,4 @@
-import { chmod, link, lstat, mkdir, rename, unlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, rename, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { SHARED_UPLOADS_DIRECTORY } from '../jobs';
 import { PRIVATE_DIRECTORY_MODE } from '../lifecycle/private-paths';
@@ -45,6 +45,10 @@ export async function shareUploadContent(
         return;
       }
       try {
+        // The bytes may be days old, and so their mtime: until its record is written, the new
+        // name must look as recent as the upload, or the orphan sweep would take it.
+        const now = new Date();
+        await utimes(staged, now, now);
         await rename(staged, file);
       } catch {
         await unlink(staged).catch(() => undefined);

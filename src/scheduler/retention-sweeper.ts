@@ -145,9 +145,9 @@ export class RetentionSweeper {
       for (const name of names) {
         const file = path.join(directory, name);
         const stats = await lstat(file).catch(() => null);
-        // Recent files may belong to a request still in progress, or be about to be recorded. A
-        // new upload linked to older shared bytes keeps their old mtime; the link is its ctime.
-        if (!stats?.isFile() || Math.max(stats.mtimeMs, stats.ctimeMs) > olderThanMs) continue;
+        // Recent files may belong to a request still in progress, or be about to be recorded (an
+        // upload linked to older shared bytes was touched when linked: shared-uploads.ts).
+        if (!stats?.isFile() || stats.mtimeMs > olderThanMs) continue;
         // Uploads are recorded under their file name; partial and incoming files never are.
         if (directory === root && (await this.store.getUpload(name)) !== null) continue;
         if (await this.removeUploadFile(file)) removed++;
