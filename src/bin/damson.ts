@@ -2,22 +2,35 @@
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadSettings } from '../config/load-settings';
 import { DamsonError } from '../errors';
 import { DAMSON_VERSION } from '../version';
-import { createLogger } from '../lifecycle/logger';
-import { Supervisor } from '../lifecycle/supervisor';
-import { ensureLocalKeys, generateKeys } from '../transport/link-security';
-import { runJobs } from '../client/jobs-program';
-import { runAdmin } from '../client/admin-program';
 import { tokensCommand } from './token-commands';
 import type { ListenAddress } from './run-server';
 import { RUNNER_KINDS } from '../jobs/runner-kind';
 
 // Each process loads only what its command runs: `damson start` (the supervisor) never loads the
-// HTTP stack, a store driver or a runner; a server never loads the scheduler or the agent. So these
-// are required when their command runs (CommonJS require: `import()` would load them as ESM).
+// settings schema, the HTTP stack, a store driver, ZeroMQ or a runner; a server never loads the
+// scheduler or the agent. So these are required when their command runs (CommonJS require:
+// `import()` would load them as ESM).
 /* eslint-disable @typescript-eslint/no-require-imports */
+const loadSettings: typeof import('../config/load-settings').loadSettings = (...args) =>
+  (require('../config/load-settings') as typeof import('../config/load-settings')).loadSettings(
+    ...args,
+  );
+const generateKeys: typeof import('../transport/link-security').generateKeys = (...args) =>
+  (
+    require('../transport/link-security') as typeof import('../transport/link-security')
+  ).generateKeys(...args);
+const runJobs: typeof import('../client/jobs-program').runJobs = (...args) =>
+  (require('../client/jobs-program') as typeof import('../client/jobs-program')).runJobs(...args);
+const runAdmin: typeof import('../client/admin-program').runAdmin = (...args) =>
+  (require('../client/admin-program') as typeof import('../client/admin-program')).runAdmin(
+    ...args,
+  );
+const start: typeof import('./start-command').start = (...args) =>
+  (require('./start-command') as typeof import('./start-command')).start(...args);
+const makeStartPlan: typeof import('./start-plan').makeStartPlan = () =>
+  (require('./start-plan') as typeof import('./start-plan')).makeStartPlan();
 const runServer: typeof import('./run-server').runServer = (listen) =>
   (require('./run-server') as typeof import('./run-server')).runServer(listen);
 const initHome: typeof import('../init/init-home').initHome = (...args) =>
@@ -26,6 +39,8 @@ const runScheduler = (): Promise<void> =>
   (require('./run-scheduler') as typeof import('./run-scheduler')).runScheduler();
 const runAgent: typeof import('./run-agent').runAgent = (options) =>
   (require('./run-agent') as typeof import('./run-agent')).runAgent(options);
+const runCombined: typeof import('./run-combined').runCombined = (options) =>
+  (require('./run-combined') as typeof import('./run-combined')).runCombined(options);
 const checkServices: typeof import('../services/check-services').checkServices = (...args) =>
   (
     require('../services/check-services') as typeof import('../services/check-services')
@@ -65,41 +80,6 @@ function fail(error: unknown): never {
   process.exit(error instanceof DamsonError ? 2 : 1);
 }
 
-async function start(options: { localAgent: boolean }): Promise<void> {
-  const settings = loadSettings();
-  const log = createLogger('damson', settings.logLevel);
-  // Before any child starts: the scheduler and the local agent then share one set of keys.
-  if (settings.link.security === 'curve') {
-    const created = ensureLocalKeys(settings.link.keysDirectory);
-    if (created.length) log.info({ files: created }, 'created the agent link keys');
-  } else {
-    log.warn('link.security is none: the agent link is open to every local account');
-  }
-  // No give-up: a child that keeps failing is restarted with backoff, and the others stay up.
-  const supervisor = new Supervisor(process.execPath, [__filename], log, {
-    initialDelayMs: settings.supervisor.restartDelayMs,
-    maxDelayMs: settings.supervisor.maxRestartDelayMs,
-    stableAfterMs: settings.supervisor.stableAfterMs,
-  });
-  supervisor.start({ name: 'scheduler', args: ['scheduler'] });
-  if (options.localAgent)
-    supervisor.start({ name: 'agent-local', args: ['agent', '--kind', 'local'] });
-  supervisor.start({ name: 'server', args: ['server'] });
-  log.info(
-    { url: `http://${settings.server.host}:${settings.server.port}${settings.server.prefix}/` },
-    'damson started',
-  );
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping all processes');
-    void supervisor.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-}
-
 /** Exit 0 when every service file loads, 1 otherwise; one line per problem on stdout. */
 function check(servicesDirectory: string | undefined, strict: boolean): void {
   let directory = servicesDirectory;
@@ -127,7 +107,25 @@ program
   .command('start')
   .description('run server, scheduler and a local agent together')
   .option('--no-local-agent', 'no local agent (only cluster agents, started with `damson agent`)')
-  .action((options: { localAgent: boolean }) => start(options).catch(fail));
+  .action((options: { localAgent: boolean }) => {
+    const exitCode = start(__filename, options);
+    if (exitCode !== null) process.exit(exitCode);
+  });
+program
+  .command('start-plan', { hidden: true })
+  .description("what `damson start`'s supervisor needs from the settings, as JSON")
+  .action(() => {
+    try {
+      process.stdout.write(`${JSON.stringify(makeStartPlan())}\n`);
+    } catch (error) {
+      fail(error);
+    }
+  });
+program
+  .command('combined', { hidden: true })
+  .description('server, scheduler and a local agent in one process (`damson start` runs it)')
+  .option('--no-local-agent', 'no local agent')
+  .action((options: { localAgent: boolean }) => runCombined(options).catch(fail));
 program
   .command('server')
   .description('run the HTTP server')

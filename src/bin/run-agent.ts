@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '../config/load-settings';
 import { createLogger } from '../lifecycle/logger';
-import { runShutdown } from '../lifecycle/shutdown';
 import { AgentHost } from '../runners/agent-host';
 import { ClusterExecutor } from '../runners/cluster/cluster-executor';
 import type { ClusterEngine } from '../runners/cluster/cluster-engine';
@@ -14,6 +13,7 @@ import { LocalExecutor } from '../runners/local/local-executor';
 import { SlurmEngine } from '../runners/slurm/slurm-engine';
 import { clientSecurity } from '../transport/link-security';
 import { onTerminate } from './signals';
+import type { RoleHandle } from './role-handle';
 import type { Settings } from '../config/settings';
 import { parseListenAddress } from '../config/metrics-settings';
 import type { Logger } from '../lifecycle/logger';
@@ -65,7 +65,12 @@ async function serveAgentMetrics(
 }
 
 export async function runAgent(options: AgentOptions): Promise<void> {
-  const settings = loadSettings();
+  const { log, steps } = await startAgent(loadSettings(), options);
+  onTerminate(log, steps);
+}
+
+/** An agent, connecting; its shutdown steps are the caller's to run (alone or combined). */
+export async function startAgent(settings: Settings, options: AgentOptions): Promise<RoleHandle> {
   const log = createLogger(`agent-${options.kind}`, settings.logLevel);
   // The name is stable across restarts: the journal and the scheduler recognise the agent by it.
   const name = options.name ?? `${options.kind}@${hostname()}`;
@@ -122,14 +127,12 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     { scheduler: address, slots: executor.slots, boot: host.bootId, security: security.kind },
     'agent running',
   );
-  onTerminate(log, () =>
-    runShutdown(
-      [
-        { name: 'stop agent', run: () => host.stop() },
-        { name: 'close metrics endpoint', run: () => metrics?.close() },
-        { name: 'unlock the journal', run: async () => unlockJournal() },
-      ],
-      log,
-    ),
-  );
+  return {
+    log,
+    steps: [
+      { name: 'stop agent', run: () => host.stop() },
+      { name: 'close metrics endpoint', run: () => metrics?.close() },
+      { name: 'unlock the journal', run: async () => unlockJournal() },
+    ],
+  };
 }

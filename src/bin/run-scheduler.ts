@@ -5,7 +5,6 @@ import { StoreUnavailableError } from '../errors';
 import type { Settings } from '../config/settings';
 import { createLogger, type Logger } from '../lifecycle/logger';
 import type { JobStore } from '../store/job-store';
-import { runShutdown } from '../lifecycle/shutdown';
 import { AgentLink } from '../scheduler/agent-link';
 import { RetentionSweeper } from '../scheduler/retention-sweeper';
 import { DiskPause } from '../scheduler/disk-pause';
@@ -27,11 +26,17 @@ import { SchedulerMetrics } from '../scheduler/scheduler-metrics';
 import { SchedulerHeartbeat } from '../scheduler/scheduler-heartbeat';
 import { serveMetrics } from './serve-metrics';
 import { onTerminate } from './signals';
+import type { RoleHandle } from './role-handle';
 import { timerDelayMs } from '../lifecycle/long-timer';
 import { ownerSharing } from '../config/owner-settings';
 
 export async function runScheduler(): Promise<void> {
-  const settings = loadSettings();
+  const { log, steps } = await startScheduler(loadSettings());
+  onTerminate(log, steps);
+}
+
+/** The scheduler, running; its shutdown steps are the caller's to run (alone or combined). */
+export async function startScheduler(settings: Settings): Promise<RoleHandle> {
   const log = createLogger('scheduler', settings.logLevel);
   const registry = settings.metrics.schedulerAddress ? newMetricsRegistry() : undefined;
   const store = instrumentedStore(await openStore(settings), registry);
@@ -154,35 +159,33 @@ export async function runScheduler(): Promise<void> {
     { agents: address, wake: settings.scheduler.wakeAddress, security: security.kind },
     'scheduler running',
   );
-  onTerminate(log, () =>
-    runShutdown(
-      [
-        { name: 'stop intake', run: () => wake.close() },
-        {
-          name: 'stop service tests',
-          run: () => {
-            clearTimeout(monitorStart);
-            monitor.stop();
-          },
+  return {
+    log,
+    steps: [
+      { name: 'stop intake', run: () => wake.close() },
+      {
+        name: 'stop service tests',
+        run: () => {
+          clearTimeout(monitorStart);
+          monitor.stop();
         },
-        { name: 'stop scheduling', run: () => scheduler.stop() },
-        { name: 'stop retention', run: () => sweeper.stop() },
-        { name: 'stop webhooks', run: () => deliverer.stop() },
-        { name: 'stop key sweeps', run: () => keySweeper.stop() },
-        { name: 'stop watching', run: stopWatching },
-        // The link stays open through these two: agents keep acknowledging and reporting.
-        { name: 'drain', run: () => scheduler.drain() },
-        { name: 'release claims', run: async () => logRelease(await scheduler.release(), log) },
-        { name: 'close agent link', run: () => link.stop() },
-        { name: 'stop heartbeat', run: () => heartbeat.stop() },
-        { name: 'close metrics endpoint', run: () => metricsServer?.close() },
-        { name: 'stop announcing', run: () => announcer.close() },
-        { name: 'stop key checks', run: stopZap },
-        { name: 'close store', run: () => store.close() },
-      ],
-      log,
-    ),
-  );
+      },
+      { name: 'stop scheduling', run: () => scheduler.stop() },
+      { name: 'stop retention', run: () => sweeper.stop() },
+      { name: 'stop webhooks', run: () => deliverer.stop() },
+      { name: 'stop key sweeps', run: () => keySweeper.stop() },
+      { name: 'stop watching', run: stopWatching },
+      // The link stays open through these two: agents keep acknowledging and reporting.
+      { name: 'drain', run: () => scheduler.drain() },
+      { name: 'release claims', run: async () => logRelease(await scheduler.release(), log) },
+      { name: 'close agent link', run: () => link.stop() },
+      { name: 'stop heartbeat', run: () => heartbeat.stop() },
+      { name: 'close metrics endpoint', run: () => metricsServer?.close() },
+      { name: 'stop announcing', run: () => announcer.close() },
+      { name: 'stop key checks', run: stopZap },
+      { name: 'close store', run: () => store.close() },
+    ],
+  };
 }
 
 const DAY_MS = 24 * 3_600_000;

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { loadSettings } from '../config/load-settings';
+import type { Settings } from '../config/settings';
 import { createApp } from '../http/create-app';
 import { progressReader } from '../http/job-progress-reader';
 import { JobWatcher } from '../http/job-watcher';
 import { createLogger } from '../lifecycle/logger';
-import { runShutdown } from '../lifecycle/shutdown';
 import { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import { watchCatalog } from '../services/watch-catalog';
@@ -14,6 +14,7 @@ import { instrumentedStore, openStore } from './open-store';
 import { ServerMetrics } from '../http/server-metrics';
 import { newMetricsRegistry } from '../lifecycle/metrics-registry';
 import { onTerminate } from './signals';
+import type { RoleHandle } from './role-handle';
 
 /** Where one server listens when several share a host (`damson server --listen`). */
 export interface ListenAddress {
@@ -22,7 +23,12 @@ export interface ListenAddress {
 }
 
 export async function runServer(listen?: ListenAddress): Promise<void> {
-  const loaded = loadSettings();
+  const { log, steps } = await startServer(loadSettings(), listen);
+  onTerminate(log, steps);
+}
+
+/** The server, listening; its shutdown steps are the caller's to run (alone or combined). */
+export async function startServer(loaded: Settings, listen?: ListenAddress): Promise<RoleHandle> {
   const settings = listen
     ? { ...loaded, server: { ...loaded.server, host: listen.host, port: listen.port } }
     : loaded;
@@ -60,30 +66,28 @@ export async function runServer(listen?: ListenAddress): Promise<void> {
     );
   });
   server.keepAliveTimeout = 5000;
-  onTerminate(log, () =>
-    runShutdown(
-      [
-        {
-          name: 'stop intake',
-          run: () => {
-            // Long-polls answer now and event streams end; their keep-alive connections turn
-            // idle a moment later, so keep closing idle ones until the server has closed.
-            watcher.close();
-            const sweep = setInterval(() => server.closeIdleConnections(), 50);
-            return new Promise<void>((resolve) =>
-              server.close(() => {
-                clearInterval(sweep);
-                resolve();
-              }),
-            );
-          },
+  return {
+    log,
+    steps: [
+      {
+        name: 'stop intake',
+        run: () => {
+          // Long-polls answer now and event streams end; their keep-alive connections turn
+          // idle a moment later, so keep closing idle ones until the server has closed.
+          watcher.close();
+          const sweep = setInterval(() => server.closeIdleConnections(), 50);
+          return new Promise<void>((resolve) =>
+            server.close(() => {
+              clearInterval(sweep);
+              resolve();
+            }),
+          );
         },
-        { name: 'stop watching', run: stopWatching },
-        { name: 'close wake socket', run: () => waker.close() },
-        { name: 'close change listener', run: () => changes.close() },
-        { name: 'close store', run: () => store.close() },
-      ],
-      log,
-    ),
-  );
+      },
+      { name: 'stop watching', run: stopWatching },
+      { name: 'close wake socket', run: () => waker.close() },
+      { name: 'close change listener', run: () => changes.close() },
+      { name: 'close store', run: () => store.close() },
+    ],
+  };
 }

@@ -1,16 +1,17 @@
 import type { Logger } from '../lifecycle/logger';
+import { runShutdown, type StopStep } from '../lifecycle/shutdown';
 
 /**
- * SIGINT/SIGTERM run the process's shutdown once, then exit. A supervised child also exits when
- * its parent disappears, so a killed `damson start` leaves no orphans.
+ * SIGINT/SIGTERM run the process's shutdown steps once, then exit. A supervised child also exits
+ * when its parent disappears, so a killed `damson start` leaves no orphans.
  */
-export function onTerminate(log: Logger, shutdown: () => Promise<void>): void {
+export function onTerminate(log: Logger, steps: StopStep[]): void {
   let stopping = false;
   const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'shutting down');
-    shutdown()
+    runShutdown(steps, log)
       .catch((error) => log.error({ err: error }, 'shutdown failed'))
       .finally(() => process.exit(0));
   };

@@ -1,11 +1,20 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadSettings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { safeJson, safeText } from '../client/terminal-text';
 import type { StoredToken } from '../store/access-records';
 import type { JobStore } from '../store/job-store';
 import { createApiToken, TokenAdminError } from './api-token-admin';
-import { openStore } from './open-store';
+
+// Loaded when a tokens command runs: `damson` builds this command for every invocation, and
+// `damson start`'s supervisor must not carry the settings schema or a store driver.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadSettings: typeof import('../config/load-settings').loadSettings = (...args) =>
+  (require('../config/load-settings') as typeof import('../config/load-settings')).loadSettings(
+    ...args,
+  );
+const openStore: typeof import('./open-store').openStore = (...args) =>
+  (require('./open-store') as typeof import('./open-store')).openStore(...args);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function limitCount(value: string): number {
   if (!/^\d{1,9}$/.test(value))

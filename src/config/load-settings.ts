@@ -219,6 +219,7 @@ function buildSettings(flat: Flat, home: string, file: string | null): Settings 
         int('supervisor.restart-delay'),
       ),
       stableAfterMs: int('supervisor.stable-after'),
+      processes: str('supervisor.processes') as 'combined' | 'separate',
     },
     logLevel: str('log.level'),
     api: buildApiSettings(flat),

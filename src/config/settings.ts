@@ -92,6 +92,8 @@ export interface Settings {
     restartDelayMs: number;
     maxRestartDelayMs: number;
     stableAfterMs: number;
+    /** `damson start`: server, scheduler and local agent in one child, or one child each. */
+    processes: 'combined' | 'separate';
   };
   logLevel: string;
   /** Damson's REST API extras (long-poll, rate limits, tokens, per-service upload limits). */

@@ -76,7 +76,7 @@ function crashingRequest(i: number): { path: string; body: FormData } {
   }
 }
 
-describe('damson start keeps the scheduler and agent up while the server keeps dying', () => {
+describe('damson start (separate processes) keeps the scheduler and agent up while the server keeps dying', () => {
   let home: DamsonHome;
   let damson: RunningDamson;
   let api: ApiClient;
@@ -88,6 +88,7 @@ describe('damson start keeps the scheduler and agent up while the server keeps d
     home = await makeDamsonHome({
       'supervisor.restart-delay': RESTART_DELAY_MS,
       'supervisor.max-restart-delay': MAX_RESTART_DELAY_MS,
+      'supervisor.processes': 'separate',
     });
     // What a kill -9 in the middle of an upload leaves behind: a partial file with no record.
     const uploads = path.join(home.home, 'media/uploads');
@@ -192,5 +193,51 @@ describe('damson start keeps the scheduler and agent up while the server keeps d
     );
     expectSiblingsUntouched();
     await expectJobCompletes();
+  });
+});
+
+describe('damson start (combined process) loses nothing when its one child is killed', () => {
+  let home: DamsonHome;
+  let damson: RunningDamson;
+
+  beforeAll(async () => {
+    home = await makeDamsonHome({
+      'supervisor.restart-delay': RESTART_DELAY_MS,
+      'supervisor.max-restart-delay': MAX_RESTART_DELAY_MS,
+      'supervisor.processes': 'combined',
+    });
+    damson = await startDamson(home);
+  });
+
+  afterAll(async () => {
+    await damson?.stop();
+  });
+
+  it('restarts it; a job running through the kill completes, and new jobs run', async () => {
+    const api = new ApiClient(home.baseUrl);
+    const children = childPids(damson.process.pid!);
+    expect(children).toHaveLength(1);
+    const [combined] = children;
+    const running = await api.submit('sleep', new URLSearchParams([['seconds', '3']]));
+    expect(running.status).toBe(202);
+    await api.waitForState(running.body.id, ['RUNNING'], 15_000);
+    process.kill(combined, 'SIGKILL');
+    await waitFor(
+      async () => {
+        const now = childPids(damson.process.pid!);
+        return now.length === 1 && now[0] !== combined
+          ? serves(home).catch(() => undefined)
+          : undefined;
+      },
+      'the combined child to serve again',
+      MAX_RESTART_DELAY_MS + STARTUP_ALLOWANCE_MS,
+    );
+    const exit = exitLines(damson.output()).find((l) => l.pid === combined);
+    expect(exit).toMatchObject({ child: 'combined', signal: 'SIGKILL', code: null });
+    // The tool outlived its agent: the restarted agent adopts it (or the scheduler retries it).
+    const done = await api.waitForState(running.body.id, FINISHED, 30_000);
+    expect(done.status).toBe('COMPLETED');
+    const next = await api.submit('words', new URLSearchParams([['words', 'after']]));
+    expect((await api.waitForState(next.body.id, FINISHED, 30_000)).status).toBe('COMPLETED');
   });
 });

@@ -22,7 +22,11 @@ let damson: RunningDamson;
 let api: ApiClient;
 
 beforeAll(async () => {
-  home = await makeDamsonHome({ 'api.file-events.max-per-job': STREAMS_PER_JOB }, SERVICES);
+  // Separate processes: the memory test reads the server's own resident set.
+  home = await makeDamsonHome(
+    { 'api.file-events.max-per-job': STREAMS_PER_JOB, 'supervisor.processes': 'separate' },
+    SERVICES,
+  );
   // Three processes starting at once on a busy CI machine can take a while.
   damson = await startDamson(home, ['start'], 45_000);
   api = new ApiClient(home.baseUrl);

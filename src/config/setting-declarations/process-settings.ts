@@ -40,6 +40,19 @@ export const processSettings: readonly SettingDeclaration[] = [
     ],
   },
   {
+    key: 'supervisor.processes',
+    schema: { enum: ['combined', 'separate'] },
+    default: 'combined',
+    docs: [
+      {
+        table: 'readme',
+        shownDefault: '`combined`',
+        description:
+          'Damson: `combined` runs the server, scheduler and local agent of `damson start` in one child process (least memory; a crash restarts all three, running tools are adopted), `separate` in one process each (a crash restarts only its own)',
+      },
+    ],
+  },
+  {
     key: 'log.level',
     schema: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',
