@@ -3,7 +3,8 @@ import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
 import type { TestRuns } from '../services/health/test-runs';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import { holdsAttempt, releaseAttempt, type AgentInfo, type AgentLink } from './agent-link';
+import { holdsAttempt, releaseAttempt, type AgentInfo } from './agent-link';
+import type { AgentIO } from './agent-io';
 import type { ClaimLedger } from './claim-ledger';
 import type { EngineHealthFeed } from './engine-health-feed';
 import type { JobRecovery } from './job-recovery';
@@ -21,7 +22,7 @@ export interface AgentReportsContext {
   recovery: JobRecovery;
   engineHealth: EngineHealthFeed;
   testRuns: TestRuns<AgentInfo>;
-  link: () => AgentLink;
+  link: () => Pick<AgentIO, 'send'>;
   leaseMs: number;
   /** A job finished: its slot is free. */
   wake: () => void;

@@ -5,7 +5,8 @@ import { TEST_RUN_PREFIX } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import { releaseAttempt, type AgentInfo, type AgentLink, type HeldJob } from './agent-link';
+import { releaseAttempt, type AgentInfo, type HeldJob } from './agent-link';
+import type { AgentIO } from './agent-io';
 import type { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from '../jobs/runner-kind';
 import type { WriteBatcher } from './write-batcher';
@@ -47,7 +48,7 @@ const CLUSTER_NAMES: Record<string, string> = { slurm: 'SLURM', gridengine: 'Gri
  * retries, re-sends cancels until they land, and releases claims that never reached an agent.
  */
 export class JobRecovery {
-  private link!: AgentLink;
+  private link!: Pick<AgentIO, 'list' | 'send'>;
   private readonly orphans = new Map<string, Orphan>();
   /** Each joining agent's adoption of the jobs its hello listed; its reports wait for it. */
   private readonly adoptions = new WeakMap<AgentInfo, Promise<void>>();
@@ -63,7 +64,7 @@ export class JobRecovery {
     private readonly wake: () => void,
   ) {}
 
-  attach(link: AgentLink): void {
+  attach(link: Pick<AgentIO, 'list' | 'send'>): void {
     this.link = link;
   }
 
