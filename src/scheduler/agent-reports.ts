@@ -1,7 +1,6 @@
 import { isFinished } from '../jobs';
 import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
-import type { TestRuns } from '../services/health/test-runs';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
 import { holdsAttempt, releaseAttempt, type AgentInfo } from './agent-link';
 import type { AgentIO } from './agent-io';
@@ -9,6 +8,7 @@ import type { ClaimLedger } from './claim-ledger';
 import type { EngineHealthFeed } from './engine-health-feed';
 import type { JobRecovery } from './job-recovery';
 import type { RunnerBreakers } from './runner-breakers';
+import type { TestRuns } from './test-runs';
 import type { WriteBatcher } from './write-batcher';
 
 type DispatchAck = Extract<AgentMessage, { type: 'dispatch-ack' }>;
@@ -21,7 +21,7 @@ export interface AgentReportsContext {
   breakers: RunnerBreakers;
   recovery: JobRecovery;
   engineHealth: EngineHealthFeed;
-  testRuns: TestRuns<AgentInfo>;
+  testRuns: Pick<TestRuns, 'handle'>;
   link: () => Pick<AgentIO, 'send'>;
   leaseMs: number;
   /** A job finished: its slot is free. */

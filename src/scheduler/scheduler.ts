@@ -4,11 +4,9 @@ import { delayPoint, failpoint, isArmed } from '../lifecycle/failpoint';
 import type { DiskPause } from './disk-pause';
 import type { Logger } from '../lifecycle/logger';
 import type { HostEnvironment } from '../services/command/build-command';
-import { TestRuns } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
-import type { AgentInfo } from './agent-link';
 import type { AgentIO, ConnectAgents } from './agent-io';
 import { ClaimLedger, drainBoundMs, type ReleaseReport } from './claim-ledger';
 import { awaitingAck, freeSlots, jobsWithAgents, runningByService } from './agent-capacity';
@@ -21,6 +19,7 @@ import { JobRecovery } from './job-recovery';
 import { PipelineRelease } from './pipeline-release';
 import { OwnerShares, type OwnerSharing } from './owner-shares';
 import { RunnerBreakers } from './runner-breakers';
+import { TestRuns } from './test-runs';
 import { WriteBatcher } from './write-batcher';
 import type { SchedulerHooks } from './scheduler-metrics';
 import { timerDelayMs } from '../lifecycle/long-timer';
@@ -90,7 +89,7 @@ export class Scheduler<L extends AgentIO = AgentIO> {
   private readonly options: SchedulerOptions;
   private readonly log: Logger;
   /** Service health tests share the agents with jobs but never touch the store. */
-  readonly testRuns = new TestRuns<AgentInfo>(() => this.agents);
+  readonly testRuns = new TestRuns(() => this.agents);
 
   constructor({ store, catalog, options, log, connectAgents }: SchedulerDeps<L>) {
     this.store = store;
@@ -108,9 +107,17 @@ export class Scheduler<L extends AgentIO = AgentIO> {
     });
     this.writes.observer = options.metrics;
     this.breakers = new RunnerBreakers(store, options.breaker, log);
-    this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
-      this.wake(),
-    );
+    this.recovery = new JobRecovery({
+      store,
+      catalog,
+      writes: this.writes,
+      breakers: this.breakers,
+      options,
+      log,
+      wake: () => this.wake(),
+      agents: () => this.agents,
+      isTestRun: (jobId) => this.testRuns.owns(jobId),
+    });
     this.reports = new AgentReports({
       writes: this.writes,
       claims: this.claims,
@@ -146,7 +153,6 @@ export class Scheduler<L extends AgentIO = AgentIO> {
       onAgentLost: this.recovery.onAgentLost,
       onGoodbye: this.recovery.onGoodbye,
     });
-    this.recovery.attach(this.agents);
   }
 
   /** Asks for a tick soon; calls while a tick runs coalesce into one more tick. */
