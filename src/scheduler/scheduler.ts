@@ -62,6 +62,12 @@ export type { ReleaseReport };
 
 const DRAIN_POLL_MS = 10;
 
+/**
+ * Moves jobs through their states: claims due jobs, PENDING or delayed (priority, weights,
+ * breakers; claim-plan.ts), and hands each to an agent with a free slot (job-dispatch.ts); what
+ * agents report is recorded by AgentReports. The store is the truth; nothing here survives a
+ * restart, and nothing needs to.
+ */
 export class Scheduler<L extends AgentIO = AgentIO> {
   private tickTimer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;

@@ -24,8 +24,11 @@ interface Waiting {
  * reads the form of its id.
  */
 export class TestRuns {
-  /** Each run dispatched and not yet ended on its agent (a timed-out run may still be stopping). */
-  private readonly dispatched = new Set<string>();
+  /**
+   * The agent (by name, which outlives a reconnection) of each run dispatched and not yet ended
+   * on it; a timed-out run may still be stopping.
+   */
+  private readonly dispatched = new Map<string, string>();
   /** Each run whose outcome the monitor still waits for. */
   private readonly waiting = new Map<string, Waiting>();
 
@@ -54,7 +57,7 @@ export class TestRuns {
           fencingToken: spec.fencingToken,
         });
       }, timerDelayMs(timeoutMs));
-      this.remember(spec.jobId);
+      this.remember(spec.jobId, agent.name);
       this.waiting.set(spec.jobId, { timer, resolve });
       agent.jobs.set(spec.jobId, {
         service: spec.service,
@@ -69,7 +72,9 @@ export class TestRuns {
   /** Takes the messages about this scheduler's test runs; returns false for everything else. */
   handle(agent: AgentInfo, message: AgentMessage): boolean {
     if (message.type !== 'dispatch-ack' && message.type !== 'event') return false;
-    if (!this.dispatched.has(message.jobId)) return false;
+    // Only the agent the run was sent to reports on it; anyone else's report about that id goes
+    // the way of a report about an attempt the agent does not hold (src/scheduler/agent-reports.ts).
+    if (this.dispatched.get(message.jobId) !== agent.name) return false;
     if (message.type === 'dispatch-ack') {
       if (!message.accepted) {
         this.ended(agent, message.jobId);
@@ -92,10 +97,10 @@ export class TestRuns {
     return true;
   }
 
-  private remember(jobId: string): void {
-    this.dispatched.add(jobId);
+  private remember(jobId: string, agentName: string): void {
+    this.dispatched.set(jobId, agentName);
     if (this.dispatched.size <= MAX_REMEMBERED_TEST_RUNS) return;
-    const [oldest] = this.dispatched;
+    const [[oldest]] = this.dispatched;
     this.dispatched.delete(oldest);
   }
 

@@ -166,6 +166,17 @@ describe('health-test runs: the scheduler knows them by its own record', () => {
       'QUEUED',
     );
     expect(jobsWithAgents([local])).toBe(1);
+    // Another agent's report about the run is not the run's: acknowledged, and nothing ends.
+    const poser = agents.hello('poser', ['local'], 1);
+    agents.event(poser, { seq: 2, jobId: 'health-probe-1', fencingToken: 0, state: 'COMPLETED' });
+    await waitFor(
+      async () =>
+        agents.sent.some((s) => s.agent === 'poser' && s.message.type === 'event-ack')
+          ? true
+          : undefined,
+      "the poser's ack",
+    );
+    expect(local.jobs.get('health-probe-1')?.purpose).toBe('service-test');
     agents.event(local, {
       seq: 3,
       jobId: 'health-probe-1',
