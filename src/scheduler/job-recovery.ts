@@ -271,7 +271,8 @@ export class JobRecovery {
 
   private async adopt(agent: AgentInfo, hello: Hello): Promise<void> {
     for (const running of hello.running) {
-      // Left to the test run's own record (src/scheduler/test-runs.ts), as before the reconnection.
+      // A health-test run this scheduler still tracks: its reports find it by its record
+      // (src/scheduler/test-runs.ts), on whichever connection of its agent they arrive.
       if (this.ctx.isTestRun(running.jobId)) continue;
       const job = await this.store.getJob(running.jobId);
       if (job && job.fencingToken === running.fencingToken && isFinished(job.state)) {

@@ -102,6 +102,29 @@ test('a report from an agent that does not hold the attempt changes nothing, and
   expect(holder.jobs.has(job.id)).toBe(true);
 });
 
+test("an agent's refusal counts against the runner's breaker, and the job is retried", async () => {
+  const agents = await startScheduler();
+  const local = agents.hello('local', ['local'], 1);
+  const job = await home.submit('routed');
+  const spec = await dispatchOf(agents, job.id);
+  agents.ack(local, {
+    jobId: job.id,
+    fencingToken: spec.fencingToken,
+    accepted: false,
+    reason: 'no room',
+  });
+  await waitFor(async () => {
+    const now = await home.store.getJob(job.id);
+    return now && now.lostAttempts === 1 ? now : undefined;
+  }, 'the lost attempt');
+  expect(scheduler.breakers.states()).toContainEqual({
+    service: 'routed',
+    runner: 'default',
+    state: 'open',
+  });
+  expect(local.jobs.has(job.id)).toBe(false);
+});
+
 describe('routing: decided once, at dispatch', () => {
   test('a job the selector sends to a runner whose breaker is open waits, with no attempt lost', async () => {
     const agents = await startScheduler();
