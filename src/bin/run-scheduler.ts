@@ -62,12 +62,23 @@ export async function startScheduler(settings: Settings): Promise<RoleHandle> {
       jobCounts: () => store.operations.jobCounts(),
       jobCountsIntervalMs: settings.metrics.jobCountsIntervalMs,
       breakers: () => scheduler.breakers.states(),
-      agents: () => scheduler.link?.list() ?? [],
+      agents: () => scheduler.agents.list(),
     });
-  const scheduler: Scheduler = new Scheduler(
+  const address = settings.scheduler.agentsAddress;
+  const security = serverSecurity(address, settings.link.keysDirectory, settings.link.security);
+  if (security.kind === 'open')
+    log.warn({ address }, 'link.security is none: any local account can act as an agent');
+  const stopZap =
+    security.kind === 'curve'
+      ? await startZapHandler(security.allowListFile, log)
+      : () => undefined;
+  const scheduler: Scheduler<AgentLink> = new Scheduler({
     store,
     catalog,
-    {
+    log,
+    connectAgents: (events) =>
+      new AgentLink(address, settings.scheduler.heartbeatIntervalMs, events, log, security),
+    options: {
       owner,
       metrics,
       leaseMs: settings.scheduler.leaseMs,
@@ -94,29 +105,8 @@ export async function startScheduler(settings: Settings): Promise<RoleHandle> {
         return change === 'finished' ? announcer.announce() : announcer.announceProgress();
       },
     },
-    log,
-  );
-  const address = settings.scheduler.agentsAddress;
-  const security = serverSecurity(address, settings.link.keysDirectory, settings.link.security);
-  if (security.kind === 'open')
-    log.warn({ address }, 'link.security is none: any local account can act as an agent');
-  const stopZap =
-    security.kind === 'curve'
-      ? await startZapHandler(security.allowListFile, log)
-      : () => undefined;
-  const link = new AgentLink(
-    address,
-    settings.scheduler.heartbeatIntervalMs,
-    {
-      onHello: scheduler.recovery.onHello,
-      onMessage: scheduler.reports.onMessage,
-      onAgentLost: scheduler.recovery.onAgentLost,
-      onGoodbye: scheduler.recovery.onGoodbye,
-    },
-    log,
-    security,
-  );
-  scheduler.attach(link);
+  });
+  const link = scheduler.agents;
   const wake = new WakeListener(settings.scheduler.wakeAddress);
   // Started while the store is down (MongoDB restarting), the scheduler waits instead of exiting.
   await whenStoreAnswers(() => store.ping(), settings.scheduler.pollIntervalMs, log);

@@ -1,5 +1,4 @@
 import type { Logger } from '../lifecycle/logger';
-import { TEST_RUN_PREFIX } from '../services/health/test-runs';
 import type { AgentRecord } from '../store/admin-records';
 import type { JobStore } from '../store/job-store';
 import type { AgentInfo } from './agent-link';
@@ -12,7 +11,7 @@ const FORGET_EVERY_MS = 60 * 60 * 1000;
 
 /** What the scheduler tells the admin API about one agent. */
 export function agentRecord(agent: AgentInfo, nowMs: number): AgentRecord {
-  const jobIds = [...agent.jobs.keys()].filter((id) => !id.startsWith(TEST_RUN_PREFIX));
+  const jobIds = [...agent.jobs].filter(([, held]) => held.purpose === 'job').map(([id]) => id);
   return {
     name: agent.name,
     kinds: [...agent.kinds],

@@ -1,4 +1,3 @@
-import { TEST_RUN_PREFIX } from '../services/health/test-runs';
 import type { AgentInfo } from './agent-link';
 import type { ClaimLedger } from './claim-ledger';
 
@@ -49,7 +48,7 @@ export function awaitingAck(agents: AgentInfo[], claims: ClaimLedger): number {
 export function jobsWithAgents(agents: AgentInfo[]): number {
   let count = 0;
   for (const agent of agents)
-    for (const jobId of agent.jobs.keys())
-      if (!agent.unacked.has(jobId) && !jobId.startsWith(TEST_RUN_PREFIX)) count += 1;
+    for (const [jobId, held] of agent.jobs)
+      if (held.purpose === 'job' && !agent.unacked.has(jobId)) count += 1;
   return count;
 }

@@ -20,6 +20,12 @@ export interface HeldJob {
   service: string;
   runner: string;
   fencingToken: number;
+  /**
+   * A job's attempt (in the store), or a service health-test run (src/scheduler/test-runs.ts),
+   * which holds a slot but never enters the store, counts as no job and is never adopted,
+   * written off or published.
+   */
+  purpose: 'job' | 'service-test';
 }
 
 export interface AgentInfo {
@@ -142,6 +148,7 @@ export class AgentLink {
       service: spec.service,
       runner: spec.runner,
       fencingToken: spec.fencingToken,
+      purpose: 'job',
     });
     agent.unacked.set(spec.jobId, { spec, sentAt: Date.now() });
     return this.sender.send([agent.routingId, frame]);

@@ -1,13 +1,14 @@
 import { isFinished } from '../jobs';
 import { failpoint } from '../lifecycle/failpoint';
 import type { Logger } from '../lifecycle/logger';
-import type { TestRuns } from '../services/health/test-runs';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import { holdsAttempt, releaseAttempt, type AgentInfo, type AgentLink } from './agent-link';
+import { holdsAttempt, releaseAttempt, type AgentInfo } from './agent-link';
+import type { AgentIO } from './agent-io';
 import type { ClaimLedger } from './claim-ledger';
 import type { EngineHealthFeed } from './engine-health-feed';
 import type { JobRecovery } from './job-recovery';
 import type { RunnerBreakers } from './runner-breakers';
+import type { TestRuns } from './test-runs';
 import type { WriteBatcher } from './write-batcher';
 
 type DispatchAck = Extract<AgentMessage, { type: 'dispatch-ack' }>;
@@ -20,8 +21,8 @@ export interface AgentReportsContext {
   breakers: RunnerBreakers;
   recovery: JobRecovery;
   engineHealth: EngineHealthFeed;
-  testRuns: TestRuns<AgentInfo>;
-  link: () => AgentLink;
+  testRuns: Pick<TestRuns, 'handle'>;
+  link: () => Pick<AgentIO, 'send'>;
   leaseMs: number;
   /** A job finished: its slot is free. */
   wake: () => void;

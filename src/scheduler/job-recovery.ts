@@ -1,11 +1,11 @@
 import { isFinished, type JobState } from '../jobs';
 import type { LostJobGrace } from '../config/settings';
 import type { Logger } from '../lifecycle/logger';
-import { TEST_RUN_PREFIX } from '../services/health/test-runs';
 import type { ServiceCatalog } from '../services/service-catalog';
 import type { JobStore } from '../store/job-store';
 import { PROTOCOL_VERSION, type AgentMessage } from '../transport/protocol';
-import { releaseAttempt, type AgentInfo, type AgentLink, type HeldJob } from './agent-link';
+import { releaseAttempt, type AgentInfo, type HeldJob } from './agent-link';
+import type { AgentIO } from './agent-io';
 import type { RunnerBreakers } from './runner-breakers';
 import { runnerKind } from '../jobs/runner-kind';
 import type { WriteBatcher } from './write-batcher';
@@ -17,6 +17,21 @@ export interface RecoveryOptions {
   retries: number;
   maxRetries: number;
   lostJobGraceMs: LostJobGrace;
+}
+
+/** What recovery works with; the agents and test runs as narrow functions (fast tests fake them). */
+export interface RecoveryContext {
+  store: Pick<JobStore, 'listActive' | 'getJob'>;
+  catalog: Pick<ServiceCatalog, 'get'>;
+  writes: Pick<WriteBatcher, 'transition'>;
+  breakers: Pick<RunnerBreakers, 'failure'>;
+  options: RecoveryOptions;
+  log: Logger;
+  /** Asks for a tick soon (a retry is due, adopted jobs free or hold slots). */
+  wake: () => void;
+  agents: () => Pick<AgentIO, 'list' | 'send'>;
+  /** Whether an id an agent names is one of this scheduler's health-test runs (never stored). */
+  isTestRun: (jobId: string) => boolean;
 }
 
 const ACTIVE_SCAN_LIMIT = 10_000;
@@ -47,24 +62,30 @@ const CLUSTER_NAMES: Record<string, string> = { slurm: 'SLURM', gridengine: 'Gri
  * retries, re-sends cancels until they land, and releases claims that never reached an agent.
  */
 export class JobRecovery {
-  private link!: AgentLink;
   private readonly orphans = new Map<string, Orphan>();
   /** Each joining agent's adoption of the jobs its hello listed; its reports wait for it. */
   private readonly adoptions = new WeakMap<AgentInfo, Promise<void>>();
   private notBefore = 0;
+  private readonly store: RecoveryContext['store'];
+  private readonly catalog: RecoveryContext['catalog'];
+  private readonly writes: RecoveryContext['writes'];
+  private readonly breakers: RecoveryContext['breakers'];
+  private readonly options: RecoveryOptions;
+  private readonly log: Logger;
+  private readonly wake: () => void;
 
-  constructor(
-    private readonly store: JobStore,
-    private readonly catalog: ServiceCatalog,
-    private readonly writes: WriteBatcher,
-    private readonly breakers: RunnerBreakers,
-    private readonly options: RecoveryOptions,
-    private readonly log: Logger,
-    private readonly wake: () => void,
-  ) {}
+  constructor(private readonly ctx: RecoveryContext) {
+    this.store = ctx.store;
+    this.catalog = ctx.catalog;
+    this.writes = ctx.writes;
+    this.breakers = ctx.breakers;
+    this.options = ctx.options;
+    this.log = ctx.log;
+    this.wake = ctx.wake;
+  }
 
-  attach(link: AgentLink): void {
-    this.link = link;
+  private get link(): Pick<AgentIO, 'list' | 'send'> {
+    return this.ctx.agents();
   }
 
   /** Nothing is written off before agents had their chance to report after a restart. */
@@ -173,7 +194,7 @@ export class JobRecovery {
   private forgetFinished(activeTokens: Map<string, number>): void {
     for (const agent of this.link.list()) {
       for (const [jobId, held] of agent.jobs) {
-        if (jobId.startsWith(TEST_RUN_PREFIX)) continue; // service tests never enter the store
+        if (held.purpose === 'service-test') continue; // test runs never enter the store
         if (agent.unacked.has(jobId) || activeTokens.get(jobId) === held.fencingToken) continue;
         agent.jobs.delete(jobId);
       }
@@ -250,7 +271,9 @@ export class JobRecovery {
 
   private async adopt(agent: AgentInfo, hello: Hello): Promise<void> {
     for (const running of hello.running) {
-      if (running.jobId.startsWith(TEST_RUN_PREFIX)) continue;
+      // A health-test run this scheduler still tracks: its reports find it by its record
+      // (src/scheduler/test-runs.ts), on whichever connection of its agent they arrive.
+      if (this.ctx.isTestRun(running.jobId)) continue;
       const job = await this.store.getJob(running.jobId);
       if (job && job.fencingToken === running.fencingToken && isFinished(job.state)) {
         // Finished while its agent was away (cancelled, or written off): if the attempt still
@@ -268,6 +291,7 @@ export class JobRecovery {
         service: job.service,
         runner: job.runner ?? 'default',
         fencingToken: job.fencingToken,
+        purpose: 'job',
       });
       if (job.state === 'CANCELLING') this.sendCancel(agent, job.id, job.fencingToken);
       else if (job.state === 'UNKNOWN' || job.state === 'ACCEPTED') {
@@ -301,7 +325,7 @@ export class JobRecovery {
     graceMs: number,
     away: boolean,
   ): [string, HeldJob][] {
-    const waiting = [...agent.jobs].filter(([jobId]) => !jobId.startsWith(TEST_RUN_PREFIX));
+    const waiting = [...agent.jobs].filter(([, held]) => held.purpose === 'job');
     for (const [jobId, held] of waiting)
       this.orphans.set(jobId, {
         fencingToken: held.fencingToken,

@@ -1,35 +1,25 @@
-import path from 'node:path';
 import type { BreakerSettings, LostJobGrace } from '../config/settings';
-import { commandRecord, isFinished, type Job } from '../jobs';
+import { isFinished, type Job } from '../jobs';
 import { delayPoint, failpoint, isArmed } from '../lifecycle/failpoint';
 import type { DiskPause } from './disk-pause';
 import type { Logger } from '../lifecycle/logger';
-import { buildCommand, type HostEnvironment } from '../services/command/build-command';
-import type { RunnerSpec, Service } from '../services/service';
-import { TestRuns } from '../services/health/test-runs';
+import type { HostEnvironment } from '../services/command/build-command';
 import type { ServiceCatalog } from '../services/service-catalog';
 import { ServiceRevisions } from '../services/service-revisions';
 import type { JobStore } from '../store/job-store';
-import { MessageTooLargeError, type DispatchSpec } from '../transport/protocol';
-import type { AgentInfo, AgentLink } from './agent-link';
+import type { AgentIO, ConnectAgents } from './agent-io';
 import { ClaimLedger, drainBoundMs, type ReleaseReport } from './claim-ledger';
-import {
-  awaitingAck,
-  freeSlots,
-  jobsWithAgents,
-  pickAgent,
-  runningByService,
-} from './agent-capacity';
+import { awaitingAck, freeSlots, jobsWithAgents, runningByService } from './agent-capacity';
 import { AdminControls } from './admin-controls';
 import { AgentReports } from './agent-reports';
+import { planClaims } from './claim-plan';
 import { EngineHealthFeed } from './engine-health-feed';
-import { allocateSlots, type ShareCandidate } from './fair-share';
+import { JobDispatch } from './job-dispatch';
 import { JobRecovery } from './job-recovery';
 import { PipelineRelease } from './pipeline-release';
 import { OwnerShares, type OwnerSharing } from './owner-shares';
 import { RunnerBreakers } from './runner-breakers';
-import { runnerKind } from '../jobs/runner-kind';
-import { defaultRunner, selectRunner } from './select-runner';
+import { TestRuns } from './test-runs';
 import { WriteBatcher } from './write-batcher';
 import type { SchedulerHooks } from './scheduler-metrics';
 import { timerDelayMs } from '../lifecycle/long-timer';
@@ -58,14 +48,15 @@ export interface SchedulerOptions {
   metrics?: SchedulerHooks;
 }
 
-interface UsualRunner {
-  service: Service | undefined;
-  runner: RunnerSpec | null;
-  kind: string | undefined;
+/** Everything the scheduler works with, given at once: it is built in one step. */
+export interface SchedulerDeps<L extends AgentIO> {
+  store: JobStore;
+  catalog: ServiceCatalog;
+  options: SchedulerOptions;
+  log: Logger;
+  /** Its only way to the agents (src/scheduler/agent-io.ts). */
+  connectAgents: ConnectAgents<L>;
 }
-
-/** Jobs that cannot be routed are still claimed (to be failed) in bounded batches. */
-const UNROUTABLE_BATCH = 64;
 
 export type { ReleaseReport };
 
@@ -73,11 +64,11 @@ const DRAIN_POLL_MS = 10;
 
 /**
  * Moves jobs through their states: claims due jobs, PENDING or delayed (priority, weights,
- * breakers), builds the command and hands it to an agent with a free slot; what agents report is
- * recorded by AgentReports. The store is the truth; nothing here survives a restart, and nothing
- * needs to.
+ * breakers; claim-plan.ts), and hands each to an agent with a free slot (job-dispatch.ts); what
+ * agents report is recorded by AgentReports. The store is the truth; nothing here survives a
+ * restart, and nothing needs to.
  */
-export class Scheduler {
+export class Scheduler<L extends AgentIO = AgentIO> {
   private tickTimer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
@@ -95,21 +86,25 @@ export class Scheduler {
   readonly reports: AgentReports;
   readonly controls: AdminControls;
   readonly pipelines: PipelineRelease;
-  link!: AgentLink;
-  private readonly revisions: ServiceRevisions;
+  /** The agents, as the scheduler connected them (AgentLink in production). */
+  readonly agents: L;
+  private readonly jobs: JobDispatch;
   private readonly shares: OwnerShares;
+  private readonly store: JobStore;
+  private readonly catalog: ServiceCatalog;
+  private readonly options: SchedulerOptions;
+  private readonly log: Logger;
   /** Service health tests share the agents with jobs but never touch the store. */
-  readonly testRuns = new TestRuns<AgentInfo>(() => this.link);
+  readonly testRuns = new TestRuns(() => this.agents);
 
-  constructor(
-    private readonly store: JobStore,
-    private readonly catalog: ServiceCatalog,
-    private readonly options: SchedulerOptions,
-    private readonly log: Logger,
-  ) {
-    this.revisions = new ServiceRevisions(store, catalog);
+  constructor({ store, catalog, options, log, connectAgents }: SchedulerDeps<L>) {
+    this.store = store;
+    this.catalog = catalog;
+    this.options = options;
+    this.log = log;
+    const revisions = new ServiceRevisions(store, catalog);
     this.shares = new OwnerShares(store, options);
-    this.pipelines = new PipelineRelease(store, this.revisions, options, log, () => this.wake());
+    this.pipelines = new PipelineRelease(store, revisions, options, log, () => this.wake());
     this.writes = new WriteBatcher(store, (written) => {
       this.pipelines.noteWritten(written);
       this.options.announceChanges?.(
@@ -118,9 +113,17 @@ export class Scheduler {
     });
     this.writes.observer = options.metrics;
     this.breakers = new RunnerBreakers(store, options.breaker, log);
-    this.recovery = new JobRecovery(store, catalog, this.writes, this.breakers, options, log, () =>
-      this.wake(),
-    );
+    this.recovery = new JobRecovery({
+      store,
+      catalog,
+      writes: this.writes,
+      breakers: this.breakers,
+      options,
+      log,
+      wake: () => this.wake(),
+      agents: () => this.agents,
+      isTestRun: (jobId) => this.testRuns.owns(jobId),
+    });
     this.reports = new AgentReports({
       writes: this.writes,
       claims: this.claims,
@@ -128,7 +131,7 @@ export class Scheduler {
       recovery: this.recovery,
       engineHealth: new EngineHealthFeed(catalog, this.breakers, log),
       testRuns: this.testRuns,
-      link: () => this.link,
+      link: () => this.agents,
       leaseMs: options.leaseMs,
       wake: () => this.wake(),
       isStopped: () => this.stopped,
@@ -136,11 +139,26 @@ export class Scheduler {
     });
     this.driveIntervalMs = Math.min(250, options.heartbeatIntervalMs);
     this.controls = new AdminControls(store, options.heartbeatIntervalMs, log);
-  }
-
-  attach(link: AgentLink): void {
-    this.link = link;
-    this.recovery.attach(link);
+    this.jobs = new JobDispatch({
+      revisions,
+      controls: this.controls,
+      breakers: this.breakers,
+      writes: this.writes,
+      claims: this.claims,
+      agents: () => this.agents.list(),
+      dispatch: (agent, spec) => this.agents.dispatch(agent, spec),
+      options,
+      metrics: options.metrics,
+      isStopped: () => this.stopped,
+      log,
+    });
+    // Last: every handler exists before an agent can speak.
+    this.agents = connectAgents({
+      onHello: this.recovery.onHello,
+      onMessage: this.reports.onMessage,
+      onAgentLost: this.recovery.onAgentLost,
+      onGoodbye: this.recovery.onGoodbye,
+    });
   }
 
   /** Asks for a tick soon; calls while a tick runs coalesce into one more tick. */
@@ -188,8 +206,8 @@ export class Scheduler {
     this.ticking = true;
     try {
       const now = Date.now();
-      this.link.sweep(now);
-      await this.controls.refresh(this.link.list(), now);
+      this.agents.sweep(now);
+      await this.controls.refresh(this.agents.list(), now);
       if (now >= this.reconcileUntil) {
         // Released steps go into the queue before this tick claims (see docs/scheduler.md).
         await this.pipelines.maybePass(now);
@@ -207,54 +225,31 @@ export class Scheduler {
     }
   }
 
-  /** Before a claim: the service's usual runner decides its kind and its breaker. */
-  private usualRunner(serviceId: string): UsualRunner {
-    const service = this.catalog.get(serviceId);
-    const runner = service ? defaultRunner(service) : null;
-    return { service, runner, kind: runner ? runnerKind(runner.type) : undefined };
-  }
-
   private async claimAndDispatch(): Promise<void> {
-    const free = freeSlots(this.controls.open(this.link.list()));
+    const free = freeSlots(this.controls.open(this.agents.list()));
     if (![...free.values()].some((n) => n > 0)) return;
     if (await this.options.diskPause?.paused()) return;
     const summary = await this.store.pendingSummary();
     this.armDueTimer(summary.nextDueAt);
     if (!summary.services.length) return;
     await this.controls.read();
-    const running = runningByService(this.link.list());
-    const byKind = new Map<string, ShareCandidate[]>();
-    const claims: [string, number][] = [];
     const now = Date.now();
-    for (const { service: id, due } of summary.services) {
-      const usual = this.usualRunner(id);
-      if (this.controls.holds(id, usual.kind)) continue;
-      if (!usual.service || !usual.runner || !usual.kind) {
-        claims.push([id, Math.min(due, UNROUTABLE_BATCH)]);
-        continue;
-      }
-      const allowed = this.breakers.capacity(usual.service.id, usual.runner.id, now, due);
-      if (allowed === 0) continue;
-      const list = byKind.get(usual.kind) ?? [];
-      list.push({
-        service: id,
-        due: allowed,
-        running: running.get(id) ?? 0,
-        weight: usual.service.scheduling.weight,
-      });
-      byKind.set(usual.kind, list);
-    }
-    for (const [kind, candidates] of byKind)
-      claims.push(...allocateSlots(free.get(kind) ?? 0, candidates));
-    for (const [service, count] of claims) {
+    const batches = planClaims(summary.services, {
+      catalog: this.catalog,
+      free,
+      running: runningByService(this.agents.list()),
+      holds: (service, kind) => this.controls.holds(service, kind),
+      capacity: (service, runner, wanted) => this.breakers.capacity(service, runner, now, wanted),
+    });
+    for (const { service, count, budgetRunner } of batches) {
       if (this.stopped) return;
-      const jobs = await this.shares.claim(service, count, this.link.list());
+      const jobs = await this.shares.claim(service, count, this.agents.list());
       this.remember(jobs);
       if (jobs.length) this.options.announceChanges?.('progress');
       failpoint('scheduler-after-claim');
       // Armed only in tests: holds claimed jobs unsent, so a stop can be caught at that moment.
       if (isArmed('scheduler-before-dispatch')) await delayPoint('scheduler-before-dispatch');
-      for (const job of jobs) await this.dispatchOne(job);
+      for (const job of jobs) await this.jobs.dispatch(job, budgetRunner);
     }
   }
 
@@ -276,95 +271,6 @@ export class Scheduler {
     this.dueTimer = setTimeout(this.wake, timerDelayMs(at.getTime() - Date.now() + 1));
   }
 
-  private async dispatchOne(job: Job): Promise<void> {
-    // A stopping scheduler sends nothing more: what it claimed and did not send is released.
-    if (this.stopped) return;
-    const service = await this.revisions.forJob(job);
-    if (!service) return this.fail(job, 'ERROR', `service '${job.service}' no longer exists`);
-    const selection = await selectRunner(service, job);
-    if (selection.kind !== 'runner') {
-      return this.fail(job, selection.kind === 'rejected' ? 'REJECTED' : 'ERROR', selection.reason);
-    }
-    const runner = selection.runner;
-    const kind = runnerKind(runner.type);
-    if (!kind) return this.fail(job, 'ERROR', `runner type '${runner.type}' is not supported`);
-    // Paused (by an administrator) after the claim, or on the runner the selector chose: it waits.
-    if (this.controls.holds(service.id, kind)) return void (await this.handBack(job));
-    const usual = defaultRunner(service)?.id;
-    if (runner.id !== usual && this.breakers.capacity(service.id, runner.id, Date.now(), 1) === 0) {
-      // The selector chose a runner whose breaker is open: the job waits (no attempt is lost).
-      await this.handBack(job);
-      return;
-    }
-    let command;
-    try {
-      command = buildCommand(service, runner, job.inputs, this.options.host);
-    } catch (error) {
-      return this.fail(job, 'ERROR', `cannot build the command: ${(error as Error).message}`);
-    }
-    this.log.debug({ jobId: job.id, ...commandRecord(command.argv, command.env) }, 'job command');
-    const agent = pickAgent(this.controls.open(this.link.list()), kind);
-    if (!agent) {
-      await this.handBack(job);
-      return;
-    }
-    const timeoutSeconds = service.scheduling.timeoutSeconds ?? this.options.timeoutSeconds;
-    const spec: DispatchSpec = {
-      jobId: job.id,
-      fencingToken: job.fencingToken,
-      service: service.id,
-      runner: runner.id,
-      runnerType: runner.type,
-      runnerParameters: runner.parameters,
-      argv: command.argv,
-      env: command.env,
-      cwd: path.join(this.options.jobsDirectory, job.workDir),
-      links: command.links,
-      timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : null,
-    };
-    if (this.stopped) return;
-    let sent: Promise<void>;
-    try {
-      sent = this.link.dispatch(agent, spec);
-    } catch (error) {
-      // Deterministic: the same job would be too large on every attempt and every agent.
-      if (error instanceof MessageTooLargeError)
-        return this.fail(
-          job,
-          'ERROR',
-          `the job's command and environment are too large: ${error.message}`,
-        );
-      throw error;
-    }
-    this.claims.sent(job.id, job.fencingToken);
-    this.options.metrics?.dispatched(spec);
-    // Armed only in crash tests: dies once the message has had a moment to leave the process.
-    if (isArmed('scheduler-after-dispatch'))
-      void sent.then(() => setTimeout(() => failpoint('scheduler-after-dispatch'), 20));
-  }
-
-  /** PENDING again with no attempt lost: the claim never reached an agent. */
-  private async handBack(job: Pick<Job, 'id' | 'fencingToken'>): Promise<Job | null> {
-    const done = await this.writes.transition({
-      id: job.id,
-      to: 'PENDING',
-      fencingToken: job.fencingToken,
-    });
-    this.claims.settled(job.id, job.fencingToken);
-    return done;
-  }
-
-  private async fail(job: Job, state: 'ERROR' | 'REJECTED', reason: string): Promise<void> {
-    this.log.warn({ jobId: job.id, state, reason }, 'job not dispatched');
-    await this.writes.transition({
-      id: job.id,
-      to: state,
-      fencingToken: job.fencingToken,
-      patch: { reason },
-    });
-    this.claims.settled(job.id, job.fencingToken);
-  }
-
   /** Stop intake: no more ticks, claims or dispatches. Agent reports are still recorded. */
   stop(): void {
     this.stopped = true;
@@ -384,9 +290,9 @@ export class Scheduler {
     const deadline = Date.now() + drainBoundMs(this.options.heartbeatIntervalMs);
     while (
       Date.now() < deadline &&
-      (awaitingAck(this.link.list(), this.claims) > 0 || this.reports.pending > 0)
+      (awaitingAck(this.agents.list(), this.claims) > 0 || this.reports.pending > 0)
     ) {
-      this.link.sweep(Date.now(), { noticeLost: false });
+      this.agents.sweep(Date.now(), { noticeLost: false });
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
     await this.writes.idle();
@@ -402,7 +308,7 @@ export class Scheduler {
     await this.writes.idle();
     const plan = this.claims.plan(Date.now());
     const outcomes = await Promise.all(
-      plan.release.map((c) => this.handBack({ id: c.jobId, fencingToken: c.fencingToken })),
+      plan.release.map((c) => this.jobs.handBack({ id: c.jobId, fencingToken: c.fencingToken })),
     );
     const released = plan.release
       .filter((_, i) => outcomes[i] !== null)
@@ -412,7 +318,7 @@ export class Scheduler {
       released,
       refused,
       inDoubt: plan.inDoubt.map((claim) => claim.jobId),
-      withAgents: jobsWithAgents(this.link.list()),
+      withAgents: jobsWithAgents(this.agents.list()),
     };
   }
 }

@@ -1,10 +1,18 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { AgentInfo } from '../../src/scheduler/agent-link';
+import type { AgentInfo, HeldJob } from '../../src/scheduler/agent-link';
 import { AdminControls, MAX_PUBLISHED_JOB_IDS } from '../../src/scheduler/admin-controls';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
 
-function agent(name: string, jobIds: string[], slots = 2): AgentInfo {
+const held = (purpose: HeldJob['purpose']): HeldJob => ({
+  service: 's',
+  runner: 'default',
+  fencingToken: 1,
+  purpose,
+});
+
+/** An agent holding these jobs and, after them, these health-test runs. */
+function agent(name: string, jobIds: string[], slots = 2, testRunIds: string[] = []): AgentInfo {
   return {
     routingId: Buffer.from(name),
     name,
@@ -12,7 +20,10 @@ function agent(name: string, jobIds: string[], slots = 2): AgentInfo {
     kinds: ['local'],
     slots,
     lastHeardAt: Date.UTC(2026, 0, 1),
-    jobs: new Map(jobIds.map((id) => [id, { service: 's', runner: 'default', fencingToken: 1 }])),
+    jobs: new Map([
+      ...jobIds.map((id) => [id, held('job')] as const),
+      ...testRunIds.map((id) => [id, held('service-test')] as const),
+    ]),
     unacked: new Map(),
   };
 }
@@ -97,7 +108,7 @@ describe('the admin controls the scheduler obeys', () => {
     const { log, lines } = capturingLogger();
     const controls = new AdminControls(store, 1000, log);
     await store.admin.drain({ agent: 'one', requestedBy: 'o', requestedAt: new Date() });
-    const busy = agent('one', ['J1', 'service-test-x']);
+    const busy = agent('one', ['J1'], 2, ['service-test-x']);
     await controls.refresh([busy], 10_000);
     expect(await store.admin.listAgents()).toEqual([
       expect.objectContaining({ name: 'one', busy: 2, jobIds: ['J1'], slots: 2 }),

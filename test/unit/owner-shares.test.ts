@@ -28,7 +28,12 @@ function agentHolding(jobs: Job[]): AgentInfo {
     kinds: ['local'],
     slots: 100,
     lastHeardAt: Date.now(),
-    jobs: new Map(jobs.map((j) => [j.id, { service: 's', runner: 'r', fencingToken: 1 }])),
+    jobs: new Map(
+      jobs.map((j) => [
+        j.id,
+        { service: 's', runner: 'r', fencingToken: 1, purpose: 'job' as const },
+      ]),
+    ),
     unacked: new Map(),
   };
 }

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { prepareJobDirectory } from '../../src/runners/prepare-job-directory';
 import { ServiceMonitor, testVerdict } from '../../src/services/health/service-monitor';
 import { serviceStatus } from '../../src/services/health/service-status';
-import type { TestRunOutcome } from '../../src/services/health/test-runs';
+import type { TestRunOutcome } from '../../src/services/health/test-run-outcome';
 import { ServiceCatalog } from '../../src/services/service-catalog';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store';
 import type { ServiceStatusRecord } from '../../src/store/job-store';

@@ -7,7 +7,7 @@ import { buildCommand, jobEnvironment, type HostEnvironment } from '../command/b
 import { expandEnv } from '../command/expand-env';
 import type { RunnerSpec, Service, ServiceTest } from '../service';
 import type { ServiceCatalog } from '../service-catalog';
-import { newTestRunId, type TestRunOutcome } from './test-runs';
+import { newTestRunId, type TestRunOutcome } from './test-run-outcome';
 import { timerDelayMs } from '../../lifecycle/long-timer';
 
 export interface MonitorOptions {
