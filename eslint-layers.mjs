@@ -34,6 +34,16 @@ export const layerRules = [
       ],
     },
   },
+  // The error catalogue is imported by every layer and by the portal: it imports nothing else.
+  {
+    files: ['src/errors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: `${message}: src/errors imports nothing` }] },
+      ],
+    },
+  },
   forbid(['src/http/**/*.ts'], without('http')),
   forbid(['src/scheduler/**/*.ts'], without('scheduler')),
   forbid(['src/runners/**/*.ts'], without('runners')),

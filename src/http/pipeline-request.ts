@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '../errors';
 import { MAX_PIPELINE_STEPS } from '../jobs';
 
 /** A parameter value naming an earlier step's output: `{"from": "<step>", "output": "<id>"}`. */
@@ -19,7 +20,7 @@ export interface RequestedStep {
 export interface PipelineError {
   step: string | null;
   parameter: string | null;
-  errorCode: string;
+  errorCode: FieldErrorCode;
   message: string;
 }
 
@@ -51,7 +52,7 @@ function item(value: unknown): StepItem | null | undefined {
 
 function parseStep(raw: unknown, index: number, errors: PipelineError[]): RequestedStep | null {
   const at = `steps[${index}]`;
-  const fail = (parameter: string | null, errorCode: string, message: string): null => {
+  const fail = (parameter: string | null, errorCode: FieldErrorCode, message: string): null => {
     errors.push({ step: at, parameter, errorCode, message });
     return null;
   };
@@ -99,7 +100,7 @@ function parseStep(raw: unknown, index: number, errors: PipelineError[]): Reques
 export function parsePipelineRequest(
   body: unknown,
 ): { ok: true; steps: RequestedStep[] } | { ok: false; errors: PipelineError[] } {
-  const whole = (errorCode: string, message: string) => ({
+  const whole = (errorCode: FieldErrorCode, message: string) => ({
     ok: false as const,
     errors: [{ step: null, parameter: null, errorCode, message }],
   });

@@ -3,7 +3,7 @@ import { isFinished, isWellFormedId, type Job, type Pipeline } from '../jobs';
 import { addRoute } from './add-route';
 import { apiBase, type AppContext } from './app-context';
 import { refuseWhenDiskLow } from './disk-guard';
-import { HttpError, notFound } from './http-error';
+import { HttpError, notFound, sendError } from './http-error';
 import { waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
 import { pipelineResource } from './pipeline-resource';
@@ -72,9 +72,8 @@ export function pipelineRoutes(
     await refuseOverWaitingCap(ctx, owner);
     const outcome = await submitPipeline(body, ctx, { owner, admin: isAdmin(res) });
     if (outcome.kind === 'invalid') {
-      res.status(422).json({
+      sendError(res, 'invalid_pipeline', 'One or more steps are invalid.', {
         errors: outcome.errors,
-        error: { code: 'invalid_pipeline', message: 'One or more steps are invalid.' },
       });
       return;
     }

@@ -5,7 +5,7 @@ import { addRoute } from './add-route';
 import { apiBase, type AppContext } from './app-context';
 import { refuseWhenDiskLow } from './disk-guard';
 import { expandTemplate } from './expand-template';
-import { HttpError, notFound } from './http-error';
+import { HttpError, notFound, sendError } from './http-error';
 import { pipelineResource } from './pipeline-resource';
 import { collect } from './read-json-submission';
 import { parameterResource } from './resources';
@@ -75,9 +75,8 @@ export function pipelineTemplateRoutes(
       ? await submitPipeline(expanded.body, ctx, { owner, admin: isAdmin(res) })
       : { kind: 'invalid' as const, errors: expanded.errors };
     if (outcome.kind === 'invalid') {
-      res.status(422).json({
+      sendError(res, 'invalid_pipeline', 'One or more values are invalid.', {
         errors: outcome.errors,
-        error: { code: 'invalid_pipeline', message: 'One or more values are invalid.' },
       });
       return;
     }
