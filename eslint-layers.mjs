@@ -44,6 +44,24 @@ export const layerRules = [
       ],
     },
   },
+  // The wire shapes are read by the server and the portal alike (with `import type`): besides
+  // themselves, only the job states and the error catalogue, which import nothing either.
+  {
+    files: ['src/wire/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./|\\.\\./errors/(http|field)-errors$|\\.\\./jobs/job-state$)',
+              message: `${message}: src/wire imports only the job states and the error codes`,
+            },
+          ],
+        },
+      ],
+    },
+  },
   forbid(['src/http/**/*.ts'], without('http')),
   forbid(['src/scheduler/**/*.ts'], without('scheduler')),
   forbid(['src/runners/**/*.ts'], without('runners')),

@@ -1,5 +1,6 @@
 import type { FieldErrorCode } from '../errors';
 import { MAX_PIPELINE_STEPS } from '../jobs';
+import type { PipelineError } from '../wire/api-errors';
 
 /** A parameter value naming an earlier step's output: `{"from": "<step>", "output": "<id>"}`. */
 export interface OutputReference {
@@ -17,12 +18,7 @@ export interface RequestedStep {
 }
 
 /** A problem with one step (or, with step null, the whole body); answered 422. */
-export interface PipelineError {
-  step: string | null;
-  parameter: string | null;
-  errorCode: FieldErrorCode;
-  message: string;
-}
+export type { PipelineError };
 
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_NAME_LENGTH = 200;

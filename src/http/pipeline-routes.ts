@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { isFinished, isWellFormedId, type Job, type Pipeline } from '../jobs';
+import type { PipelineResource } from '../wire/api-resources';
 import { addRoute } from './add-route';
 import { apiBase, type AppContext } from './app-context';
 import { refuseWhenDiskLow } from './disk-guard';
@@ -137,7 +138,7 @@ export function pipelineRoutes(
       stop();
       if (!res.writableEnded) res.end();
     };
-    const send = (body: Record<string, unknown>): void => {
+    const send = (body: PipelineResource): void => {
       res.write(`event: pipeline\nid: ${String(body.status)}\ndata: ${JSON.stringify(body)}\n\n`);
       if (body.finished) end();
     };

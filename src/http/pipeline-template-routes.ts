@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { PipelineTemplate } from '../services/pipeline-template';
 import { PipelineTemplateCatalog } from '../services/pipeline-template-catalog';
+import type { TemplateResource } from '../wire/api-resources';
 import { addRoute } from './add-route';
 import { apiBase, type AppContext } from './app-context';
 import { refuseWhenDiskLow } from './disk-guard';
@@ -18,7 +19,7 @@ export function templateResource(
   base: string,
   template: PipelineTemplate,
   ctx: AppContext,
-): Record<string, unknown> {
+): TemplateResource {
   return {
     '@url': `${base}/pipeline-templates/${template.id}`,
     id: template.id,

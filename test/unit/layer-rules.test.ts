@@ -50,6 +50,8 @@ const upward: [string, string][] = [
   ['src/scheduler/fixture.ts', "import { x } from '../client/jobs-program';"],
   ['src/errors/fixture.ts', "import { x } from '../jobs';"],
   ['src/errors/fixture.ts', "import { x } from 'express';"],
+  ['src/wire/fixture.ts', "import type { x } from '../jobs';"],
+  ['src/wire/fixture.ts', "import type { x } from '../http/resources';"],
 ];
 
 const allowed: [string, string][] = [
@@ -64,6 +66,8 @@ const allowed: [string, string][] = [
   ['src/bin/fixture.ts', "import { x } from '../webhooks/webhook-deliverer';"],
   ['src/errors/fixture.ts', "import type { x } from './http-errors';"],
   ['src/http/fixture.ts', "import { x } from '../errors';"],
+  ['src/wire/fixture.ts', "import type { x } from '../jobs/job-state';"],
+  ['src/wire/fixture.ts', "import type { x } from '../errors/http-errors';"],
 ];
 
 describe('layer rules (lint)', () => {

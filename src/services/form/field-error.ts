@@ -1,11 +1,8 @@
 import type { FieldErrorCode } from '../../errors';
+import type { FieldError } from '../../wire/api-errors';
 
 /** slivka's form error codes and messages, verbatim (its clients match on them). */
-export interface FieldError {
-  parameter: string;
-  errorCode: FieldErrorCode;
-  message: string;
-}
+export type { FieldError };
 
 export type Converted<T> =
   { ok: true; value: T } | { ok: false; code: FieldErrorCode; message: string };
