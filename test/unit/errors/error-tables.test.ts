@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   FIELD_ERRORS,
@@ -69,6 +69,17 @@ describe('the error catalogue', () => {
         });
       }
     }
+  });
+
+  // A code no source emits would document an answer that never comes.
+  it('lists only codes some source file emits', () => {
+    const sources = readdirSync(path.join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+      // Not the catalogues themselves (damson-error.ts emits config_invalid).
+      .filter((file) => file.endsWith('.ts') && !/^errors[/\\].*-errors\.ts$/.test(file))
+      .map((file) => readFileSync(path.join(ROOT, 'src', file), 'utf8'))
+      .join('\n');
+    const unused = entries.map(([code]) => code).filter((code) => !sources.includes(`'${code}'`));
+    expect(unused).toEqual([]);
   });
 
   // slivka v1.1's clients match on these: a rename or a new status breaks them.
