@@ -34,6 +34,34 @@ export const layerRules = [
       ],
     },
   },
+  // The error catalogue is imported by every layer and by the portal: it imports nothing else.
+  {
+    files: ['src/errors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: `${message}: src/errors imports nothing` }] },
+      ],
+    },
+  },
+  // The wire shapes are read by the server and the portal alike (with `import type`): besides
+  // themselves, only the job states and the error catalogue, which import nothing either.
+  {
+    files: ['src/wire/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./|\\.\\./errors/(http|field)-errors$|\\.\\./jobs/job-state$)',
+              message: `${message}: src/wire imports only the job states and the error codes`,
+            },
+          ],
+        },
+      ],
+    },
+  },
   forbid(['src/http/**/*.ts'], without('http')),
   forbid(['src/scheduler/**/*.ts'], without('scheduler')),
   forbid(['src/runners/**/*.ts'], without('runners')),

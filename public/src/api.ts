@@ -1,3 +1,12 @@
+import type { HttpErrorCode } from '../../src/errors/http-errors';
+import type { JobState } from '../../src/jobs/job-state';
+import type {
+  CommandResource,
+  FileResource,
+  JobResource,
+  ServiceResource,
+  UsageRow,
+} from '../../src/wire/api-resources';
 import { authHeaders, forgetRefusedToken } from './portal-token';
 
 /*
@@ -5,81 +14,24 @@ import { authHeaders, forgetRefusedToken } from './portal-token';
  * a `server.prefix` as well as at the root; `@url` and `@content` from the server are used as given.
  */
 
-export interface ParameterResource {
-  type: string;
-  id: string;
-  name: string;
-  description: string;
-  required: boolean;
-  array: boolean;
-  default: unknown;
-  min?: number;
-  max?: number;
-  minExclusive?: boolean;
-  maxExclusive?: boolean;
-  minLength?: number;
-  maxLength?: number;
-  /** A regular expression the whole text must match. */
-  pattern?: string;
-  choices?: string[];
-  mediaType?: string;
-  extensions?: string[];
-  condition?: string;
-}
-
-export interface ServiceStatus {
-  status: string;
-  errorMessage: string;
-  timestamp: string;
-}
-
-export interface ServiceResource {
-  '@url': string;
-  id: string;
-  name: string;
-  description: string;
-  author: string;
-  version: string;
-  license: string;
-  classifiers: string[];
-  parameters: ParameterResource[];
-  status?: ServiceStatus;
-}
-
-export type ParameterValue = string | string[] | null;
-
-export interface JobResource {
-  '@url': string;
-  id: string;
-  service: string;
-  parameters: Record<string, ParameterValue>;
-  submissionTime: string;
-  completionTime: string | null;
-  finished: boolean;
-  status: string;
-}
-
-export interface FileResource {
-  '@url': string;
-  '@content': string;
-  id: string;
-  jobId: string | null;
-  path: string;
-  label: string;
-  mediaType: string;
-}
-
-export interface FieldError {
-  parameter: string;
-  errorCode: string;
-  message: string;
-}
-
-export interface UsageRow {
-  month: string;
-  service: string;
-  count: number;
-}
+// The shapes the server sends, declared once beside the server's code (src/wire/). Type-only:
+// esbuild erases these imports, so the bundle gains no server code.
+export type {
+  CommandResource,
+  FileResource,
+  JobResource,
+  ParameterResource,
+  ParameterValue,
+  PipelineResource,
+  PipelineStepResource,
+  ServiceResource,
+  ServiceStatus,
+  TemplateInput,
+  TemplateResource,
+  UsageRow,
+} from '../../src/wire/api-resources';
+export type { ErrorBody, FieldError, PipelineError } from '../../src/wire/api-errors';
+export type { HttpErrorCode };
 
 export class ApiError extends Error {
   constructor(
@@ -172,8 +124,8 @@ export const api = {
     requestJson<ServiceResource>(`api/services/${enc(id)}`),
   job: (id: string, query = ''): Promise<JobResource> =>
     requestJson<JobResource>(`api/jobs/${enc(id)}${query}`),
-  command: (id: string): Promise<{ argv: string[]; env: string[] }> =>
-    requestJson<{ argv: string[]; env: string[] }>(`api/jobs/${enc(id)}/command`),
+  command: (id: string): Promise<CommandResource> =>
+    requestJson<CommandResource>(`api/jobs/${enc(id)}/command`),
   files: async (id: string): Promise<FileResource[]> =>
     (await requestJson<{ files: FileResource[] }>(`api/jobs/${enc(id)}/files`)).files,
   cancel: (id: string): Promise<unknown> =>
@@ -190,6 +142,7 @@ export const api = {
   },
 };
 
+// The server's FINISHED_STATES (src/jobs/job-state.ts), as a value the bundle holds itself.
 export const FINISHED_STATES = [
   'REJECTED',
   'COMPLETED',
@@ -197,7 +150,7 @@ export const FINISHED_STATES = [
   'DELETED',
   'FAILED',
   'ERROR',
-] as const;
+] as const satisfies readonly JobState[];
 
 export function isFinished(job: Pick<JobResource, 'status' | 'finished'>): boolean {
   return job.finished || (FINISHED_STATES as readonly string[]).includes(job.status);

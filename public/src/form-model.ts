@@ -185,7 +185,7 @@ function compile(
 function convertField(
   p: Parameter,
   items: RawItem[],
-): { value: Value } | { error: { errorCode: string; message: string } } {
+): { value: Value } | { error: Omit<FieldError, 'parameter'> } {
   const given = items.filter((item) => item.kind !== 'text' || item.text.length > 0);
   const raws = p.array ? given : given.slice(0, 1);
   const values: Single[] = [];

@@ -1,3 +1,5 @@
+import type { JobResource } from './api';
+
 /**
  * The jobs submitted from this browser. Job ids are the only key to a job, so they stay here, in
  * this browser's storage, and are never sent anywhere but to this server.
@@ -111,12 +113,7 @@ export function browserJobs(): MyJobs {
 }
 
 /** What the server's job listing says about one job (the fields "My jobs" shows). */
-export interface ListedJob {
-  id: string;
-  service: string;
-  submissionTime: string;
-  status: string;
-}
+export type ListedJob = Pick<JobResource, 'id' | 'service' | 'submissionTime' | 'status'>;
 
 /**
  * The server writes UTC times without a zone (`2026-01-31T12:00:00`, as slivka does), which a

@@ -3,6 +3,7 @@
  * request carries `Authorization: Bearer`, so the server lists the token's jobs in any browser and
  * the jobs submitted here belong to the token. It stays in this browser's local storage only.
  */
+import type { ErrorBody } from '../../src/wire/api-errors';
 import type { KeyValueStorage } from './my-jobs';
 
 const KEY = 'damson.api-token.v1';
@@ -64,7 +65,8 @@ export function forgetRefusedToken(status: number, body: unknown, sent: boolean)
   if (!sent || status !== 401 || !body || typeof body !== 'object') return false;
   const error = (body as { error?: unknown }).error;
   if (!error || typeof error !== 'object') return false;
-  if ((error as { code?: unknown }).code !== 'invalid_token') return false;
+  // The code as the catalogue spells it: a misspelt one would not type-check.
+  if ((error as Partial<ErrorBody['error']>).code !== 'invalid_token') return false;
   clearPortalToken();
   return true;
 }

@@ -22,6 +22,7 @@ import { adminRoutes } from './admin-routes';
 import { rerunJob } from './rerun-job';
 import { uploadFile } from './upload-file';
 import { DAMSON_VERSION } from '../version';
+import type { UsageRow } from '../wire/api-resources';
 
 export { DAMSON_VERSION };
 
@@ -71,7 +72,8 @@ export function apiRouter(
       res.json({ APIVersion: '1.1', slivkaVersion: '0.8.5b1', damsonVersion: DAMSON_VERSION }),
   });
   addRoute(router, '/stats', {
-    get: async (_req, res) => res.json({ usageStatictics: await ctx.store.usageStats() }),
+    get: async (_req, res) =>
+      res.json({ usageStatictics: (await ctx.store.usageStats()) satisfies UsageRow[] }),
   });
 
   const statusOf = async (service: Service) =>

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { HttpErrorCode } from '../errors';
 import { isJobState, type Job, type JobState } from '../jobs';
 import { emptySubmission } from '../services/form/form';
 import type { JobFilter } from '../store/job-store';
@@ -103,7 +104,7 @@ export function bulkRerun(ctx: AppContext) {
     }
     const base = apiBase(req, ctx.settings);
     const rerun: Record<string, unknown>[] = [];
-    const failed: { id: string; error: { code: string; message: string } }[] = [];
+    const failed: { id: string; error: { code: HttpErrorCode; message: string } }[] = [];
     // Oldest first, so the reruns are submitted in the order of their originals.
     for (const job of jobs.reverse()) {
       try {

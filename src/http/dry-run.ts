@@ -5,7 +5,7 @@ import type { Service } from '../services/service';
 import { selectRunner } from '../services/selectors/select-runner';
 import type { AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
-import { HttpError } from './http-error';
+import { HttpError, sendError } from './http-error';
 import type { ReadSubmission } from './read-submission';
 
 /** `?dry-run=true` (or `1`); `false`, `0` or absent is a real submission; anything else a 400. */
@@ -61,9 +61,8 @@ export async function answerDryRun(
     (p, i) => path.join(ctx.settings.directories.uploads, `(sent-with-request:${p}:${i})`),
   );
   if (!outcome.ok) {
-    res.status(422).json({
+    sendError(res, 'invalid_parameters', 'One or more parameters are invalid.', {
       errors: outcome.errors,
-      error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
     });
     return;
   }

@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '../errors';
 import type { PipelineTemplate } from '../services/pipeline-template';
 import type { PipelineError } from './pipeline-request';
 
@@ -22,8 +23,12 @@ export function expandTemplate(
   body: unknown,
 ): { ok: true; body: { steps: unknown[] } } | { ok: false; errors: PipelineError[] } {
   const errors: PipelineError[] = [];
-  const fail = (step: string | null, parameter: string | null, code: string, message: string) =>
-    errors.push({ step, parameter, errorCode: code, message });
+  const fail = (
+    step: string | null,
+    parameter: string | null,
+    code: FieldErrorCode,
+    message: string,
+  ) => errors.push({ step, parameter, errorCode: code, message });
   if (!isPlainObject(body) || (body.values !== undefined && !isPlainObject(body.values))) {
     fail(null, null, 'invalid', 'The body must be {"values": {"<step>": {"<parameter>": value}}}.');
     return { ok: false, errors };

@@ -1,23 +1,47 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../lifecycle/logger';
-import { StoreUnavailableError } from '../errors';
+import {
+  HTTP_ERRORS,
+  StoreUnavailableError,
+  type HttpErrorCode,
+  type HttpStatusOf,
+} from '../errors';
 import { currentRequestId } from '../lifecycle/request-context';
 import { newRequestId } from './request-id';
 
 /**
  * An error with an HTTP status and a stable code; the message is safe to show to clients.
  * `details` join `code` and `message` in the `error` object (e.g. the name of a limit).
+ * The code and its status are checked against the catalogue (src/errors/http-errors.ts).
  */
-export class HttpError extends Error {
+export class HttpError<C extends HttpErrorCode = HttpErrorCode> extends Error {
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly status: HttpStatusOf<C>,
+    readonly code: C,
     message: string,
     readonly details: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
+}
+
+/** The codes answered with one status only, which the catalogue gives. */
+type SingleStatusCode = {
+  [C in HttpErrorCode]: (typeof HTTP_ERRORS)[C]['status'] extends number ? C : never;
+}[HttpErrorCode];
+
+/**
+ * Answers with the catalogue's status for `code` and a JSON body of `fields` and the `error`
+ * object: for the refusals that say more than the error (a 422's `errors` list).
+ */
+export function sendError(
+  res: Response,
+  code: SingleStatusCode,
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
+  res.status(HTTP_ERRORS[code].status).json({ ...fields, error: { code, message } });
 }
 
 export const notFound = (what: string): HttpError =>

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
 import { COMMAND_RECORD_FILE, parseCommandRecord, type CommandRecord } from '../jobs';
+import type { CommandResource } from '../wire/api-resources';
 import { addRoute } from './add-route';
 import type { AppContext } from './app-context';
 import { HttpError, notFound } from './http-error';
@@ -49,7 +50,7 @@ export function jobCommandRoute(router: Router, ctx: AppContext): void {
         `Job '${job.id}' has no recorded command: it is recorded when the job starts (state: ${job.state}).`,
       );
     }
-    res.json({ argv: record.argv, env: record.env });
+    res.json({ argv: record.argv, env: record.env } satisfies CommandResource);
   };
   addRoute(router, '/jobs/:jid/command', { get: show });
 }

@@ -3,17 +3,12 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from '../jobs';
 import type { ProgressSpec } from '../services/service';
+import type { JobProgress } from '../wire/api-resources';
 import { confinedFile } from './job-outputs';
 import { wireTimestamp } from './timestamp';
 
-/** What a job resource shows as `progress`. */
-export interface JobProgress {
-  /** 0 to 100. */
-  percent: number;
-  message: string;
-  /** When the file it was read from was last written (UTC, like the other timestamps). */
-  updatedAt: string;
-}
+/** What a job resource shows as `progress` (declared with the other wire shapes). */
+export type { JobProgress };
 
 /** Only the end of an output is read: a progress line is recent by definition. */
 export const TAIL_BYTES = 16 * 1024;

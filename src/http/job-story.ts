@@ -1,4 +1,5 @@
 import { jobReason, type Job } from '../jobs';
+import type { JobStory } from '../wire/api-resources';
 import type { QueueEstimate } from './queue-estimates';
 import { wireTimestamp } from './timestamp';
 
@@ -8,7 +9,7 @@ import { wireTimestamp } from './timestamp';
  * queue wait and run time can be read off. A job awaiting a claim also gets its queue estimate
  * when the caller has one.
  */
-export function jobStory(job: Job, queue?: QueueEstimate | null): Record<string, unknown> {
+export function jobStory(job: Job, queue?: QueueEstimate | null): JobStory {
   const reason = jobReason(job);
   return {
     // Server paths never leave (jobReason makes the recorded text public).

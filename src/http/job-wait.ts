@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { isFinished, isJobState, type Job, type JobState } from '../jobs';
+import type { JobResource } from '../wire/api-resources';
 import { HttpError } from './http-error';
 import type { JobWatcher } from './job-watcher';
 
@@ -83,7 +84,7 @@ export function streamJobEvents(
   res: Response,
   watcher: JobWatcher,
   job: Job,
-  render: (job: Job) => Record<string, unknown>,
+  render: (job: Job) => JobResource,
   /** The progress key at connect: progress changes are sent as `job` events too. */
   progress?: string,
 ): void {

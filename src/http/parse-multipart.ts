@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import type { UploadLimits } from '../config/api-settings';
+import type { HttpCodeWithStatus } from '../errors';
 import { newPartialUploadName } from '../jobs';
 import type { SubmittedFile, Submission } from '../services/form/form';
 import { EMPTY_FILENAME_MARKER, EmptyFilenameMarker, multipartBoundary } from './empty-filename';
@@ -20,7 +21,7 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   else map.set(key, [value]);
 }
 
-function tooLarge(code: string, message: string, limit: string): HttpError {
+function tooLarge(code: HttpCodeWithStatus<413>, message: string, limit: string): HttpError {
   return new HttpError(413, code, message, { limit });
 }
 

@@ -1,4 +1,6 @@
+import type { FieldErrorCode } from '../errors';
 import { MAX_PIPELINE_STEPS } from '../jobs';
+import type { PipelineError } from '../wire/api-errors';
 
 /** A parameter value naming an earlier step's output: `{"from": "<step>", "output": "<id>"}`. */
 export interface OutputReference {
@@ -16,12 +18,7 @@ export interface RequestedStep {
 }
 
 /** A problem with one step (or, with step null, the whole body); answered 422. */
-export interface PipelineError {
-  step: string | null;
-  parameter: string | null;
-  errorCode: string;
-  message: string;
-}
+export type { PipelineError };
 
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_NAME_LENGTH = 200;
@@ -51,7 +48,7 @@ function item(value: unknown): StepItem | null | undefined {
 
 function parseStep(raw: unknown, index: number, errors: PipelineError[]): RequestedStep | null {
   const at = `steps[${index}]`;
-  const fail = (parameter: string | null, errorCode: string, message: string): null => {
+  const fail = (parameter: string | null, errorCode: FieldErrorCode, message: string): null => {
     errors.push({ step: at, parameter, errorCode, message });
     return null;
   };
@@ -99,7 +96,7 @@ function parseStep(raw: unknown, index: number, errors: PipelineError[]): Reques
 export function parsePipelineRequest(
   body: unknown,
 ): { ok: true; steps: RequestedStep[] } | { ok: false; errors: PipelineError[] } {
-  const whole = (errorCode: string, message: string) => ({
+  const whole = (errorCode: FieldErrorCode, message: string) => ({
     ok: false as const,
     errors: [{ step: null, parameter: null, errorCode, message }],
   });

@@ -1,4 +1,5 @@
 import { isFinished, isWaitingStep, pipelineStatus, type Job, type Pipeline } from '../jobs';
+import type { PipelineResource } from '../wire/api-resources';
 import { wireTimestamp } from './timestamp';
 
 /**
@@ -10,7 +11,7 @@ export function pipelineResource(
   apiBase: string,
   pipeline: Pipeline,
   jobs: readonly Job[],
-): Record<string, unknown> {
+): PipelineResource {
   const byId = new Map(jobs.map((job) => [job.id, job]));
   const status = pipelineStatus(pipeline.steps.map((s) => byId.get(s.jobId)?.state));
   return {

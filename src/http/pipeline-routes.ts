@@ -1,9 +1,10 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { isFinished, isWellFormedId, type Job, type Pipeline } from '../jobs';
+import type { PipelineResource } from '../wire/api-resources';
 import { addRoute } from './add-route';
 import { apiBase, type AppContext } from './app-context';
 import { refuseWhenDiskLow } from './disk-guard';
-import { HttpError, notFound } from './http-error';
+import { HttpError, notFound, sendError } from './http-error';
 import { waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
 import { pipelineResource } from './pipeline-resource';
@@ -72,9 +73,8 @@ export function pipelineRoutes(
     await refuseOverWaitingCap(ctx, owner);
     const outcome = await submitPipeline(body, ctx, { owner, admin: isAdmin(res) });
     if (outcome.kind === 'invalid') {
-      res.status(422).json({
+      sendError(res, 'invalid_pipeline', 'One or more steps are invalid.', {
         errors: outcome.errors,
-        error: { code: 'invalid_pipeline', message: 'One or more steps are invalid.' },
       });
       return;
     }
@@ -138,7 +138,7 @@ export function pipelineRoutes(
       stop();
       if (!res.writableEnded) res.end();
     };
-    const send = (body: Record<string, unknown>): void => {
+    const send = (body: PipelineResource): void => {
       res.write(`event: pipeline\nid: ${String(body.status)}\ndata: ${JSON.stringify(body)}\n\n`);
       if (body.finished) end();
     };

@@ -1,11 +1,12 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { PipelineTemplate } from '../services/pipeline-template';
 import { PipelineTemplateCatalog } from '../services/pipeline-template-catalog';
+import type { TemplateResource } from '../wire/api-resources';
 import { addRoute } from './add-route';
 import { apiBase, type AppContext } from './app-context';
 import { refuseWhenDiskLow } from './disk-guard';
 import { expandTemplate } from './expand-template';
-import { HttpError, notFound } from './http-error';
+import { HttpError, notFound, sendError } from './http-error';
 import { pipelineResource } from './pipeline-resource';
 import { collect } from './read-json-submission';
 import { parameterResource } from './resources';
@@ -18,7 +19,7 @@ export function templateResource(
   base: string,
   template: PipelineTemplate,
   ctx: AppContext,
-): Record<string, unknown> {
+): TemplateResource {
   return {
     '@url': `${base}/pipeline-templates/${template.id}`,
     id: template.id,
@@ -75,9 +76,8 @@ export function pipelineTemplateRoutes(
       ? await submitPipeline(expanded.body, ctx, { owner, admin: isAdmin(res) })
       : { kind: 'invalid' as const, errors: expanded.errors };
     if (outcome.kind === 'invalid') {
-      res.status(422).json({
+      sendError(res, 'invalid_pipeline', 'One or more values are invalid.', {
         errors: outcome.errors,
-        error: { code: 'invalid_pipeline', message: 'One or more values are invalid.' },
       });
       return;
     }

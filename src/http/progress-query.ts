@@ -1,6 +1,6 @@
 import type { Request } from 'express';
+import type { JobProgress, JobResource } from '../wire/api-resources';
 import { HttpError } from './http-error';
-import type { JobProgress } from './job-progress';
 
 /**
  * `?progress=<last seen percent>` (or `none`) on a long-poll: the answer also comes when the
@@ -21,9 +21,6 @@ export function knownProgress(req: Request): string | undefined {
 }
 
 /** The job resource with `progress` when the job has one (a Damson field; slivka ignores it). */
-export function withProgress(
-  resource: Record<string, unknown>,
-  progress: JobProgress | null,
-): Record<string, unknown> {
+export function withProgress(resource: JobResource, progress: JobProgress | null): JobResource {
   return progress ? { ...resource, progress } : resource;
 }

@@ -1,13 +1,21 @@
 import { isWaitingStep, type Job } from '../jobs';
 import type { ServiceStatusView } from '../services/health/service-status';
 import type { Parameter, Service } from '../services/service';
+import type {
+  FileResource,
+  JobResource,
+  ParameterResource,
+  ParameterValue,
+  ServiceResource,
+  ServiceStatus,
+} from '../wire/api-resources';
 import { jobStory } from './job-story';
 import type { QueueEstimate } from './queue-estimates';
 import { wireTimestamp } from './timestamp';
 
 /** How a parameter is shown to clients (slivka's `__json__`, with the hidden-bound bug fixed). */
-export function parameterResource(p: Parameter): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function parameterResource(p: Parameter): ParameterResource {
+  const out: ParameterResource = {
     type: p.kind,
     id: p.id,
     name: p.name,
@@ -42,11 +50,7 @@ export function parameterResource(p: Parameter): Record<string, unknown> {
   return out;
 }
 
-export interface ServiceStatus {
-  status: string;
-  errorMessage: string;
-  timestamp: string;
-}
+export type { ServiceStatus };
 
 export const UNKNOWN_STATUS: ServiceStatus = {
   status: 'UNKNOWN',
@@ -66,7 +70,7 @@ export function serviceResource(
   apiBase: string,
   s: Service,
   status = UNKNOWN_STATUS,
-): Record<string, unknown> {
+): ServiceResource {
   return {
     '@url': `${apiBase}/services/${s.id}`,
     id: s.id,
@@ -91,14 +95,16 @@ export function jobResource(
   job: Job,
   queue?: QueueEstimate | null,
   expiresAt?: Date | null,
-): Record<string, unknown> {
+): JobResource {
   const finished = job.completedAt !== null;
   return {
     '@url': `${apiBase}/jobs/${job.id}`,
     id: job.id,
     service: job.service,
     // Unset parameters are left out: slivka's Java client fails on a null value.
-    parameters: Object.fromEntries(Object.entries(job.parameters).filter(([, v]) => v !== null)),
+    parameters: Object.fromEntries(
+      Object.entries(job.parameters).filter((e): e is [string, ParameterValue] => e[1] !== null),
+    ),
     submissionTime: wireTimestamp(job.submittedAt),
     completionTime: finished && job.completedAt ? wireTimestamp(job.completedAt) : null,
     finished: ['REJECTED', 'COMPLETED', 'INTERRUPTED', 'DELETED', 'FAILED', 'ERROR'].includes(
@@ -132,7 +138,7 @@ export function jobFileResource(
   job: Job,
   file: OutputFile,
   source: Job = job,
-) {
+): FileResource {
   return {
     '@url': `${apiBase}/jobs/${job.id}/files/${file.path}`,
     '@content': `${contentBase}/${source.workDir}/${file.path}`,
@@ -152,7 +158,7 @@ export function uploadResource(
   /** The uploaded part's filename; uploads recorded before it was kept have none. */
   label: string | null = null,
   expiresAt?: Date | null,
-) {
+): FileResource {
   return {
     '@url': `${apiBase}/files/${id}`,
     '@content': `${contentBase}/${id}`,

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { sendError } from './http-error';
 
 /**
  * Damson-only API routes: the job listing, job and output event streams, and rerun. `<mount>` is
@@ -24,7 +25,7 @@ export function slivkaOnly(): RequestHandler {
   return (req, res, next) => {
     const [pathname, query] = splitUrl(req.url);
     if (DAMSON_ONLY.some((pattern) => pattern.test(pathname))) {
-      res.status(404).json({ error: { code: 'not_found', message: 'not found' } });
+      sendError(res, 'not_found', 'not found');
       return;
     }
     if (query !== undefined && /\/api(?:\/v1\.1)?\/jobs\/[^/]+\/?$/.test(pathname)) {

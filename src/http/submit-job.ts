@@ -10,7 +10,7 @@ import type { Job, JobCallback, NewJob } from '../jobs';
 import type { IdempotencyRecord, Upload } from '../store/job-store';
 import { apiBase, type AppContext } from './app-context';
 import { StoreFileResolver } from './file-resolver';
-import { HttpError, notFound } from './http-error';
+import { HttpError, notFound, sendError } from './http-error';
 import {
   readSubmission,
   SERVER_LIMIT_NAMES,
@@ -106,10 +106,7 @@ export function serviceLimits(
 }
 
 export function refuse(res: Response, errors: FieldError[]): void {
-  res.status(422).json({
-    errors,
-    error: { code: 'invalid_parameters', message: 'One or more parameters are invalid.' },
-  });
+  sendError(res, 'invalid_parameters', 'One or more parameters are invalid.', { errors });
 }
 
 /** A read submission on its way to becoming a job. */

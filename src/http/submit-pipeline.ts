@@ -9,6 +9,7 @@ import {
   type PipelineStep,
   type StepReference,
 } from '../jobs';
+import type { FieldErrorCode } from '../errors';
 import { commandSizeErrors } from '../services/command/command-limits';
 import type { FileResolver, ResolvedFile } from '../services/form/form';
 import { validateSubmission } from '../services/form/form';
@@ -65,7 +66,7 @@ function referenceErrors(
   plain: number,
   services: ReadonlyMap<string, Service | undefined>,
 ): PipelineError[] {
-  const fail = (errorCode: string, message: string): PipelineError[] => [
+  const fail = (errorCode: FieldErrorCode, message: string): PipelineError[] => [
     { step: step.name, parameter: name, errorCode, message },
   ];
   if (!parameter) return fail('unknown_parameter', `The service has no parameter '${name}'.`);
@@ -113,7 +114,7 @@ async function checkStep(
   submitter: PipelineSubmitter,
 ): Promise<CheckedStep | PipelineError[]> {
   const service = services.get(step.name);
-  const stepError = (errorCode: string, message: string): PipelineError[] => [
+  const stepError = (errorCode: FieldErrorCode, message: string): PipelineError[] => [
     { step: step.name, parameter: 'service', errorCode, message },
   ];
   if (!service) return stepError('unknown_service', `There is no service '${step.service}'.`);
@@ -204,10 +205,10 @@ export async function submitPipeline(
   if (errors.length) return { kind: 'invalid', errors };
   const sorted = topologicalOrder(checked.map((c) => c.step));
   if ('cycle' in sorted) {
-    const error = { step: sorted.cycle, parameter: null, errorCode: 'cycle' };
+    const message = 'The steps read each other’s outputs in a cycle.';
     return {
       kind: 'invalid',
-      errors: [{ ...error, message: 'The steps read each other’s outputs in a cycle.' }],
+      errors: [{ step: sorted.cycle, parameter: null, errorCode: 'cycle', message }],
     };
   }
   const byName = new Map(checked.map((c) => [c.step.name, c]));

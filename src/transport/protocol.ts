@@ -110,81 +110,101 @@ const token = { type: 'integer', minimum: 0 } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 const stringList = { type: 'array', items: { type: 'string' } } as const;
 
-function variant(type: string, properties: Record<string, unknown> = {}, required: string[] = []) {
+/*
+ * The schemas below check frames at run time; they are typed against the message types above so
+ * the two cannot drift: each message type needs its schema, each key of a message its property
+ * schema (and no other key), and each required key of a message its place in `required`.
+ */
+type Schema = Record<string, unknown>;
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+/** An object's schema: a property schema for every key of T, and every required key `true`. */
+interface ObjectSchema<T> {
+  properties: { [K in keyof T]-?: Schema };
+  required: { [K in RequiredKeys<T>]: true };
+  /** More of the schema (conditions between keys). */
+  also?: Schema;
+}
+/** A message's keys but the two every message has. */
+type Body<M> = Omit<M, 'v' | 'type'>;
+type Variants<M extends { type: string }> = {
+  [T in M['type']]: ObjectSchema<Body<Extract<M, { type: T }>>>;
+};
+
+function objectSchema<T>({ properties, required, also }: ObjectSchema<T>): Schema {
+  return { type: 'object', required: Object.keys(required), properties, ...also };
+}
+
+/** One schema for a union of messages: a variant for each `type`, the version checked too. */
+function messageSchema<M extends { type: string }>(variants: Variants<M>): Schema {
   return {
-    type: 'object',
-    required: ['v', 'type', ...required],
-    properties: { v: { const: PROTOCOL_VERSION }, type: { const: type }, ...properties },
+    oneOf: Object.entries<ObjectSchema<unknown>>(variants).map(([type, body]) =>
+      objectSchema({
+        ...body,
+        properties: { v: { const: PROTOCOL_VERSION }, type: { const: type }, ...body.properties },
+        required: { v: true, type: true, ...body.required },
+      }),
+    ),
   };
 }
 
-const runningJob = {
-  type: 'object',
-  required: ['jobId', 'fencingToken', 'externalId'],
+const runningJob = objectSchema<RunningJob>({
   properties: { jobId, fencingToken: token, externalId: nullableString },
-};
+  required: { jobId: true, fencingToken: true, externalId: true },
+});
 
-const agentSchema = {
-  oneOf: [
-    variant(
-      'hello',
-      {
-        agent: { type: 'string', minLength: 1, maxLength: 200 },
-        bootId: { type: 'string', minLength: 1, maxLength: 64 },
-        kinds: stringList,
-        slots: { type: 'integer', minimum: 0 },
-        running: { type: 'array', items: runningJob },
-      },
-      ['agent', 'bootId', 'kinds', 'slots', 'running'],
-    ),
-    variant('heartbeat'),
-    variant('goodbye', { jobsContinue: { type: 'boolean' } }, ['jobsContinue']),
-    variant(
-      'dispatch-ack',
-      {
-        jobId,
-        fencingToken: token,
-        accepted: { type: 'boolean' },
-        reason: { type: 'string' },
-      },
-      ['jobId', 'fencingToken', 'accepted'],
-    ),
-    variant(
-      'event',
-      {
-        seq: { type: 'integer', minimum: 1 },
-        jobId,
-        fencingToken: token,
-        state: { enum: [...JOB_STATES] },
-        externalId: nullableString,
-        exitCode: { type: ['integer', 'null'] },
-        reason: nullableString,
-        lost: { type: 'boolean' },
-      },
-      ['seq', 'jobId', 'fencingToken', 'state'],
-    ),
-    {
-      ...variant(
-        'runner-health',
-        {
-          kind: { type: 'string', minLength: 1, maxLength: 64 },
-          ok: { type: 'boolean' },
-          consecutiveFailures: { type: 'integer', minimum: 0 },
-          reason: { type: ['string', 'null'], maxLength: MAX_HEALTH_REASON_CHARS },
-        },
-        ['kind', 'ok', 'consecutiveFailures'],
-      ),
-      // ok says 0 failures in a row; a failure report counts at least one.
+const agentSchema = messageSchema<AgentMessage>({
+  hello: {
+    properties: {
+      agent: { type: 'string', minLength: 1, maxLength: 200 },
+      bootId: { type: 'string', minLength: 1, maxLength: 64 },
+      kinds: stringList,
+      slots: { type: 'integer', minimum: 0 },
+      running: { type: 'array', items: runningJob },
+    },
+    required: { agent: true, bootId: true, kinds: true, slots: true, running: true },
+  },
+  heartbeat: { properties: {}, required: {} },
+  goodbye: { properties: { jobsContinue: { type: 'boolean' } }, required: { jobsContinue: true } },
+  'dispatch-ack': {
+    properties: {
+      jobId,
+      fencingToken: token,
+      accepted: { type: 'boolean' },
+      reason: { type: 'string' },
+    },
+    required: { jobId: true, fencingToken: true, accepted: true },
+  },
+  event: {
+    properties: {
+      seq: { type: 'integer', minimum: 1 },
+      jobId,
+      fencingToken: token,
+      state: { enum: [...JOB_STATES] },
+      externalId: nullableString,
+      exitCode: { type: ['integer', 'null'] },
+      reason: nullableString,
+      lost: { type: 'boolean' },
+    },
+    required: { seq: true, jobId: true, fencingToken: true, state: true },
+  },
+  'runner-health': {
+    properties: {
+      kind: { type: 'string', minLength: 1, maxLength: 64 },
+      ok: { type: 'boolean' },
+      consecutiveFailures: { type: 'integer', minimum: 0 },
+      reason: { type: ['string', 'null'], maxLength: MAX_HEALTH_REASON_CHARS },
+    },
+    required: { kind: true, ok: true, consecutiveFailures: true },
+    // ok says 0 failures in a row; a failure report counts at least one.
+    also: {
       if: { properties: { ok: { const: true } } },
       then: { properties: { consecutiveFailures: { const: 0 } } },
       else: { properties: { consecutiveFailures: { minimum: 1 } } },
     },
-  ],
-};
+  },
+});
 
-const dispatchSpec = {
-  type: 'object',
-  required: ['jobId', 'fencingToken', 'service', 'runner', 'runnerType', 'argv', 'env', 'cwd'],
+const dispatchSpec = objectSchema<DispatchSpec>({
   properties: {
     jobId,
     fencingToken: token,
@@ -197,27 +217,45 @@ const dispatchSpec = {
     cwd: { type: 'string', pattern: '^/' },
     links: {
       type: 'array',
-      items: {
-        type: 'object',
-        required: ['name', 'target'],
+      items: objectSchema<DispatchSpec['links'][number]>({
         properties: { name: { type: 'string' }, target: { type: 'string' } },
-      },
+        required: { name: true, target: true },
+      }),
     },
     timeoutMs: { type: ['integer', 'null'], minimum: 1 },
   },
-};
+  // runnerParameters, links and timeoutMs too: the agent reads them unguarded, and the type
+  // (what every scheduler sends) has always required them.
+  required: {
+    jobId: true,
+    fencingToken: true,
+    service: true,
+    runner: true,
+    runnerType: true,
+    runnerParameters: true,
+    argv: true,
+    env: true,
+    cwd: true,
+    links: true,
+    timeoutMs: true,
+  },
+});
 
-const schedulerSchema = {
-  oneOf: [
-    variant('welcome'),
-    variant('introduce'),
-    variant('heartbeat'),
-    variant('dispatch', { job: dispatchSpec }, ['job']),
-    variant('cancel', { jobId, fencingToken: token }, ['jobId', 'fencingToken']),
-    variant('event-ack', { seq: { type: 'integer', minimum: 1 } }, ['seq']),
-    variant('refused', { reason: { type: 'string', maxLength: 1000 } }, ['reason']),
-  ],
-};
+const schedulerSchema = messageSchema<SchedulerMessage>({
+  welcome: { properties: {}, required: {} },
+  introduce: { properties: {}, required: {} },
+  heartbeat: { properties: {}, required: {} },
+  dispatch: { properties: { job: dispatchSpec }, required: { job: true } },
+  cancel: {
+    properties: { jobId, fencingToken: token },
+    required: { jobId: true, fencingToken: true },
+  },
+  'event-ack': { properties: { seq: { type: 'integer', minimum: 1 } }, required: { seq: true } },
+  refused: {
+    properties: { reason: { type: 'string', maxLength: 1000 } },
+    required: { reason: true },
+  },
+});
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validateAgent = ajv.compile(agentSchema) as ValidateFunction<AgentMessage>;

@@ -6,6 +6,7 @@ import type { Job } from '../jobs';
 import type { Logger } from '../lifecycle/logger';
 import type { Delivery, DeliveryOutcome } from '../store/delivery-records';
 import type { JobStore } from '../store/job-store';
+import type { JobResource } from '../wire/api-resources';
 import { postWebhook, type PostResult } from './post-webhook';
 import { webhookSignature } from './webhook-signature';
 
@@ -15,7 +16,7 @@ const BATCH = 16;
 export interface DelivererOptions {
   settings: WebhookSettings;
   /** The job as clients see it (the body of every delivery). */
-  render: (job: Job) => Record<string, unknown>;
+  render: (job: Job) => JobResource;
   owner?: string;
 }
 

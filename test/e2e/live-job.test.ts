@@ -71,6 +71,12 @@ describeWithBrowser('the job page follows a running job live', () => {
     await page.locator('.live-tail[data-path="stdout"][data-complete]').waitFor();
     expect(await lines()).toBe(40);
     expect(await percent()).toBe(100);
+    // The timeline gives each state the time the server sent (`history[].time`), as a UTC time.
+    const times = await page
+      .locator('.job-timeline time')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('datetime')));
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    for (const time of times) expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(pageErrors).toEqual([]);
   });
 });

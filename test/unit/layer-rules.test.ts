@@ -48,6 +48,10 @@ const upward: [string, string][] = [
   ['src/webhooks/fixture.ts', "import { x } from '../http/create-app';"],
   ['src/http/fixture.ts', "import { x } from '../webhooks/webhook-deliverer';"],
   ['src/scheduler/fixture.ts', "import { x } from '../client/jobs-program';"],
+  ['src/errors/fixture.ts', "import { x } from '../jobs';"],
+  ['src/errors/fixture.ts', "import { x } from 'express';"],
+  ['src/wire/fixture.ts', "import type { x } from '../jobs';"],
+  ['src/wire/fixture.ts', "import type { x } from '../http/resources';"],
 ];
 
 const allowed: [string, string][] = [
@@ -60,6 +64,10 @@ const allowed: [string, string][] = [
   ['src/store/sqlite/fixture.ts', "import x from 'better-sqlite3';"],
   ['src/webhooks/fixture.ts', "import type { x } from '../store/delivery-records';"],
   ['src/bin/fixture.ts', "import { x } from '../webhooks/webhook-deliverer';"],
+  ['src/errors/fixture.ts', "import type { x } from './http-errors';"],
+  ['src/http/fixture.ts', "import { x } from '../errors';"],
+  ['src/wire/fixture.ts', "import type { x } from '../jobs/job-state';"],
+  ['src/wire/fixture.ts', "import type { x } from '../errors/http-errors';"],
 ];
 
 describe('layer rules (lint)', () => {

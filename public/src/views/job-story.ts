@@ -2,18 +2,6 @@ import type { JobResource } from '../api';
 import { clear, h } from '../dom';
 import { parseWireTime } from './job-page';
 
-/**
- * Damson's fields that tell a job's story, all optional: an older server, or a job that has not
- * got that far, simply leaves them out and the page shows less.
- */
-export interface JobStoryFields {
-  reason?: string;
-  history?: { state: string; at: string }[];
-  queuePosition?: number;
-  estimatedStart?: string | null;
-  progress?: { percent: number; message: string; updatedAt: string };
-}
-
 const localTime = (wire: string): string => parseWireTime(wire)?.toLocaleString() ?? wire;
 
 /**
@@ -43,7 +31,9 @@ export function jobStory(): { element: HTMLElement; update: (job: JobResource) =
   const element = h('div', { class: 'job-story' }, reason, progress, queue, timelineBox);
 
   const update = (job: JobResource): void => {
-    const story = job as JobResource & JobStoryFields;
+    // Damson's fields, all optional here: an older server, or a job that has not got that far,
+    // leaves them out and the page shows less.
+    const story: Partial<JobResource> = job;
     reason.hidden = !story.reason;
     reason.textContent = story.reason ?? '';
 
@@ -76,7 +66,7 @@ export function jobStory(): { element: HTMLElement; update: (job: JobResource) =
           { 'data-state': String(entry.state) },
           h('span', { class: 'badge' }, String(entry.state)),
           ' ',
-          h('time', { datetime: `${entry.at}Z` }, localTime(String(entry.at))),
+          h('time', { datetime: `${entry.time}Z` }, localTime(String(entry.time))),
         ),
       );
     }

@@ -1,4 +1,4 @@
-import { api, ApiError, type JobResource } from '../api';
+import { api, ApiError, type HttpErrorCode, type JobResource } from '../api';
 import { h, pageHeading, put } from '../dom';
 import { mergeJobs, type MyJob, type MyJobs } from '../my-jobs';
 import { portalToken } from '../portal-token';
@@ -33,10 +33,11 @@ function row(job: MyJob, store: MyJobs, onRemove: () => void): HTMLTableRowEleme
   return tr;
 }
 
-function errorCode(body: unknown): string {
+/** The error's code, typed by the catalogue so that a misspelt comparison fails to compile. */
+function errorCode(body: unknown): HttpErrorCode | null {
   const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : null;
   const code = error && typeof error === 'object' ? (error as { code?: unknown }).code : null;
-  return typeof code === 'string' ? code : '';
+  return typeof code === 'string' ? (code as HttpErrorCode) : null;
 }
 
 /**
@@ -48,7 +49,7 @@ async function serverJobs(): Promise<{ jobs: JobResource[]; refused: string | nu
     return { jobs: await api.ownJobs(), refused: null };
   } catch (error) {
     const status = error instanceof ApiError ? error.status : 0;
-    const code = error instanceof ApiError ? errorCode(error.body) : '';
+    const code = error instanceof ApiError ? errorCode(error.body) : null;
     const refused =
       code === 'invalid_token'
         ? 'The server did not accept the API token (unknown, revoked or expired), so this browser forgot it; this list comes from this browser only.'

@@ -2,34 +2,14 @@
  * Pipeline templates in the catalogue, a template's generated form, and a pipeline's page with
  * its steps' live states (long-poll of GET /api/pipelines/{id}).
  */
-import { ApiError, requestJson, type ParameterResource } from '../api';
+import {
+  ApiError,
+  requestJson,
+  type PipelineResource,
+  type TemplateInput,
+  type TemplateResource,
+} from '../api';
 import { h, pageHeading, put, replace } from '../dom';
-
-interface TemplateInput {
-  step: string;
-  parameter: ParameterResource;
-}
-export interface TemplateResource {
-  id: string;
-  name: string;
-  description: string;
-  steps: { name: string; service: string }[];
-  inputs: TemplateInput[];
-}
-interface PipelineStep {
-  name: string;
-  service: string;
-  job: { id: string };
-  status: string | null;
-  waiting: boolean;
-  reason: string | null;
-}
-interface PipelineResource {
-  id: string;
-  status: string;
-  finished: boolean;
-  steps: PipelineStep[];
-}
 
 const enc = encodeURIComponent;
 

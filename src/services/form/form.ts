@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '../../errors';
 import type { ConditionValue } from '../condition/condition';
 import type { FileContent } from '../media-types/file-content';
 import { mediaTypeValidator } from '../media-types/media-type-validator';
@@ -39,7 +40,8 @@ export type FormResult =
   | { ok: false; errors: FieldError[] };
 
 type Raw = string | SubmittedFile;
-type FieldOutcome = { ok: true; value: CleanValue } | { ok: false; code: string; message: string };
+type FieldOutcome =
+  { ok: true; value: CleanValue } | { ok: false; code: FieldErrorCode; message: string };
 
 const isEmpty = (raw: Raw): boolean => typeof raw === 'string' && raw.length === 0;
 

@@ -1,10 +1,12 @@
+import type { ProcessErrorCode } from './process-errors';
+
 /**
- * Typed, coded errors shared by every layer. Each carries a stable `code` so callers and
- * operators can act on it without parsing messages.
+ * Typed, coded errors shared by every layer. Each carries a stable `code` (catalogued in
+ * process-errors.ts) so callers and operators can act on it without parsing messages.
  */
 export class DamsonError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ProcessErrorCode,
     message: string,
   ) {
     super(message);
