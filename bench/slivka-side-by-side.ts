@@ -5,11 +5,11 @@
  * alternating in one run, with Damson on SQLite as a third system (BENCH_SQLITE=0 leaves it out).
  *
  * slivka: `slivka start server -t gunicorn` (gunicorn 23.0.0 in slivka's venv; BENCH_SLIVKA_HTTP_WORKERS
- * workers, default 1: more workers made slivka slower on FerretDB, each status GET being a store
- * query, and cost it memory), `slivka start scheduler`, `slivka start local-queue -w 4`, with
+ * workers, default 1: slivka's own default, 2 × cores + 1, gave it no throughput in a run on this
+ * FerretDB, only memory), `slivka start scheduler`, `slivka start local-queue -w 4`, with
  * bench/slivka-shim/ferretdb_shim.py working around what FerretDB 1.24 lacks (aggregation $group
- * with $push/$first; update commands of about 49 statements or more never answered on the
- * PostgreSQL backend). Damson: `damson start`, MongoDB store on the same FerretDB, local agent
+ * with $push/$first; on the PostgreSQL backend an update command of 50 statements or more is never
+ * answered). Damson: `damson start`, MongoDB store on the same FerretDB, local agent
  * with 4 slots. Install slivka with `scripts/slivka.sh install-gunicorn`.
  *
  * Per system and round (bench/mongo-path.ts measure): end to end (16 clients share BENCH_JOBS jobs,

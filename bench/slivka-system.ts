@@ -19,7 +19,7 @@ import { NOOP_SERVICE, NOOP_SERVICE_ID, type RunningSystem } from './side-by-sid
 /**
  * slivka 0.8.5b7 from PyPI (scripts/slivka.sh install-gunicorn) as a system under test: a project
  * made by `slivka init`, its settings pointing at the benchmark's FerretDB, the benchmark's one
- * service, and slivka's three processes started as its docs start them: `slivka start server -t
+ * service, and slivka's three processes started with slivka's own CLI: `slivka start server -t
  * gunicorn` (the WSGI server slivka's CLI runs for production; the default `devel` type is
  * Werkzeug's debug server), `slivka start scheduler`, `slivka start local-queue -w 4`.
  *
