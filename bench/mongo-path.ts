@@ -28,6 +28,8 @@ import {
   follow,
   latency,
   memory,
+  NOOP_SERVICE,
+  NOOP_SERVICE_ID,
   perJob,
   readCommandCounts,
   round,
@@ -46,25 +48,15 @@ export const BOUND_MS = Number(process.env.BENCH_BOUND_S ?? 300) * 1000;
 /** slivka's local queue runs 4 workers; Damson's local agent gets as many slots. */
 export const WORKERS = 4;
 
-const DAMSON_SERVICE = `slivka-version: '0.8.3'
-name: noop
-parameters:
-  text: {name: Text, type: text}
-command: ['true']
-args: {}
-outputs: {}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
-
 /** `damson start` (server, scheduler, local agent) on the given store settings. */
 export async function startDamsonSystem(
   store: Record<string, unknown>,
   countsDir?: string,
 ): Promise<RunningSystem> {
-  const home = await makeHome({ noop: DAMSON_SERVICE }, { 'local-agent.slots': WORKERS, ...store });
+  const home = await makeHome(
+    { [NOOP_SERVICE_ID]: NOOP_SERVICE },
+    { 'local-agent.slots': WORKERS, ...store },
+  );
   const preload = path.join(ROOT, 'dist/bench/mongo-command-counter.js');
   const env: NodeJS.ProcessEnv = { ...process.env, DAMSON_HOME: home.home, SLIVKA_HOME: '' };
   if (countsDir) {

@@ -25,6 +25,23 @@ export const FINISHED = new Set([
 /** The service both systems run: one text parameter, a command that does nothing. */
 export const NOOP_SERVICE_ID = 'noop';
 
+/**
+ * Its service file, the same bytes for slivka and Damson: slivka runs it on its local queue
+ * (SlivkaQueueRunner), Damson on its local agent (which that runner type names in Damson).
+ */
+export const NOOP_SERVICE = `slivka-version: '0.8.3'
+name: noop
+parameters:
+  text: {name: Text, type: text}
+command: ['true']
+args: {}
+outputs: {}
+execution:
+  runners:
+    default:
+      type: SlivkaQueueRunner
+`;
+
 function form(): FormData {
   const data = new FormData();
   data.append('text', 'alpha');

@@ -7,6 +7,8 @@
 # Usage:
 #   scripts/slivka.sh install   apt-get python3-venv (if missing), then create the venv and
 #                               pip install slivka==0.8.5b7 into it (skipped if present)
+#   scripts/slivka.sh install-gunicorn
+#                               install, then pip install gunicorn==23.0.0 into the same venv
 #   scripts/slivka.sh path      print the venv directory
 #
 # Files: $DAMSON_CACHE/slivka-0.8.5b7/venv  (DAMSON_CACHE defaults to ~/.cache/damson)
@@ -16,6 +18,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 SLIVKA_SPEC="slivka==0.8.5b7"
+GUNICORN_SPEC="gunicorn==23.0.0"
 VENV="$DAMSON_CACHE/slivka-0.8.5b7/venv"
 
 install() {
@@ -32,8 +35,19 @@ install() {
   log "installed $SLIVKA_SPEC in $VENV"
 }
 
+install_gunicorn() {
+  install
+  if [[ -x "$VENV/bin/gunicorn" ]] && "$VENV/bin/python" -c 'import gunicorn' 2>/dev/null; then
+    log "already installed: gunicorn in $VENV"
+    return 0
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$GUNICORN_SPEC"
+  log "installed $GUNICORN_SPEC in $VENV"
+}
+
 case "${1:-}" in
   install) install ;;
+  install-gunicorn) install_gunicorn ;;
   path) echo "$VENV" ;;
-  *) die "usage: $0 install|path" ;;
+  *) die "usage: $0 install|install-gunicorn|path" ;;
 esac
