@@ -99,11 +99,9 @@ export async function startScheduler(settings: Settings): Promise<RoleHandle> {
         ]),
         log,
       ),
-      announceChanges: (change) => {
-        // A change this scheduler wrote may have a webhook delivery waiting.
-        deliverer.wake();
-        return change === 'finished' ? announcer.announce() : announcer.announceProgress();
-      },
+      announceChanges: (change) =>
+        change === 'finished' ? announcer.announce() : announcer.announceProgress(),
+      callbacksChanged: () => deliverer.wake(),
     },
   });
   const link = scheduler.agents;

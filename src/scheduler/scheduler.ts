@@ -41,6 +41,12 @@ export interface SchedulerOptions {
    * job finished, within a few milliseconds when jobs only moved on (ChangeAnnouncer).
    */
   announceChanges?: (change: 'finished' | 'progress') => void;
+  /**
+   * A job with a callback (webhook) changed state: its delivery may be due now. Only those jobs
+   * wake the deliverer, whose own poll catches the rest; waking it on every change cost a store
+   * read per write.
+   */
+  callbacksChanged?: () => void;
   /** Claiming pauses while free disk space is below `store.min-free-disk`. */
   diskPause?: DiskPause;
   owners?: OwnerSharing;
@@ -107,6 +113,7 @@ export class Scheduler<L extends AgentIO = AgentIO> {
     this.pipelines = new PipelineRelease(store, revisions, options, log, () => this.wake());
     this.writes = new WriteBatcher(store, (written) => {
       this.pipelines.noteWritten(written);
+      if (written.some((job) => job.callback)) this.options.callbacksChanged?.();
       this.options.announceChanges?.(
         written.some((job) => isFinished(job.state)) ? 'finished' : 'progress',
       );
@@ -246,6 +253,7 @@ export class Scheduler<L extends AgentIO = AgentIO> {
       const jobs = await this.shares.claim(service, count, this.agents.list());
       this.remember(jobs);
       if (jobs.length) this.options.announceChanges?.('progress');
+      if (jobs.some((job) => job.callback)) this.options.callbacksChanged?.();
       failpoint('scheduler-after-claim');
       // Armed only in tests: holds claimed jobs unsent, so a stop can be caught at that moment.
       if (isArmed('scheduler-before-dispatch')) await delayPoint('scheduler-before-dispatch');
