@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Filter } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, type Collection, type Filter } from 'mongodb';
 import type { OwnerDue, PendingSummary } from '../job-store';
 import { QUEUE_INDEXES } from './indexes';
 
@@ -56,6 +56,18 @@ export class ClaimQueue {
       await this.entries.insertOne(entry);
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+    }
+  }
+
+  /** Entries of several new jobs in one command, in this order (job-inserts.ts). */
+  async addMany(batch: QueueEntry[]): Promise<void> {
+    try {
+      await this.entries.insertMany(batch, { ordered: false });
+    } catch (error) {
+      // An entry already there (a retried write) is no error, as for `add`.
+      const errors = error instanceof MongoBulkWriteError ? error.writeErrors : null;
+      const all = errors === null ? [] : Array.isArray(errors) ? errors : [errors];
+      if (errors === null || !all.every((e) => e.code === 11000)) throw error;
     }
   }
 

@@ -37,6 +37,7 @@ import { ClaimQueue, queueEntry, type QueueEntry } from './claim-queue';
 import { JobClaims } from './job-claims';
 import { cancelledState, cancelUpdate, transitionUpdate } from './job-updates';
 import { WebhookDeliveries } from './webhook-deliveries';
+import { JobInserts } from './job-inserts';
 import { JobWriter, type WriteTicket } from './job-writer';
 import { mongoQueuePosition, mongoRecentHistories } from './queue-queries';
 import { MongoRetentionRecords } from './mongo-retention-records';
@@ -74,6 +75,7 @@ export class MongoJobStore implements JobStore {
   private writer!: JobWriter;
   private services!: ServiceRecords;
   private claims!: JobClaims;
+  private inserts!: JobInserts;
   private deliveries!: WebhookDeliveries;
   private idempotency!: MongoIdempotency;
   private setup: Promise<void> | null = null;
@@ -122,6 +124,7 @@ export class MongoJobStore implements JobStore {
     this.services = new ServiceRecords(this.db);
     this.writer = new JobWriter(this.jobs, this.db.collection<WriteTicket>('job_writes'));
     this.claims = new JobClaims(this.queue, this.writer);
+    this.inserts = new JobInserts(this.jobs, this.queue);
     this.deliveries = new WebhookDeliveries(this.db);
     this.idempotency = new MongoIdempotency(this.db, {
       getJob: async (id) => {
@@ -214,8 +217,7 @@ export class MongoJobStore implements JobStore {
 
   private async insertJobNow(job: NewJob): Promise<Job> {
     const doc = newJobDocument(job, new Date(), new ObjectId());
-    await this.queue.add(queueEntry(doc, 0));
-    await this.jobs.insertOne(doc);
+    await this.inserts.insert(doc);
     return documentToJob(doc);
   }
 
