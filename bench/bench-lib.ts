@@ -151,3 +151,58 @@ export function progress(message: string): void {
 export function removeHome(home: BenchHome): void {
   rmSync(home.home, { recursive: true, force: true });
 }
+
+/** What a benchmark's service file running `true` declares: YAML flow values by name. */
+export interface TrueServiceOptions {
+  parameters?: Record<string, string>;
+  args?: Record<string, string>;
+  outputs?: Record<string, string>;
+  /** The result cache (`cache: true`). */
+  cache?: boolean;
+}
+
+/** The form most benchmarks submit: three text fields and a file. */
+export const FORM_PARAMETERS: Record<string, string> = {
+  a: '{name: A, type: text}',
+  b: '{name: B, type: text}',
+  c: '{name: C, type: text}',
+  input: '{name: Input, type: file}',
+};
+
+/** A service file (id `noop`) whose command is `true`, run by the local agent. */
+export function trueService(options: TrueServiceOptions = {}): string {
+  const block = (entries: Record<string, string> = {}): string =>
+    Object.keys(entries).length === 0
+      ? ' {}'
+      : Object.entries(entries)
+          .map(([name, value]) => `\n  ${name}: ${value}`)
+          .join('');
+  return [
+    `slivka-version: '0.8.3'`,
+    `name: noop`,
+    ...(options.cache ? ['cache: true'] : []),
+    `parameters:${block(options.parameters)}`,
+    `command: ['true']`,
+    `args:${block(options.args)}`,
+    `outputs:${block(options.outputs)}`,
+    'execution:\n  runners:\n    default:\n      type: ShellRunner\n',
+  ].join('\n');
+}
+
+/** The scheduler, a local agent and the server of one home, each its own process: [s, a, srv]. */
+export function startProcesses(home: BenchHome): Proc[] {
+  return [
+    startDamson(home.home, ['scheduler']),
+    startDamson(home.home, ['agent', '--kind', 'local']),
+    startDamson(home.home, ['server']),
+  ];
+}
+
+/** Waits until the server of `baseUrl` answers. */
+export function untilServing(baseUrl: string, timeoutMs: number): Promise<void> {
+  return until(
+    async () => (await fetch(`${baseUrl}/api/version`).catch(() => null))?.ok === true,
+    timeoutMs,
+    'the server',
+  );
+}

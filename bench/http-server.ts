@@ -1,17 +1,13 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import multer from 'multer';
-import { loadSettings } from '../src/config/load-settings';
 import { createApp } from '../src/http/create-app';
-import { newJobId, jobDirectoryRelative } from '../src/jobs';
 import { createLogger } from '../src/lifecycle/logger';
-import { packageRoot } from '../src/lifecycle/package-root';
-import { ServiceCatalog } from '../src/services/service-catalog';
 import { ServiceRevisions } from '../src/services/service-revisions';
-import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
+import { benchAppHome } from './bench-app-home';
 
 /**
  * One server for bench/http-api: `express-get` and `express-multer` are the baselines,
@@ -46,28 +42,7 @@ async function expressMulter(dir: string): Promise<express.Express> {
 }
 
 async function damson(dir: string): Promise<{ app: express.Express; ids: string[] }> {
-  symlinkSync(
-    path.join(packageRoot(), 'bench', 'fixtures', 'services'),
-    path.join(dir, 'services'),
-  );
-  writeFileSync(path.join(dir, 'settings.yaml'), "version: '0.8'\nlog.level: silent\n");
-  const settings = loadSettings({ DAMSON_HOME: dir });
-  if (settings.store.kind !== 'sqlite') throw new Error('the benchmark uses the SQLite store');
-  const store = new SqliteJobStore(settings.store.file);
-  const ids: string[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const id = newJobId();
-    ids.push(id);
-    await store.insertJob({
-      id,
-      service: 'submit',
-      inputs: { count: '3' },
-      parameters: { count: '3', label: 'bench', mode: 'fast' },
-      workDir: jobDirectoryRelative(id),
-    });
-  }
-  const catalog = new ServiceCatalog(settings.directories.services);
-  catalog.reload();
+  const { settings, store, catalog, ids } = await benchAppHome(dir, '');
   const log = createLogger('bench', 'silent');
   const revisions = new ServiceRevisions(store, catalog);
   const app = createApp({ settings, store, catalog, revisions, wake: () => undefined, log });

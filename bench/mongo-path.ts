@@ -21,6 +21,7 @@ import {
   removeHome,
   report,
   ROOT,
+  trueService,
   until,
 } from './bench-lib';
 import { startFerretDb, type BenchFerretDb } from './ferretdb-server';
@@ -46,18 +47,7 @@ export const BOUND_MS = Number(process.env.BENCH_BOUND_S ?? 300) * 1000;
 /** slivka's local queue runs 4 workers; Damson's local agent gets as many slots. */
 export const WORKERS = 4;
 
-const DAMSON_SERVICE = `slivka-version: '0.8.3'
-name: noop
-parameters:
-  text: {name: Text, type: text}
-command: ['true']
-args: {}
-outputs: {}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
+const DAMSON_SERVICE = trueService({ parameters: { text: '{name: Text, type: text}' } });
 
 /** `damson start` (server, scheduler, local agent) on the given store settings. */
 export async function startDamsonSystem(

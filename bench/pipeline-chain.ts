@@ -5,8 +5,9 @@ import {
   progress,
   removeHome,
   report,
-  startDamson,
-  until,
+  startProcesses,
+  trueService,
+  untilServing,
 } from './bench-lib';
 
 /**
@@ -20,20 +21,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const STEPS = 10;
 const GOAL_RATIO = 1.5;
 
-const SERVICE = `slivka-version: '0.8.3'
-name: noop
-parameters:
-  input: {name: Input, type: file, required: no}
-command: ['true']
-args:
-  input: {arg: $(value)}
-outputs:
-  out: {path: out.txt, media-type: text/plain}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
+const SERVICE = trueService({
+  parameters: { input: '{name: Input, type: file, required: no}' },
+  args: { input: '{arg: $(value)}' },
+  outputs: { out: '{path: out.txt, media-type: text/plain}' },
+});
 
 const BAD = ['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'];
 
@@ -90,17 +82,9 @@ async function chain(baseUrl: string): Promise<number> {
 
 async function main(): Promise<void> {
   const home = await makeHome({ noop: SERVICE }, { 'api.watch-interval': 20, 'log.level': 'warn' });
-  const procs = [
-    startDamson(home.home, ['scheduler']),
-    startDamson(home.home, ['agent', '--kind', 'local']),
-    startDamson(home.home, ['server']),
-  ];
+  const procs = startProcesses(home);
   try {
-    await until(
-      async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
-      60_000,
-      'the server',
-    );
+    await untilServing(home.baseUrl, 60_000);
     await sequentialJobs(home.baseUrl);
     await chain(home.baseUrl);
     const perJob: number[] = [];

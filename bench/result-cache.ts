@@ -1,12 +1,14 @@
 import {
+  FORM_PARAMETERS,
   makeHome,
   median,
   percentile,
   progress,
   removeHome,
   report,
-  startDamson,
-  until,
+  startProcesses,
+  trueService,
+  untilServing,
 } from './bench-lib';
 
 /**
@@ -18,21 +20,7 @@ import {
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const GOAL_RATIO = 5;
 
-const service = (cache: boolean): string => `slivka-version: '0.8.3'
-name: noop
-${cache ? 'cache: true\n' : ''}parameters:
-  a: {name: A, type: text}
-  b: {name: B, type: text}
-  c: {name: C, type: text}
-  input: {name: Input, type: file}
-command: ['true']
-args: {}
-outputs: {}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
+const service = (cache: boolean): string => trueService({ parameters: FORM_PARAMETERS, cache });
 
 function form(tag: string): FormData {
   const data = new FormData();
@@ -66,17 +54,9 @@ async function main(): Promise<void> {
     { run: service(false), cached: service(true) },
     { 'api.watch-interval': 20, 'log.level': 'warn' },
   );
-  const procs = [
-    startDamson(home.home, ['scheduler']),
-    startDamson(home.home, ['agent', '--kind', 'local']),
-    startDamson(home.home, ['server']),
-  ];
+  const procs = startProcesses(home);
   try {
-    await until(
-      async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
-      60_000,
-      'the server',
-    );
+    await untilServing(home.baseUrl, 60_000);
     // The first submission of the cached service runs and becomes the original.
     await submitToCompleted(home.baseUrl, 'cached', 'same');
     for (let i = 0; i < 10; i++) await submitToCompleted(home.baseUrl, 'run', `warm-${i}`);
