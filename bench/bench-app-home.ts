@@ -1,3 +1,5 @@
+import type { Express } from 'express';
+import type { AddressInfo } from 'node:net';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSettings } from '../src/config/load-settings';
@@ -46,4 +48,16 @@ export async function benchAppHome(dir: string, settingsYaml: string): Promise<B
   const catalog = new ServiceCatalog(settings.directories.services);
   catalog.reload();
   return { settings, store, catalog, ids };
+}
+
+/** Listens on a free port, prints `ready(port)` as one JSON line, and closes on SIGTERM. */
+export function serveBench(app: Express, ready: (port: number) => Record<string, unknown>): void {
+  const server = app.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    process.stdout.write(`${JSON.stringify(ready(port))}\n`);
+  });
+  process.on('SIGTERM', () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
 }

@@ -206,3 +206,20 @@ export function untilServing(baseUrl: string, timeoutMs: number): Promise<void> 
     'the server',
   );
 }
+
+export interface SubmittedJob {
+  id: string;
+  status: string;
+}
+
+const ENDED_OTHERWISE = ['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'];
+
+/** Follows a submitted job (long-poll) until it is COMPLETED; throws when it ends any other way. */
+export async function followToCompleted(baseUrl: string, submitted: SubmittedJob): Promise<void> {
+  let job = submitted;
+  while (job.status !== 'COMPLETED') {
+    if (ENDED_OTHERWISE.includes(job.status)) throw new Error(`job ${job.id} ended ${job.status}`);
+    const url = `${baseUrl}/api/jobs/${job.id}?wait=30&status=${job.status}`;
+    job = (await (await fetch(url)).json()) as SubmittedJob;
+  }
+}

@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -7,7 +6,7 @@ import multer from 'multer';
 import { createApp } from '../src/http/create-app';
 import { createLogger } from '../src/lifecycle/logger';
 import { ServiceRevisions } from '../src/services/service-revisions';
-import { benchAppHome } from './bench-app-home';
+import { benchAppHome, serveBench } from './bench-app-home';
 
 /**
  * One server for bench/http-api: `express-get` and `express-multer` are the baselines,
@@ -59,14 +58,7 @@ async function main(): Promise<void> {
   else if (kind === 'express-multer') app = await expressMulter(dir);
   else if (kind === 'damson') ({ app, ids } = await damson(dir));
   else throw new Error(`unknown server kind '${kind}'`);
-  const server = app.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    process.stdout.write(`${JSON.stringify({ port, ids, dir })}\n`);
-  });
-  process.on('SIGTERM', () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-  });
+  serveBench(app, (port) => ({ port, ids, dir }));
 }
 
 void main();

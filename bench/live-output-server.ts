@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/http/create-app';
 import { jobDirectoryRelative } from '../src/jobs';
 import { createLogger } from '../src/lifecycle/logger';
 import { ServiceRevisions } from '../src/services/service-revisions';
-import { benchAppHome } from './bench-app-home';
+import { benchAppHome, serveBench } from './bench-app-home';
 
 /**
  * The server of bench/live-output: the real app over SQLite with 1000 jobs to GET, one of which
@@ -27,14 +26,7 @@ async function main(): Promise<void> {
   const log = createLogger('bench', 'silent');
   const revisions = new ServiceRevisions(store, catalog);
   const app = createApp({ settings, store, catalog, revisions, wake: () => undefined, log });
-  const server = app.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    process.stdout.write(`${JSON.stringify({ port, ids, busyId, stdout, dir })}\n`);
-  });
-  process.on('SIGTERM', () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-  });
+  serveBench(app, (port) => ({ port, ids, busyId, stdout, dir }));
 }
 
 void main();

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/http/create-app';
@@ -8,7 +7,7 @@ import { createLogger } from '../src/lifecycle/logger';
 import { newMetricsRegistry, storeMetrics } from '../src/lifecycle/metrics-registry';
 import { ServiceRevisions } from '../src/services/service-revisions';
 import { instrumentStore } from '../src/store/instrumented-store';
-import { benchAppHome } from './bench-app-home';
+import { benchAppHome, serveBench } from './bench-app-home';
 
 /**
  * One server for bench/metrics-overhead: the real app over SQLite with 1,000 jobs, wired as
@@ -35,14 +34,7 @@ async function main(): Promise<void> {
     log,
     metrics,
   });
-  const server = app.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    process.stdout.write(`${JSON.stringify({ port, ids, dir })}\n`);
-  });
-  process.on('SIGTERM', () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-  });
+  serveBench(app, (port) => ({ port, ids, dir }));
 }
 
 void main();

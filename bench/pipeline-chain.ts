@@ -3,6 +3,7 @@ import {
   median,
   percentile,
   progress,
+  followToCompleted,
   removeHome,
   report,
   startProcesses,
@@ -27,8 +28,6 @@ const SERVICE = trueService({
   outputs: { out: '{path: out.txt, media-type: text/plain}' },
 });
 
-const BAD = ['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'];
-
 async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const res = await fetch(url, init);
   return { status: res.status, body: (await res.json()) as T };
@@ -44,12 +43,7 @@ async function sequentialJobs(baseUrl: string): Promise<number> {
       body: '{}',
     });
     if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
-    let job = res.body;
-    while (job.status !== 'COMPLETED') {
-      if (BAD.includes(job.status)) throw new Error(`job ${job.id} ended ${job.status}`);
-      const url = `${baseUrl}/api/jobs/${job.id}?wait=30&status=${job.status}`;
-      job = (await json<{ id: string; status: string }>(url)).body;
-    }
+    await followToCompleted(baseUrl, res.body);
   }
   return performance.now() - t0;
 }

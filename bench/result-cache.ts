@@ -1,5 +1,6 @@
 import {
   FORM_PARAMETERS,
+  followToCompleted,
   makeHome,
   median,
   percentile,
@@ -9,6 +10,7 @@ import {
   startProcesses,
   trueService,
   untilServing,
+  type SubmittedJob,
 } from './bench-lib';
 
 /**
@@ -38,14 +40,9 @@ async function submitToCompleted(baseUrl: string, sid: string, tag: string): Pro
     method: 'POST',
     body: form(tag),
   });
-  let job = (await res.json()) as { id: string; status: string };
+  const job = (await res.json()) as SubmittedJob;
   if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
-  while (job.status !== 'COMPLETED') {
-    if (['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'].includes(job.status))
-      throw new Error(`job ${job.id} ended ${job.status}`);
-    const url = `${baseUrl}/api/jobs/${job.id}?wait=30&status=${job.status}`;
-    job = (await (await fetch(url)).json()) as { id: string; status: string };
-  }
+  await followToCompleted(baseUrl, job);
   return performance.now() - t0;
 }
 
