@@ -223,3 +223,38 @@ export async function followToCompleted(baseUrl: string, submitted: SubmittedJob
     job = (await (await fetch(url)).json()) as SubmittedJob;
   }
 }
+
+/**
+ * Runs `measure` against the home's three processes once the server answers; stops them and
+ * removes the home after, whatever happened.
+ */
+export async function withProcesses<T>(home: BenchHome, measure: () => Promise<T>): Promise<T> {
+  const procs = startProcesses(home);
+  try {
+    await untilServing(home.baseUrl, 60_000);
+    return await measure();
+  } finally {
+    for (const proc of procs) await proc.stop();
+    removeHome(home);
+  }
+}
+
+/**
+ * `rounds` samples of two measurements taken in turns, so a change of load on the machine touches
+ * both alike; each list sorted. Progress every `every` rounds.
+ */
+export async function interleaved(
+  rounds: number,
+  every: number,
+  first: (round: number) => Promise<number>,
+  second: (round: number) => Promise<number>,
+): Promise<[number[], number[]]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    a.push(await first(i));
+    b.push(await second(i));
+    if (i % every === every - 1) progress(`${i + 1} of ${rounds}`);
+  }
+  return [a.sort((x, y) => x - y), b.sort((x, y) => x - y)];
+}

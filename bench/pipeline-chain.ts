@@ -1,14 +1,12 @@
 import {
+  followToCompleted,
+  interleaved,
   makeHome,
   median,
   percentile,
-  progress,
-  followToCompleted,
-  removeHome,
   report,
-  startProcesses,
   trueService,
-  untilServing,
+  withProcesses,
 } from './bench-lib';
 
 /**
@@ -76,20 +74,15 @@ async function chain(baseUrl: string): Promise<number> {
 
 async function main(): Promise<void> {
   const home = await makeHome({ noop: SERVICE }, { 'api.watch-interval': 20, 'log.level': 'warn' });
-  const procs = startProcesses(home);
-  try {
-    await untilServing(home.baseUrl, 60_000);
+  await withProcesses(home, async () => {
     await sequentialJobs(home.baseUrl);
     await chain(home.baseUrl);
-    const perJob: number[] = [];
-    const perStep: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      perJob.push((await sequentialJobs(home.baseUrl)) / STEPS);
-      perStep.push((await chain(home.baseUrl)) / STEPS);
-      if (i % 5 === 4) progress(`${i + 1} of ${ROUNDS}`);
-    }
-    perJob.sort((a, b) => a - b);
-    perStep.sort((a, b) => a - b);
+    const [perJob, perStep] = await interleaved(
+      ROUNDS,
+      5,
+      async () => (await sequentialJobs(home.baseUrl)) / STEPS,
+      async () => (await chain(home.baseUrl)) / STEPS,
+    );
     const ratio = median(perStep) / median(perJob);
     report('pipeline-chain', {
       rounds: ROUNDS,
@@ -102,10 +95,7 @@ async function main(): Promise<void> {
       goal: `≤ ${GOAL_RATIO}`,
       met: ratio <= GOAL_RATIO,
     });
-  } finally {
-    for (const proc of procs) await proc.stop();
-    removeHome(home);
-  }
+  });
 }
 
 main().catch((error: unknown) => {

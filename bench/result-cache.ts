@@ -1,16 +1,14 @@
 import {
-  FORM_PARAMETERS,
   followToCompleted,
+  FORM_PARAMETERS,
+  interleaved,
   makeHome,
   median,
   percentile,
-  progress,
-  removeHome,
   report,
-  startProcesses,
-  trueService,
-  untilServing,
   type SubmittedJob,
+  trueService,
+  withProcesses,
 } from './bench-lib';
 
 /**
@@ -51,22 +49,16 @@ async function main(): Promise<void> {
     { run: service(false), cached: service(true) },
     { 'api.watch-interval': 20, 'log.level': 'warn' },
   );
-  const procs = startProcesses(home);
-  try {
-    await untilServing(home.baseUrl, 60_000);
+  await withProcesses(home, async () => {
     // The first submission of the cached service runs and becomes the original.
     await submitToCompleted(home.baseUrl, 'cached', 'same');
     for (let i = 0; i < 10; i++) await submitToCompleted(home.baseUrl, 'run', `warm-${i}`);
-    const runs: number[] = [];
-    const hits: number[] = [];
-    // Interleaved, so a load change on the machine touches both alike.
-    for (let i = 0; i < SAMPLES; i++) {
-      runs.push(await submitToCompleted(home.baseUrl, 'run', `run-${i}`));
-      hits.push(await submitToCompleted(home.baseUrl, 'cached', 'same'));
-      if (i % 50 === 49) progress(`${i + 1} of ${SAMPLES}`);
-    }
-    runs.sort((a, b) => a - b);
-    hits.sort((a, b) => a - b);
+    const [runs, hits] = await interleaved(
+      SAMPLES,
+      50,
+      (i) => submitToCompleted(home.baseUrl, 'run', `run-${i}`),
+      () => submitToCompleted(home.baseUrl, 'cached', 'same'),
+    );
     const ratio = median(runs) / median(hits);
     report('result-cache', {
       samples: SAMPLES,
@@ -78,10 +70,7 @@ async function main(): Promise<void> {
       goal: `≥ ${GOAL_RATIO}`,
       met: ratio >= GOAL_RATIO,
     });
-  } finally {
-    for (const proc of procs) await proc.stop();
-    removeHome(home);
-  }
+  });
 }
 
 main().catch((error: unknown) => {
