@@ -1,6 +1,7 @@
-import { MongoServerError, type Collection, type Filter } from 'mongodb';
+import { type Collection, type Filter } from 'mongodb';
 import type { OwnerDue, PendingSummary } from '../job-store';
 import { QUEUE_INDEXES } from './indexes';
+import { isDuplicateKey } from './document-keys';
 
 /** A job awaiting a claim (PENDING, or delayed): a copy of what the claim order needs. */
 export interface QueueEntry {
@@ -55,7 +56,7 @@ export class ClaimQueue {
     try {
       await this.entries.insertOne(entry);
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 

@@ -18,6 +18,7 @@ import type {
 } from '../job-store';
 import type { Delivery, DeliveryOutcome } from '../delivery-records';
 import { JOB_INDEXES, UPLOAD_INDEXES } from './indexes';
+import { createEachIndex } from './indexes-once';
 import {
   documentToJob,
   documentToUpload,
@@ -149,11 +150,8 @@ export class MongoJobStore implements JobStore {
         this.open();
         throw error;
       }
-      // One index per call: FerretDB 1.24 drops the connection when a multi-index createIndexes
-      // names an index that already exists, while a single one is an idempotent no-op.
-      for (const { key, ...options } of JOB_INDEXES) await this.jobs.createIndex(key, options);
-      for (const { key, ...options } of UPLOAD_INDEXES)
-        await this.uploads.createIndex(key, options);
+      await createEachIndex(this.jobs, JOB_INDEXES);
+      await createEachIndex(this.uploads, UPLOAD_INDEXES);
       await this.queue.createIndexes();
       await this.deliveries.createIndexes();
       await this.idempotency.createIndexes();

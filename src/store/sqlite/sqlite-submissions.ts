@@ -3,7 +3,7 @@ import { initialState, type Job, type NewJob } from '../../jobs';
 import type { Upload } from '../job-store';
 import type { IdempotencyRecord } from '../idempotency-records';
 import { firstHistory } from './history-sql';
-import { rowToJob, type JobRow } from './row-mapping';
+import { newJobValues, rowToJob, type JobRow } from './row-mapping';
 import { claimIdempotencyKey } from './sqlite-idempotency';
 import { insertUploadRow } from './sqlite-upload-records';
 
@@ -83,10 +83,7 @@ export function insertJobRow(db: Database.Database, job: NewJob): Job {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     )
     .get(
-      job.id,
-      job.service,
-      JSON.stringify(job.inputs),
-      JSON.stringify(job.parameters),
+      ...newJobValues(job),
       initialState(job.notBefore, now),
       now,
       job.workDir,
