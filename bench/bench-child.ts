@@ -1,3 +1,4 @@
+import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -42,4 +43,27 @@ export async function stopBenchServer(server: BenchServer): Promise<void> {
   server.child.kill('SIGTERM');
   await exited;
   rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** Status GETs of the server's jobs in turn, for `seconds`, over `connections` connections. */
+export function statusGetLoad(
+  server: Pick<BenchServer, 'port' | 'ids'>,
+  seconds: number,
+  connections: number,
+): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${server.port}`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          path: `/api/jobs/${server.ids[next++ % server.ids.length]}`,
+        }),
+      },
+    ],
+  });
 }

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import autocannon from 'autocannon';
 import { cpuMs } from './bench-lib';
-import { startChild } from './bench-child';
+import { startChild, statusGetLoad } from './bench-child';
 
 /**
  * Output event streams must not starve the API: the status GET rate of the real app with 200
@@ -54,21 +53,7 @@ function startWriter(file: string): ChildProcess {
 }
 
 async function statusGets(ready: Ready, seconds: number): Promise<number> {
-  let next = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${ready.port}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({
-          ...req,
-          path: `/api/jobs/${ready.ids[next++ % ready.ids.length]}`,
-        }),
-      },
-    ],
-  });
+  const result = await statusGetLoad(ready, seconds, CONNECTIONS);
   if (result.non2xx || result.errors) throw new Error('status GETs failed during the benchmark');
   return result.requests.average;
 }

@@ -1,7 +1,6 @@
 import { cpus } from 'node:os';
-import autocannon from 'autocannon';
 import { cpuMs } from './bench-lib';
-import { startBenchServer, stopBenchServer, type BenchServer } from './bench-child';
+import { startBenchServer, statusGetLoad, stopBenchServer, type BenchServer } from './bench-child';
 
 /**
  * What metrics cost the hottest route: the status GET by id with metrics on (every request
@@ -27,7 +26,6 @@ interface Result {
 }
 
 async function load(server: BenchServer, mode: Mode, seconds: number): Promise<Result> {
-  let next = 0;
   const base = `http://127.0.0.1:${server.port}`;
   // As Prometheus would, only faster: the scrape's cost is part of what is measured.
   const scraper =
@@ -42,20 +40,7 @@ async function load(server: BenchServer, mode: Mode, seconds: number): Promise<R
       : null;
   const cpuBefore = cpuMs(server.child.pid!) / 1000;
   try {
-    const result = await autocannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: seconds,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => ({
-            ...req,
-            path: `/api/jobs/${server.ids[next++ % server.ids.length]}`,
-          }),
-        },
-      ],
-    });
+    const result = await statusGetLoad(server, seconds, CONNECTIONS);
     const cpu = cpuMs(server.child.pid!) / 1000 - cpuBefore;
     return {
       rps: result.requests.average,
