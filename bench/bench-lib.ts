@@ -151,3 +151,110 @@ export function progress(message: string): void {
 export function removeHome(home: BenchHome): void {
   rmSync(home.home, { recursive: true, force: true });
 }
+
+/** What a benchmark's service file running `true` declares: YAML flow values by name. */
+export interface TrueServiceOptions {
+  parameters?: Record<string, string>;
+  args?: Record<string, string>;
+  outputs?: Record<string, string>;
+  /** The result cache (`cache: true`). */
+  cache?: boolean;
+}
+
+/** The form most benchmarks submit: three text fields and a file. */
+export const FORM_PARAMETERS: Record<string, string> = {
+  a: '{name: A, type: text}',
+  b: '{name: B, type: text}',
+  c: '{name: C, type: text}',
+  input: '{name: Input, type: file}',
+};
+
+/** A service file (id `noop`) whose command is `true`, run by the local agent. */
+export function trueService(options: TrueServiceOptions = {}): string {
+  const block = (entries: Record<string, string> = {}): string =>
+    Object.keys(entries).length === 0
+      ? ' {}'
+      : Object.entries(entries)
+          .map(([name, value]) => `\n  ${name}: ${value}`)
+          .join('');
+  return [
+    `slivka-version: '0.8.3'`,
+    `name: noop`,
+    ...(options.cache ? ['cache: true'] : []),
+    `parameters:${block(options.parameters)}`,
+    `command: ['true']`,
+    `args:${block(options.args)}`,
+    `outputs:${block(options.outputs)}`,
+    'execution:\n  runners:\n    default:\n      type: ShellRunner\n',
+  ].join('\n');
+}
+
+/** The scheduler, a local agent and the server of one home, each its own process: [s, a, srv]. */
+export function startProcesses(home: BenchHome): Proc[] {
+  return [
+    startDamson(home.home, ['scheduler']),
+    startDamson(home.home, ['agent', '--kind', 'local']),
+    startDamson(home.home, ['server']),
+  ];
+}
+
+/** Waits until the server of `baseUrl` answers. */
+export function untilServing(baseUrl: string, timeoutMs: number): Promise<void> {
+  return until(
+    async () => (await fetch(`${baseUrl}/api/version`).catch(() => null))?.ok === true,
+    timeoutMs,
+    'the server',
+  );
+}
+
+export interface SubmittedJob {
+  id: string;
+  status: string;
+}
+
+const ENDED_OTHERWISE = ['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'];
+
+/** Follows a submitted job (long-poll) until it is COMPLETED; throws when it ends any other way. */
+export async function followToCompleted(baseUrl: string, submitted: SubmittedJob): Promise<void> {
+  let job = submitted;
+  while (job.status !== 'COMPLETED') {
+    if (ENDED_OTHERWISE.includes(job.status)) throw new Error(`job ${job.id} ended ${job.status}`);
+    const url = `${baseUrl}/api/jobs/${job.id}?wait=30&status=${job.status}`;
+    job = (await (await fetch(url)).json()) as SubmittedJob;
+  }
+}
+
+/**
+ * Runs `measure` against the home's three processes once the server answers; stops them and
+ * removes the home after, whatever happened.
+ */
+export async function withProcesses<T>(home: BenchHome, measure: () => Promise<T>): Promise<T> {
+  const procs = startProcesses(home);
+  try {
+    await untilServing(home.baseUrl, 60_000);
+    return await measure();
+  } finally {
+    for (const proc of procs) await proc.stop();
+    removeHome(home);
+  }
+}
+
+/**
+ * `rounds` samples of two measurements taken in turns, so a change of load on the machine touches
+ * both alike; each list sorted. Progress every `every` rounds.
+ */
+export async function interleaved(
+  rounds: number,
+  every: number,
+  first: (round: number) => Promise<number>,
+  second: (round: number) => Promise<number>,
+): Promise<[number[], number[]]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    a.push(await first(i));
+    b.push(await second(i));
+    if (i % every === every - 1) progress(`${i + 1} of ${rounds}`);
+  }
+  return [a.sort((x, y) => x - y), b.sort((x, y) => x - y)];
+}

@@ -3,16 +3,19 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import {
   cpuMs,
+  FORM_PARAMETERS,
   freePort,
   makeHome,
   median,
   percentile,
+  type Proc,
   removeHome,
   report,
-  type Proc,
   ROOT,
-  startDamson,
+  startProcesses,
+  trueService,
   until,
+  untilServing,
 } from './bench-lib';
 
 /**
@@ -32,21 +35,7 @@ const LATENCY_POLL_MS = Number(process.env.BENCH_LATENCY_POLL_MS ?? 0);
 /** B_spawn1's p50 on the machine the latency goals were set on (2-core Debian 12 VM, Node 20). */
 const SPAWN1_REFERENCE_P50_MS = 1.7;
 
-const SERVICE = `slivka-version: '0.8.3'
-name: noop
-parameters:
-  a: {name: A, type: text}
-  b: {name: B, type: text}
-  c: {name: C, type: text}
-  input: {name: Input, type: file}
-command: ['true']
-args: {}
-outputs: {}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
+const SERVICE = trueService({ parameters: FORM_PARAMETERS });
 
 const FILE = new Blob([Buffer.alloc(1024, 'A')]);
 
@@ -178,17 +167,9 @@ async function main(): Promise<void> {
   const multer = await multerBaseline(home.home);
   const spawn8 = await spawnBaseline(home.home);
   const spawn1P50 = await spawnOneP50(home.home);
-  const procs = [
-    startDamson(home.home, ['scheduler']),
-    startDamson(home.home, ['agent', '--kind', 'local']),
-    startDamson(home.home, ['server']),
-  ];
+  const procs = startProcesses(home);
   try {
-    await until(
-      async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
-      20_000,
-      'the server',
-    );
+    await untilServing(home.baseUrl, 20_000);
     await until(() => /agent running/.test(procs[1].output()), 20_000, 'the agent');
     // Warm-up, then light load (C=1) for latency.
     for (let i = 0; i < 30; i++) await runJob(home.baseUrl, LATENCY_POLL_MS);

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { cpuMs } from './bench-lib';
+import { startBenchServer, stopBenchServer, type BenchServer } from './bench-child';
 
 /**
  * HTTP benchmarks (status GET and multipart submission), each against its baseline measured in the same
@@ -18,40 +16,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const CONNECTIONS = 50;
 const BOUNDARY = 'DamsonBenchBoundary';
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-  ids: string[];
-  dir: string;
-}
-
-function startServer(kind: string): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'http-server.js'), kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      const ready = JSON.parse(line) as { port: number; ids: string[]; dir: string };
-      resolve({ child, ...ready });
-    });
-  });
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
-  rmSync(server.dir, { recursive: true, force: true });
-}
-
-/** CPU seconds (user + system) the server process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function multipartBody(): Buffer {
   const field = (name: string, value: string) =>
@@ -75,7 +39,7 @@ interface Result {
 
 type Load = 'get' | 'submit' | 'submit-numbered' | 'submit-key';
 
-async function load(server: Server, kind: Load, seconds: number): Promise<Result> {
+async function load(server: BenchServer, kind: Load, seconds: number): Promise<Result> {
   const body = multipartBody();
   let next = 0;
   // Every request its own key, as real clients send: each is a new job, never a replay.
@@ -90,7 +54,7 @@ async function load(server: Server, kind: Load, seconds: number): Promise<Result
     ...req,
     headers: { ...req.headers, 'x-bench-request': `bench-${run}-${next++}` },
   });
-  const cpuBefore = cpuSeconds(server.child.pid!);
+  const cpuBefore = cpuMs(server.child.pid!) / 1000;
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}`,
     connections: CONNECTIONS,
@@ -114,7 +78,7 @@ async function load(server: Server, kind: Load, seconds: number): Promise<Result
           },
     ],
   });
-  const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
+  const cpu = cpuMs(server.child.pid!) / 1000 - cpuBefore;
   return {
     rps: result.requests.average,
     p99Ms: result.latency.p99,
@@ -127,12 +91,12 @@ const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function measure(kind: string, load_: Load): Promise<Result> {
-  const server = await startServer(kind);
+  const server = await startBenchServer('http-server.js', kind);
   try {
     await load(server, load_, 1); // warm-up
     return await load(server, load_, SECONDS);
   } finally {
-    await stopServer(server);
+    await stopBenchServer(server);
   }
 }
 

@@ -1,17 +1,12 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import multer from 'multer';
-import { loadSettings } from '../src/config/load-settings';
 import { createApp } from '../src/http/create-app';
-import { newJobId, jobDirectoryRelative } from '../src/jobs';
 import { createLogger } from '../src/lifecycle/logger';
-import { packageRoot } from '../src/lifecycle/package-root';
-import { ServiceCatalog } from '../src/services/service-catalog';
 import { ServiceRevisions } from '../src/services/service-revisions';
-import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
+import { benchAppHome, serveBench } from './bench-app-home';
 
 /**
  * One server for bench/http-api: `express-get` and `express-multer` are the baselines,
@@ -46,28 +41,7 @@ async function expressMulter(dir: string): Promise<express.Express> {
 }
 
 async function damson(dir: string): Promise<{ app: express.Express; ids: string[] }> {
-  symlinkSync(
-    path.join(packageRoot(), 'bench', 'fixtures', 'services'),
-    path.join(dir, 'services'),
-  );
-  writeFileSync(path.join(dir, 'settings.yaml'), "version: '0.8'\nlog.level: silent\n");
-  const settings = loadSettings({ DAMSON_HOME: dir });
-  if (settings.store.kind !== 'sqlite') throw new Error('the benchmark uses the SQLite store');
-  const store = new SqliteJobStore(settings.store.file);
-  const ids: string[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const id = newJobId();
-    ids.push(id);
-    await store.insertJob({
-      id,
-      service: 'submit',
-      inputs: { count: '3' },
-      parameters: { count: '3', label: 'bench', mode: 'fast' },
-      workDir: jobDirectoryRelative(id),
-    });
-  }
-  const catalog = new ServiceCatalog(settings.directories.services);
-  catalog.reload();
+  const { settings, store, catalog, ids } = await benchAppHome(dir, '');
   const log = createLogger('bench', 'silent');
   const revisions = new ServiceRevisions(store, catalog);
   const app = createApp({ settings, store, catalog, revisions, wake: () => undefined, log });
@@ -84,14 +58,7 @@ async function main(): Promise<void> {
   else if (kind === 'express-multer') app = await expressMulter(dir);
   else if (kind === 'damson') ({ app, ids } = await damson(dir));
   else throw new Error(`unknown server kind '${kind}'`);
-  const server = app.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    process.stdout.write(`${JSON.stringify({ port, ids, dir })}\n`);
-  });
-  process.on('SIGTERM', () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-  });
+  serveBench(app, (port) => ({ port, ids, dir }));
 }
 
 void main();

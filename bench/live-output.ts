@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
 import { cpuMs } from './bench-lib';
+import { startChild, statusGetLoad } from './bench-child';
 
 /**
  * Output event streams must not starve the API: the status GET rate of the real app with 200
@@ -36,22 +34,6 @@ interface Ready {
 }
 
 /** Starts `node dist/bench/<script>` and resolves with it and its first stdout line, parsed. */
-function startChild<T>(
-  script: string,
-  args: string[],
-  nodeArgs: string[] = [],
-): Promise<{ child: ChildProcess; first: T }> {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, script), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) =>
-      resolve({ child, first: JSON.parse(line) as T }),
-    );
-  });
-}
-
 async function stop(child: ChildProcess): Promise<string> {
   let last = '';
   child.stdout?.on('data', (d: Buffer) => (last += d.toString()));
@@ -71,21 +53,7 @@ function startWriter(file: string): ChildProcess {
 }
 
 async function statusGets(ready: Ready, seconds: number): Promise<number> {
-  let next = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${ready.port}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({
-          ...req,
-          path: `/api/jobs/${ready.ids[next++ % ready.ids.length]}`,
-        }),
-      },
-    ],
-  });
+  const result = await statusGetLoad(ready, seconds, CONNECTIONS);
   if (result.non2xx || result.errors) throw new Error('status GETs failed during the benchmark');
   return result.requests.average;
 }

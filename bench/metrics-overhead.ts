@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
+import { cpuMs } from './bench-lib';
+import { startBenchServer, statusGetLoad, stopBenchServer, type BenchServer } from './bench-child';
 
 /**
  * What metrics cost the hottest route: the status GET by id with metrics on (every request
@@ -21,13 +18,6 @@ const GOAL = 0.95;
 
 type Mode = 'on' | 'off';
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  ids: string[];
-  dir: string;
-}
-
 interface Result {
   rps: number;
   p99Ms: number;
@@ -35,33 +25,7 @@ interface Result {
   cpuMsPerRequest: number;
 }
 
-function startServer(mode: Mode): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'metrics-server.js'), mode], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`metrics-${mode} server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      resolve({ child, ...(JSON.parse(line) as Omit<Server, 'child'>) });
-    });
-  });
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-  rmSync(server.dir, { recursive: true, force: true });
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function load(server: Server, mode: Mode, seconds: number): Promise<Result> {
-  let next = 0;
+async function load(server: BenchServer, mode: Mode, seconds: number): Promise<Result> {
   const base = `http://127.0.0.1:${server.port}`;
   // As Prometheus would, only faster: the scrape's cost is part of what is measured.
   const scraper =
@@ -74,23 +38,10 @@ async function load(server: Server, mode: Mode, seconds: number): Promise<Result
           SCRAPE_EVERY_MS,
         )
       : null;
-  const cpuBefore = cpuSeconds(server.child.pid!);
+  const cpuBefore = cpuMs(server.child.pid!) / 1000;
   try {
-    const result = await autocannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: seconds,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => ({
-            ...req,
-            path: `/api/jobs/${server.ids[next++ % server.ids.length]}`,
-          }),
-        },
-      ],
-    });
-    const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
+    const result = await statusGetLoad(server, seconds, CONNECTIONS);
+    const cpu = cpuMs(server.child.pid!) / 1000 - cpuBefore;
     return {
       rps: result.requests.average,
       p99Ms: result.latency.p99,
@@ -106,7 +57,10 @@ const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
-  const servers = { off: await startServer('off'), on: await startServer('on') };
+  const servers = {
+    off: await startBenchServer('metrics-server.js', 'off'),
+    on: await startBenchServer('metrics-server.js', 'on'),
+  };
   const runs: Record<Mode, Result[]> = { off: [], on: [] };
   try {
     for (const mode of ['off', 'on'] as const) await load(servers[mode], mode, 1); // warm-up
@@ -118,7 +72,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await Promise.all(Object.values(servers).map(stopServer));
+    await Promise.all(Object.values(servers).map(stopBenchServer));
   }
   const summary = (mode: Mode) => ({
     rps: median(runs[mode].map((x) => x.rps)),

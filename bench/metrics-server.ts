@@ -1,18 +1,13 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadSettings } from '../src/config/load-settings';
 import { createApp } from '../src/http/create-app';
 import { ServerMetrics } from '../src/http/server-metrics';
-import { newJobId, jobDirectoryRelative } from '../src/jobs';
 import { createLogger } from '../src/lifecycle/logger';
 import { newMetricsRegistry, storeMetrics } from '../src/lifecycle/metrics-registry';
-import { packageRoot } from '../src/lifecycle/package-root';
-import { ServiceCatalog } from '../src/services/service-catalog';
 import { ServiceRevisions } from '../src/services/service-revisions';
 import { instrumentStore } from '../src/store/instrumented-store';
-import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
+import { benchAppHome, serveBench } from './bench-app-home';
 
 /**
  * One server for bench/metrics-overhead: the real app over SQLite with 1,000 jobs, wired as
@@ -23,31 +18,8 @@ async function main(): Promise<void> {
   const mode = process.argv[2];
   if (mode !== 'on' && mode !== 'off') throw new Error('usage: metrics-server on|off');
   const dir = mkdtempSync(path.join(tmpdir(), `damson-bench-metrics-${mode}-`));
-  symlinkSync(
-    path.join(packageRoot(), 'bench', 'fixtures', 'services'),
-    path.join(dir, 'services'),
-  );
-  writeFileSync(
-    path.join(dir, 'settings.yaml'),
-    `version: '0.8'\nlog.level: silent\nmetrics.server: ${mode === 'on' ? 'any' : 'off'}\n`,
-  );
-  const settings = loadSettings({ DAMSON_HOME: dir });
-  if (settings.store.kind !== 'sqlite') throw new Error('the benchmark uses the SQLite store');
-  const raw = new SqliteJobStore(settings.store.file);
-  const ids: string[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const id = newJobId();
-    ids.push(id);
-    await raw.insertJob({
-      id,
-      service: 'submit',
-      inputs: { count: '3' },
-      parameters: { count: '3', label: 'bench', mode: 'fast' },
-      workDir: jobDirectoryRelative(id),
-    });
-  }
-  const catalog = new ServiceCatalog(settings.directories.services);
-  catalog.reload();
+  const home = await benchAppHome(dir, `metrics.server: ${mode === 'on' ? 'any' : 'off'}\n`);
+  const { settings, store: raw, catalog, ids } = home;
   const metrics =
     mode === 'on' ? new ServerMetrics(newMetricsRegistry(), catalog, settings) : undefined;
   const store = metrics ? instrumentStore(raw, storeMetrics(metrics.registry)) : raw;
@@ -62,14 +34,7 @@ async function main(): Promise<void> {
     log,
     metrics,
   });
-  const server = app.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    process.stdout.write(`${JSON.stringify({ port, ids, dir })}\n`);
-  });
-  process.on('SIGTERM', () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-  });
+  serveBench(app, (port) => ({ port, ids, dir }));
 }
 
 void main();

@@ -1,12 +1,12 @@
 import {
+  followToCompleted,
+  interleaved,
   makeHome,
   median,
   percentile,
-  progress,
-  removeHome,
   report,
-  startDamson,
-  until,
+  trueService,
+  withProcesses,
 } from './bench-lib';
 
 /**
@@ -20,22 +20,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const STEPS = 10;
 const GOAL_RATIO = 1.5;
 
-const SERVICE = `slivka-version: '0.8.3'
-name: noop
-parameters:
-  input: {name: Input, type: file, required: no}
-command: ['true']
-args:
-  input: {arg: $(value)}
-outputs:
-  out: {path: out.txt, media-type: text/plain}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
-
-const BAD = ['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'];
+const SERVICE = trueService({
+  parameters: { input: '{name: Input, type: file, required: no}' },
+  args: { input: '{arg: $(value)}' },
+  outputs: { out: '{path: out.txt, media-type: text/plain}' },
+});
 
 async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const res = await fetch(url, init);
@@ -52,12 +41,7 @@ async function sequentialJobs(baseUrl: string): Promise<number> {
       body: '{}',
     });
     if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
-    let job = res.body;
-    while (job.status !== 'COMPLETED') {
-      if (BAD.includes(job.status)) throw new Error(`job ${job.id} ended ${job.status}`);
-      const url = `${baseUrl}/api/jobs/${job.id}?wait=30&status=${job.status}`;
-      job = (await json<{ id: string; status: string }>(url)).body;
-    }
+    await followToCompleted(baseUrl, res.body);
   }
   return performance.now() - t0;
 }
@@ -90,28 +74,15 @@ async function chain(baseUrl: string): Promise<number> {
 
 async function main(): Promise<void> {
   const home = await makeHome({ noop: SERVICE }, { 'api.watch-interval': 20, 'log.level': 'warn' });
-  const procs = [
-    startDamson(home.home, ['scheduler']),
-    startDamson(home.home, ['agent', '--kind', 'local']),
-    startDamson(home.home, ['server']),
-  ];
-  try {
-    await until(
-      async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
-      60_000,
-      'the server',
-    );
+  await withProcesses(home, async () => {
     await sequentialJobs(home.baseUrl);
     await chain(home.baseUrl);
-    const perJob: number[] = [];
-    const perStep: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      perJob.push((await sequentialJobs(home.baseUrl)) / STEPS);
-      perStep.push((await chain(home.baseUrl)) / STEPS);
-      if (i % 5 === 4) progress(`${i + 1} of ${ROUNDS}`);
-    }
-    perJob.sort((a, b) => a - b);
-    perStep.sort((a, b) => a - b);
+    const [perJob, perStep] = await interleaved(
+      ROUNDS,
+      5,
+      async () => (await sequentialJobs(home.baseUrl)) / STEPS,
+      async () => (await chain(home.baseUrl)) / STEPS,
+    );
     const ratio = median(perStep) / median(perJob);
     report('pipeline-chain', {
       rounds: ROUNDS,
@@ -124,10 +95,7 @@ async function main(): Promise<void> {
       goal: `≤ ${GOAL_RATIO}`,
       met: ratio <= GOAL_RATIO,
     });
-  } finally {
-    for (const proc of procs) await proc.stop();
-    removeHome(home);
-  }
+  });
 }
 
 main().catch((error: unknown) => {

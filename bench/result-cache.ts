@@ -1,12 +1,14 @@
 import {
+  followToCompleted,
+  FORM_PARAMETERS,
+  interleaved,
   makeHome,
   median,
   percentile,
-  progress,
-  removeHome,
   report,
-  startDamson,
-  until,
+  type SubmittedJob,
+  trueService,
+  withProcesses,
 } from './bench-lib';
 
 /**
@@ -18,21 +20,7 @@ import {
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const GOAL_RATIO = 5;
 
-const service = (cache: boolean): string => `slivka-version: '0.8.3'
-name: noop
-${cache ? 'cache: true\n' : ''}parameters:
-  a: {name: A, type: text}
-  b: {name: B, type: text}
-  c: {name: C, type: text}
-  input: {name: Input, type: file}
-command: ['true']
-args: {}
-outputs: {}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
+const service = (cache: boolean): string => trueService({ parameters: FORM_PARAMETERS, cache });
 
 function form(tag: string): FormData {
   const data = new FormData();
@@ -50,14 +38,9 @@ async function submitToCompleted(baseUrl: string, sid: string, tag: string): Pro
     method: 'POST',
     body: form(tag),
   });
-  let job = (await res.json()) as { id: string; status: string };
+  const job = (await res.json()) as SubmittedJob;
   if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
-  while (job.status !== 'COMPLETED') {
-    if (['FAILED', 'ERROR', 'INTERRUPTED', 'DELETED', 'REJECTED'].includes(job.status))
-      throw new Error(`job ${job.id} ended ${job.status}`);
-    const url = `${baseUrl}/api/jobs/${job.id}?wait=30&status=${job.status}`;
-    job = (await (await fetch(url)).json()) as { id: string; status: string };
-  }
+  await followToCompleted(baseUrl, job);
   return performance.now() - t0;
 }
 
@@ -66,30 +49,16 @@ async function main(): Promise<void> {
     { run: service(false), cached: service(true) },
     { 'api.watch-interval': 20, 'log.level': 'warn' },
   );
-  const procs = [
-    startDamson(home.home, ['scheduler']),
-    startDamson(home.home, ['agent', '--kind', 'local']),
-    startDamson(home.home, ['server']),
-  ];
-  try {
-    await until(
-      async () => (await fetch(`${home.baseUrl}/api/version`).catch(() => null))?.ok === true,
-      60_000,
-      'the server',
-    );
+  await withProcesses(home, async () => {
     // The first submission of the cached service runs and becomes the original.
     await submitToCompleted(home.baseUrl, 'cached', 'same');
     for (let i = 0; i < 10; i++) await submitToCompleted(home.baseUrl, 'run', `warm-${i}`);
-    const runs: number[] = [];
-    const hits: number[] = [];
-    // Interleaved, so a load change on the machine touches both alike.
-    for (let i = 0; i < SAMPLES; i++) {
-      runs.push(await submitToCompleted(home.baseUrl, 'run', `run-${i}`));
-      hits.push(await submitToCompleted(home.baseUrl, 'cached', 'same'));
-      if (i % 50 === 49) progress(`${i + 1} of ${SAMPLES}`);
-    }
-    runs.sort((a, b) => a - b);
-    hits.sort((a, b) => a - b);
+    const [runs, hits] = await interleaved(
+      SAMPLES,
+      50,
+      (i) => submitToCompleted(home.baseUrl, 'run', `run-${i}`),
+      () => submitToCompleted(home.baseUrl, 'cached', 'same'),
+    );
     const ratio = median(runs) / median(hits);
     report('result-cache', {
       samples: SAMPLES,
@@ -101,10 +70,7 @@ async function main(): Promise<void> {
       goal: `≥ ${GOAL_RATIO}`,
       met: ratio >= GOAL_RATIO,
     });
-  } finally {
-    for (const proc of procs) await proc.stop();
-    removeHome(home);
-  }
+  });
 }
 
 main().catch((error: unknown) => {

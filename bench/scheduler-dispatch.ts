@@ -1,23 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { Dealer, Router } from 'zeromq';
 import { jobDirectoryRelative, newJobId } from '../src/jobs';
-import { createLogger } from '../src/lifecycle/logger';
-import { clientSecurity } from '../src/transport/link-security';
-import { AgentHost } from '../src/runners/agent-host';
 import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store';
-import {
-  cpuMs,
-  makeHome,
-  median,
-  progress,
-  removeHome,
-  report,
-  startDamson,
-  until,
-} from './bench-lib';
-import { InstantExecutor } from './instant-executor';
+import { makeHome, median, progress, removeHome, report } from './bench-lib';
+import { instantDrain } from './instant-drain';
 
 /**
  * C2 #5, scheduler dispatch: N jobs wait PENDING; a real scheduler process drains them through an
@@ -26,18 +12,6 @@ import { InstantExecutor } from './instant-executor';
  */
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 1024);
-
-const SERVICE = `slivka-version: '0.8.3'
-name: noop
-parameters: {}
-command: ['true']
-args: {}
-outputs: {}
-execution:
-  runners:
-    default:
-      type: ShellRunner
-`;
 
 async function zmqBaseline(ms = 2000): Promise<number> {
   const router = new Router();
@@ -91,63 +65,8 @@ async function sqliteBaseline(dir: string, ms = 1500): Promise<number> {
 }
 
 async function runOnce(): Promise<{ jobsPerSecond: number; schedulerCpuMsPerJob: number }> {
-  const home = await makeHome({ noop: SERVICE });
-  const dbFile = path.join(home.home, 'data/damson.sqlite');
-  const scheduler = startDamson(home.home, ['scheduler']);
-  const store = new SqliteJobStore(dbFile);
-  const log = createLogger('bench-agent', 'warn');
-  mkdirSync(path.join(home.home, 'media/jobs'), { recursive: true });
-  const host = new AgentHost(
-    new InstantExecutor(SLOTS),
-    {
-      name: 'instant',
-      schedulerAddress: home.agentsAddress,
-      heartbeatIntervalMs: 1000,
-      jobsDirectory: path.join(home.home, 'media/jobs'),
-      // The same keys as the scheduler it starts (created by whichever end comes first).
-      security: clientSecurity(home.agentsAddress, path.join(home.home, 'keys')),
-    },
-    log,
-  );
-  try {
-    const db = new Database(dbFile);
-    const insert = db.prepare(
-      `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir) VALUES (?, 'noop', '{}', '{}', 'PENDING', ?, ?)`,
-    );
-    db.transaction(() => {
-      for (let i = 0; i < JOBS; i++) {
-        const id = newJobId();
-        insert.run(id, Date.now(), jobDirectoryRelative(id));
-      }
-    })();
-    const completed = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state = 'COMPLETED'`);
-    await until(
-      () => /scheduler running/.test(scheduler.output()) || scheduler.child.exitCode !== null,
-      20_000,
-      'scheduler',
-    );
-    const cpuBefore = cpuMs(scheduler.child.pid!);
-    const t0 = performance.now();
-    await host.start();
-    await until(
-      () => (completed.get() as { n: number }).n >= JOBS,
-      Number(process.env.BENCH_TIMEOUT_MS ?? 300_000),
-      'the drain',
-      100,
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = cpuMs(scheduler.child.pid!) - cpuBefore;
-    db.close();
-    return { jobsPerSecond: JOBS / seconds, schedulerCpuMsPerJob: cpu / JOBS };
-  } catch (error) {
-    progress(scheduler.output().slice(-2000));
-    throw error;
-  } finally {
-    await host.stop();
-    await scheduler.stop();
-    await store.close();
-    removeHome(home);
-  }
+  const { seconds, schedulerCpuMs } = await instantDrain({ jobs: JOBS, slots: SLOTS, pollMs: 100 });
+  return { jobsPerSecond: JOBS / seconds, schedulerCpuMsPerJob: schedulerCpuMs / JOBS };
 }
 
 async function main(): Promise<void> {

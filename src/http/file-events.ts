@@ -4,6 +4,7 @@ import { isFinished, type Job } from '../jobs';
 import { FeedSubscriber } from './feed-subscriber';
 import type { FileFeeds } from './file-feeds';
 import { HttpError } from './http-error';
+import { openEventStream } from './event-stream';
 
 const OFFSET = /^\d{1,15}$/;
 
@@ -59,13 +60,7 @@ export async function streamFileEvents(
       }
     }
     const feed = await options.feeds.feedOf(options.job, options.file);
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.write('retry: 2000\n\n');
+    openEventStream(res);
     // Synchronously after the feed was found open, so it has not closed in between.
     const subscriber = new FeedSubscriber(res, start.offset, feed, options.release);
     if (!feed.add(subscriber)) subscriber.close();

@@ -3,9 +3,10 @@ import { isFinished, isJobState, type Job, type JobState } from '../jobs';
 import type { JobResource } from '../wire/api-resources';
 import { HttpError } from './http-error';
 import type { JobWatcher } from './job-watcher';
+import { watchedEventStream } from './event-stream';
+import { longPoll } from './long-poll';
 
 export const MAX_WAIT_SECONDS = 60;
-const KEEP_ALIVE_MS = 15_000;
 
 /** `?wait=<seconds>`: absent means no wait; more than 60 is taken as 60. */
 export function waitSeconds(req: Request): number {
@@ -51,27 +52,18 @@ export function waitForChange(
   if (job.state !== lastSeen || isFinished(job.state) || seconds === 0 || progressMoved) {
     return Promise.resolve(job);
   }
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const finish = (outcome: Promise<Job | null> | Job | null): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      stop();
-      res.off('close', gone);
-      Promise.resolve(outcome).then(resolve, reject);
-    };
-    const gone = (): void => finish(null);
-    const timer = setTimeout(() => finish(reread()), seconds * 1000);
-    const stop = watcher.watch(
-      job,
-      (changed) => finish(changed),
-      () => finish(reread()),
-      progress?.known,
-    );
-    // The response closing before we answered means the client went away.
-    res.once('close', gone);
-  });
+  return longPoll(
+    res,
+    seconds,
+    (answer) =>
+      watcher.watch(
+        job,
+        (changed) => answer(changed),
+        () => answer(reread()),
+        progress?.known,
+      ),
+    reread,
+  );
 }
 
 /**
@@ -93,26 +85,12 @@ export function streamJobEvents(
     res.status(204).end();
     return;
   }
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.write('retry: 2000\n\n');
-  let stop: () => void = () => undefined;
-  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-  const end = (): void => {
-    clearInterval(keepAlive);
-    stop();
-    if (!res.writableEnded) res.end();
-  };
+  const stream = watchedEventStream(res);
   const send = (current: Job): void => {
-    res.write(`event: job\nid: ${current.state}\ndata: ${JSON.stringify(render(current))}\n\n`);
-    if (isFinished(current.state)) end();
+    stream.send('job', current.state, render(current));
+    if (isFinished(current.state)) stream.end();
   };
   send(job);
   if (res.writableEnded) return;
-  stop = watcher.watch(job, send, end, progress);
-  res.once('close', end);
+  stream.watchedBy(watcher.watch(job, send, stream.end, progress));
 }

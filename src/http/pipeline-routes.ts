@@ -7,13 +7,13 @@ import { refuseWhenDiskLow } from './disk-guard';
 import { HttpError, notFound, sendError } from './http-error';
 import { waitSeconds } from './job-wait';
 import type { JobWatcher } from './job-watcher';
+import { watchedEventStream } from './event-stream';
+import { longPoll } from './long-poll';
 import { pipelineResource } from './pipeline-resource';
 import { collect } from './read-json-submission';
 import { submitPipeline } from './submit-pipeline';
 import { isAdmin, mayReadJob, requestOwner } from './request-owner';
 import { refuseOverWaitingCap } from './owner-caps';
-
-const KEEP_ALIVE_MS = 15_000;
 
 interface Loaded {
   pipeline: Pipeline;
@@ -90,24 +90,19 @@ export function pipelineRoutes(
     const current = (l: Loaded) => pipelineResource(base(req), l.pipeline, l.jobs);
     const first = current(loaded);
     if (seconds > 0 && !first.finished && (lastSeen === null || lastSeen === first.status)) {
-      const outcome = await new Promise<Loaded | null>((resolve, reject) => {
-        let stop: () => void = () => undefined;
-        let answered = false;
-        const done = (next: Promise<Loaded> | null): void => {
-          if (answered) return;
-          answered = true;
-          clearTimeout(timer);
-          stop();
-          res.off('close', gone);
-          if (next) next.then(resolve, reject);
-          else resolve(null);
-        };
-        const gone = (): void => done(null);
-        const again = (): void => done(reload(loaded.pipeline));
-        const timer = setTimeout(again, seconds * 1000);
-        stop = watchSteps(watcher, loaded.jobs, again, again);
-        res.once('close', gone);
-      });
+      const again = (): Promise<Loaded> => reload(loaded.pipeline);
+      const outcome = await longPoll(
+        res,
+        seconds,
+        (answer) =>
+          watchSteps(
+            watcher,
+            loaded.jobs,
+            () => answer(again()),
+            () => answer(again()),
+          ),
+        again,
+      );
       if (!outcome) return;
       loaded = outcome;
     }
@@ -124,23 +119,10 @@ export function pipelineRoutes(
       res.status(204).end();
       return;
     }
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.write('retry: 2000\n\n');
-    let stop: () => void = () => undefined;
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-    const end = (): void => {
-      clearInterval(keepAlive);
-      stop();
-      if (!res.writableEnded) res.end();
-    };
+    const stream = watchedEventStream(res);
     const send = (body: PipelineResource): void => {
-      res.write(`event: pipeline\nid: ${String(body.status)}\ndata: ${JSON.stringify(body)}\n\n`);
-      if (body.finished) end();
+      stream.send('pipeline', String(body.status), body);
+      if (body.finished) stream.end();
     };
     let sending = Promise.resolve();
     const changed = (): void => {
@@ -148,12 +130,11 @@ export function pipelineRoutes(
         .then(async () => {
           if (!res.writableEnded) send(render(await reload(loaded.pipeline)));
         })
-        .catch(end);
+        .catch(stream.end);
     };
     send(first);
     if (res.writableEnded) return;
-    stop = watchSteps(watcher, loaded.jobs, changed, end);
-    res.once('close', end);
+    stream.watchedBy(watchSteps(watcher, loaded.jobs, changed, stream.end));
   };
 
   /** Cancels every step: waiting and PENDING ones end DELETED, running ones are cancelled. */

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Settings } from '../config/settings';
 import type { ServiceCatalog } from '../services/service-catalog';
+import { metricFamilies } from '../lifecycle/metric-families';
 
 /** Long-poll and event-stream requests, held open until the job changes or the client leaves. */
 type StreamKind = 'long-poll' | 'job-events' | 'file-events';
@@ -38,38 +39,33 @@ export class ServerMetrics {
     private readonly catalog: ServiceCatalog,
     settings: Settings,
   ) {
-    const registers = [registry];
-    this.requests = new Counter({
-      name: 'damson_http_requests_total',
-      help: 'HTTP requests answered, by route pattern, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'damson_http_request_duration_seconds',
-      help: 'Time from a request arriving to its response ending, by route pattern and method',
-      labelNames: ['route', 'method'],
-      buckets: HTTP_BUCKETS,
-      registers,
-    });
-    this.submissions = new Counter({
-      name: 'damson_submissions_total',
-      help: 'Jobs accepted (202) by POST /api/services/{id}/jobs, by service',
-      labelNames: ['service'],
-      registers,
-    });
-    this.rejections = new Counter({
-      name: 'damson_submission_rejections_total',
-      help: 'Submissions refused (invalid form 422, too large 413, rate limit 429, low disk 503 ...), by service and status',
-      labelNames: ['service', 'status'],
-      registers,
-    });
-    this.streams = new Gauge({
-      name: 'damson_http_open_streams',
-      help: 'Long-poll and event-stream requests open now, by kind',
-      labelNames: ['kind'],
-      registers,
-    });
+    const family = metricFamilies(registry);
+    this.requests = family.counter(
+      'damson_http_requests_total',
+      'HTTP requests answered, by route pattern, method and status',
+      ['route', 'method', 'status'],
+    );
+    this.duration = family.histogram(
+      'damson_http_request_duration_seconds',
+      'Time from a request arriving to its response ending, by route pattern and method',
+      ['route', 'method'],
+      HTTP_BUCKETS,
+    );
+    this.submissions = family.counter(
+      'damson_submissions_total',
+      'Jobs accepted (202) by POST /api/services/{id}/jobs, by service',
+      ['service'],
+    );
+    this.rejections = family.counter(
+      'damson_submission_rejections_total',
+      'Submissions refused (invalid form 422, too large 413, rate limit 429, low disk 503 ...), by service and status',
+      ['service', 'status'],
+    );
+    this.streams = family.gauge(
+      'damson_http_open_streams',
+      'Long-poll and event-stream requests open now, by kind',
+      ['kind'],
+    );
     for (const kind of ['long-poll', 'job-events', 'file-events'] as const)
       this.streams.set({ kind }, 0);
     const prefix = `^(?:${escapeRegExp(settings.server.prefix)})?/api(?:/v1\\.1)?`;

@@ -9,3 +9,4 @@ export * from './command-record';
 export * from './pipeline';
 export * from './job-owner';
 export * from './runner-kind';
+export * from './job-rules';

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { metricFamilies } from './metric-families';
 
 /**
  * One registry per process (never prom-client's global one: tests build several apps in one
@@ -19,19 +20,18 @@ const STORE_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 
 /** `damson_store_operation_seconds` and `damson_store_errors_total`, by operation name. */
 export function storeMetrics(registry: Registry): StoreObserver {
-  const seconds = new Histogram({
-    name: 'damson_store_operation_seconds',
-    help: 'Time of job store operations, by operation (the JobStore method)',
-    labelNames: ['operation'],
-    buckets: STORE_BUCKETS,
-    registers: [registry],
-  });
-  const errors = new Counter({
-    name: 'damson_store_errors_total',
-    help: 'Job store operations that failed (the store unreachable, a write refused by the driver)',
-    labelNames: ['operation'],
-    registers: [registry],
-  });
+  const family = metricFamilies(registry);
+  const seconds = family.histogram(
+    'damson_store_operation_seconds',
+    'Time of job store operations, by operation (the JobStore method)',
+    ['operation'],
+    STORE_BUCKETS,
+  );
+  const errors = family.counter(
+    'damson_store_errors_total',
+    'Job store operations that failed (the store unreachable, a write refused by the driver)',
+    ['operation'],
+  );
   // One label child per operation: no label hashing on every store call.
   const children = new Map<string, ReturnType<typeof seconds.labels>>();
   return (operation, time, failed) => {

@@ -10,11 +10,9 @@ import {
 import path from 'node:path';
 import { PRIVATE_FILE_MODE } from '../lifecycle/private-paths';
 
-/** One attempt of one job: what every agent journal entry starts with. */
-export interface AttemptKey {
-  jobId: string;
-  fencingToken: number;
-}
+import { AttemptTable, type AttemptKey } from './attempt-table';
+
+export type { AttemptKey };
 
 /**
  * How one kind of agent reads its journal: an entry from a `start` line, and changes from an
@@ -27,8 +25,6 @@ export interface JournalFormat<Entry extends AttemptKey> {
   /** Lines written by an earlier release under other names, as `start` or `update` lines. */
   legacy?(line: Record<string, unknown>): Record<string, unknown> | null;
 }
-
-const keyOf = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
 
 function attemptOf(line: Record<string, unknown>): AttemptKey | null {
   const { jobId, fencingToken } = line;
@@ -68,23 +64,22 @@ export class AttemptJournal<Entry extends AttemptKey> {
     format: JournalFormat<Entry>,
   ): AttemptJournal<Entry> {
     mkdirSync(path.dirname(file), { recursive: true });
-    const live = new Map<string, Entry>();
+    const live = new AttemptTable<Entry>();
     if (existsSync(file)) {
       for (const text of readFileSync(file, 'utf8').split('\n')) {
         const parsed = parseLine(text);
         const line = parsed && (format.legacy?.(parsed) ?? parsed);
         const attempt = line && attemptOf(line);
         if (!line || !attempt) continue;
-        const key = keyOf(attempt.jobId, attempt.fencingToken);
         if (line.op === 'start') {
           const entry = format.entry(line);
-          if (entry) live.set(key, entry);
+          if (entry) live.set(entry);
         } else if (line.op === 'end') {
-          live.delete(key);
+          live.delete(attempt);
         } else if (line.op === 'update') {
-          const entry = live.get(key);
+          const entry = live.get(attempt);
           const changes = entry && format.changes(line);
-          if (entry && changes) live.set(key, { ...entry, ...changes });
+          if (entry && changes) live.set({ ...entry, ...changes });
         }
       }
     }

@@ -1,16 +1,7 @@
-import type { JobState } from '../jobs';
-import type { DispatchSpec, RunningJob } from '../transport/protocol';
+import type { AgentMessage, DispatchSpec, RunningJob } from '../transport/protocol';
 
-export interface ExecutorEvent {
-  jobId: string;
-  fencingToken: number;
-  state: JobState;
-  externalId?: string | null;
-  exitCode?: number | null;
-  reason?: string | null;
-  /** The attempt ended for a reason outside the tool (the scheduler may retry it). */
-  lost?: boolean;
-}
+/** A change of an attempt, as an agent reports it to the scheduler (the wire's `event`). */
+export type ExecutorEvent = Omit<Extract<AgentMessage, { type: 'event' }>, 'v' | 'type' | 'seq'>;
 
 export type ReportEvent = (event: ExecutorEvent) => void;
 

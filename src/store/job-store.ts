@@ -152,6 +152,9 @@ export interface JobRecords {
   deleteFinishedBefore(cutoff: Date, limit: number): Promise<Job[]>;
 }
 
+/** claimPending's arguments, for the implementations that pass them on. */
+export type ClaimPendingArgs = Parameters<ClaimQueue['claimPending']>;
+
 /** The scheduler's side: due jobs claimed under a lease and fencing token, and every state write after. Each write is conditional on the transition table (finished states absorb) and on the fencing token. */
 export interface ClaimQueue {
   /**

@@ -1,7 +1,4 @@
-import { FINISHED_STATES, JOB_STATES, type JobInputs } from '../jobs';
-
-/** States of jobs that may still read their input files: every state but the finished ones. */
-export const UNFINISHED_STATES = JOB_STATES.filter((state) => !FINISHED_STATES.has(state));
+import type { JobInputs } from '../jobs';
 
 /**
  * Every value of a job's command inputs. A file input is the absolute path of its upload, so an

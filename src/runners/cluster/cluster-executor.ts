@@ -2,21 +2,18 @@ import { mkdir } from 'node:fs/promises';
 import type { JobState } from '../../jobs';
 import type { Logger } from '../../lifecycle/logger';
 import type { DispatchSpec, RunningJob } from '../../transport/protocol';
+import { AttemptTable } from '../attempt-table';
 import type { Executor, ReportEvent, ReportHealth } from '../executor';
 import { prepareJobDirectory } from '../prepare-job-directory';
 import type { ClusterEngine, EngineJob, EngineOutcome, EngineView } from './cluster-engine';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { accountingFor, listAttempts, type ListedLookup } from './engine-snapshot';
-import {
-  journalEntryOf,
-  openClusterJournal,
-  type ClusterJournal,
-  type ClusterJournalEntry,
-} from './cluster-journal';
+import { journalEntryOf, openClusterJournal, type ClusterJournal } from './cluster-journal';
 import { isTransient, type BackoffOptions, type EngineToolError } from './engine-tool';
 import { publicReason } from '../../jobs';
 import { readJobRecords, type JobRecords } from './job-records';
-import { attemptFiles, engineJobName, parseEngineJobName, renderJobScript } from './job-script';
+import { attemptFiles, engineJobName, renderJobScript } from './job-script';
+import { heldJob, stopOlderAttempts, type ClusterJob } from './cluster-job';
 import { jobVerdict, pastTimeLimit } from './job-verdict';
 import { runnerArgs } from './runner-args';
 import { DEFAULT_SUBMIT_BACKOFF, submitAttempt } from './submit-attempt';
@@ -38,21 +35,7 @@ export interface ClusterExecutorOptions {
   onToolFailure?: ToolFailureHook;
 }
 
-interface ClusterJob extends ClusterJournalEntry {
-  submitting: Promise<void> | null;
-  /** Queued or running in the engine at some poll of this agent process (not only before it). */
-  seenActive: boolean;
-  lastState: JobState | null;
-  ended: boolean;
-  cancelSent: boolean;
-  cancelReason: string;
-  endedSince: number | null;
-  vanishedSince: number | null;
-}
-
 const ENGINE_LIMIT_MARGIN_MS = 60_000;
-
-const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
 
 /**
  * Runs jobs on a cluster engine: a job script per attempt, one submit call per job, one status call
@@ -63,7 +46,7 @@ export class ClusterExecutor implements Executor {
   readonly kinds: string[];
   readonly slots: number;
   readonly health: ToolHealth;
-  private readonly jobs = new Map<string, ClusterJob>();
+  private readonly jobs = new AttemptTable<ClusterJob>();
   private report: ReportEvent = () => undefined;
   private journal: ClusterJournal | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -86,7 +69,7 @@ export class ClusterExecutor implements Executor {
     this.report = report;
     this.journal = openClusterJournal(this.options.journalFile);
     for (const entry of this.journal.outstanding) {
-      this.jobs.set(key(entry.jobId, entry.fencingToken), this.held(entry, 'QUEUED'));
+      this.jobs.set(heldJob(entry, 'QUEUED'));
       this.log.info({ jobId: entry.jobId, engineId: entry.engineId }, 'recovered a cluster job');
     }
     this.schedulePoll(0);
@@ -96,22 +79,8 @@ export class ClusterExecutor implements Executor {
     this.health.watch(report);
   }
 
-  private held(entry: ClusterJournalEntry, lastState: JobState | null): ClusterJob {
-    return {
-      ...entry,
-      submitting: null,
-      seenActive: false,
-      lastState,
-      ended: false,
-      cancelSent: false,
-      cancelReason: 'cancelled',
-      endedSince: null,
-      vanishedSince: null,
-    };
-  }
-
   async start(spec: DispatchSpec): Promise<void> {
-    const existing = this.jobs.get(key(spec.jobId, spec.fencingToken));
+    const existing = this.jobs.get(spec);
     if (existing) return existing.submitting ?? undefined;
     if (this.closed) throw new Error('the agent is stopping');
     let extraArgs: string[] | null = null;
@@ -121,7 +90,7 @@ export class ClusterExecutor implements Executor {
     } catch (error) {
       badParameters = (error as Error).message;
     }
-    const job = this.held(
+    const job = heldJob(
       {
         jobId: spec.jobId,
         fencingToken: spec.fencingToken,
@@ -133,7 +102,7 @@ export class ClusterExecutor implements Executor {
       },
       null,
     );
-    this.jobs.set(key(job.jobId, job.fencingToken), job);
+    this.jobs.set(job);
     // Taken, then ended ERROR at once: the same parameters would fail every attempt, so this is
     // the job's own error (with the reason for the user), not a dispatch to retry elsewhere.
     if (extraArgs === null) return this.refused(job, `bad runner parameters: ${badParameters}`);
@@ -157,13 +126,14 @@ export class ClusterExecutor implements Executor {
       await mkdir(files.directory, { recursive: true, mode: 0o700 });
       script = renderJobScript({ ...spec, engineIdVariable: this.engine.engineIdVariable });
     } catch (error) {
-      this.jobs.delete(key(job.jobId, job.fencingToken));
+      this.jobs.delete(job);
       throw new Error(`cannot prepare the job: ${(error as Error).message}`, { cause: error });
     }
     try {
-      await this.stopOlderAttempts(job);
+      const { engine, jobs: held, journal, health, log } = this;
+      await stopOlderAttempts({ engine, held, journal, health, log }, job);
     } catch (error) {
-      this.jobs.delete(key(job.jobId, job.fencingToken));
+      this.jobs.delete(job);
       throw new Error(
         `cannot make sure no older attempt runs in ${this.engine.kind}: ${(error as Error).message}`,
         { cause: error },
@@ -193,7 +163,7 @@ export class ClusterExecutor implements Executor {
         const refusal = (error as EngineToolError).stderr.trim() || (error as Error).message;
         return this.refused(job, `${this.engine.kind} refused the job: ${refusal}`);
       }
-      this.jobs.delete(key(job.jobId, job.fencingToken));
+      this.jobs.delete(job);
       throw new Error(`cannot submit to ${this.engine.kind}: ${(error as Error).message}`, {
         cause: error,
       });
@@ -205,44 +175,6 @@ export class ClusterExecutor implements Executor {
     // Accepted means QUEUED: the scheduler records that on the dispatch ack.
     job.lastState = 'QUEUED';
     if (job.cancelRequested) void this.sendCancels([job]);
-  }
-
-  /**
-   * Exactly one attempt of a job may reach the engine: a newer attempt means the scheduler wrote
-   * the older ones off, so any still queued or running there (this agent's, or one submitted
-   * before a restart or by another agent of this cluster user) is cancelled before the new one is
-   * submitted, and cannot overwrite its outputs. Found by the attempts' unique names; the first
-   * attempt has nothing older and costs no engine call.
-   */
-  private async stopOlderAttempts(job: ClusterJob): Promise<void> {
-    if (job.fencingToken <= 1) return;
-    const reason = `superseded by attempt ${job.fencingToken}`;
-    for (const other of this.jobs.values()) {
-      if (other.jobId !== job.jobId || other.fencingToken >= job.fencingToken || other.ended)
-        continue;
-      if (!other.cancelRequested) this.journal?.updated(other, { cancelRequested: true });
-      other.cancelRequested = true;
-      other.cancelReason = reason;
-    }
-    const listing = await this.engine.list();
-    this.health.succeeded();
-    const older = [...listing.values()].filter((entry) => {
-      const attempt = parseEngineJobName(entry.name);
-      return (
-        attempt !== null &&
-        attempt.jobId === job.jobId &&
-        attempt.fencingToken < job.fencingToken &&
-        entry.view.phase !== 'ended'
-      );
-    });
-    if (older.length === 0) return;
-    this.log.warn(
-      { jobId: job.jobId, attempt: job.fencingToken, cancelled: older.map((e) => e.id) },
-      'cancelling older attempts still in the engine before submitting',
-    );
-    await this.engine.cancel(older.map((e) => e.id));
-    for (const other of this.jobs.values())
-      if (older.some((e) => e.id === other.engineId)) other.cancelSent = true;
   }
 
   private emit(
@@ -261,7 +193,7 @@ export class ClusterExecutor implements Executor {
   }
 
   async cancel(jobId: string, fencingToken: number): Promise<void> {
-    const job = this.jobs.get(key(jobId, fencingToken));
+    const job = this.jobs.get({ jobId, fencingToken });
     if (!job || job.ended) return;
     if (!job.cancelRequested) {
       job.cancelRequested = true;
@@ -413,9 +345,9 @@ export class ClusterExecutor implements Executor {
   }
 
   finalized(jobId: string, fencingToken: number): void {
-    const job = this.jobs.get(key(jobId, fencingToken));
+    const job = this.jobs.get({ jobId, fencingToken });
     if (!job || !job.ended) return;
-    this.jobs.delete(key(jobId, fencingToken));
+    this.jobs.delete({ jobId, fencingToken });
     this.journal?.ended({ jobId, fencingToken });
   }
 

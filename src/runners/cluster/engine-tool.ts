@@ -30,6 +30,31 @@ export interface ToolOptions {
   input?: string;
 }
 
+/** What every engine's tools are run with: a time limit and the tools' own environment. */
+export interface EngineToolOptions {
+  toolTimeoutMs: number;
+  /** Environment for the tools (SLURM_CONF, SGE_ROOT and the like); the jobs never see it. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type EngineCommand = (
+  command: string,
+  args: string[],
+  okExitCodes?: number[],
+  input?: string,
+) => Promise<ToolResult>;
+
+/** runTool bound to an engine's options: how its submit, list, cancel and accounting calls run. */
+export function engineCommand(options: EngineToolOptions): EngineCommand {
+  return (command, args, okExitCodes, input) =>
+    runTool(command, args, {
+      timeoutMs: options.toolTimeoutMs,
+      env: options.env,
+      okExitCodes,
+      input,
+    });
+}
+
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** Runs an engine command (never through a shell) with a time limit; rejects with EngineToolError. */

@@ -5,13 +5,16 @@ import type {
   EngineView,
   SubmitRequest,
 } from '../cluster/cluster-engine';
-import { EngineToolError, runTool } from '../cluster/engine-tool';
+import {
+  EngineToolError,
+  engineCommand,
+  type EngineCommand,
+  type EngineToolOptions,
+} from '../cluster/engine-tool';
 import { parseQacct, parseQstatXml, parseQsub } from './gridengine-states';
 
-export interface GridEngineOptions {
-  toolTimeoutMs: number;
-  /** Environment for the tools (SGE_ROOT, SGE_CELL); the jobs never see it. */
-  env?: NodeJS.ProcessEnv;
+/** Its tools' time limit and environment (SGE_ROOT, SGE_CELL; the jobs never see it). */
+export interface GridEngineOptions extends EngineToolOptions {
   /** At most this many `qacct` calls per poll (qacct answers for one job at a time). */
   maxQacctPerPoll?: number;
 }
@@ -21,16 +24,10 @@ export class GridEngine implements ClusterEngine {
   readonly kind = 'gridengine';
   readonly engineIdVariable = 'JOB_ID';
   private readonly user = userInfo().username;
+  private readonly run: EngineCommand;
 
-  constructor(private readonly options: GridEngineOptions) {}
-
-  private run(command: string, args: string[], okExitCodes?: number[], input?: string) {
-    return runTool(command, args, {
-      timeoutMs: this.options.toolTimeoutMs,
-      env: this.options.env,
-      okExitCodes,
-      input,
-    });
+  constructor(private readonly options: GridEngineOptions) {
+    this.run = engineCommand(options);
   }
 
   async submit(request: SubmitRequest): Promise<string> {

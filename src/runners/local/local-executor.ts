@@ -4,6 +4,7 @@ import path from 'node:path';
 import { failpoint } from '../../lifecycle/failpoint';
 import type { Logger } from '../../lifecycle/logger';
 import type { DispatchSpec, RunningJob } from '../../transport/protocol';
+import { AttemptTable } from '../attempt-table';
 import { stateForExit } from '../exit-status';
 import type { Executor, ExecutorEvent, ReportEvent } from '../executor';
 import {
@@ -49,8 +50,6 @@ export interface LocalExecutorOptions {
   checkIntervalMs?: number;
 }
 
-const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencingToken}`;
-
 /**
  * Runs jobs as local processes: argv without a shell parsing it, cwd the job directory, stdout and
  * stderr straight to files (descriptors, not pipes), each job in its own process group so a cancel
@@ -59,7 +58,7 @@ const key = (jobId: string, fencingToken: number): string => `${jobId}/${fencing
 export class LocalExecutor implements Executor {
   readonly kinds = ['local'];
   readonly slots: number;
-  private readonly jobs = new Map<string, LocalJob>();
+  private readonly jobs = new AttemptTable<LocalJob>();
   private readonly waiting: LocalJob[] = [];
   private runningCount = 0;
   private closed = false;
@@ -99,7 +98,7 @@ export class LocalExecutor implements Executor {
       measuring: false,
       lastMeasuredAt: 0,
     };
-    this.jobs.set(key(job.jobId, job.fencingToken), job);
+    this.jobs.set(job);
     this.runningCount++;
     this.log.info({ jobId: job.jobId, pid: job.pid }, 'adopted a job started before a restart');
     if (entry.timeoutMs !== null) {
@@ -166,7 +165,7 @@ export class LocalExecutor implements Executor {
 
   async start(spec: DispatchSpec): Promise<void> {
     if (this.closed) throw new Error('the agent is stopping');
-    if (this.jobs.has(key(spec.jobId, spec.fencingToken))) return;
+    if (this.jobs.get(spec)) return;
     for (const older of this.jobs.values()) {
       // A newer attempt supersedes an older one the scheduler has written off.
       if (older.jobId === spec.jobId)
@@ -185,7 +184,7 @@ export class LocalExecutor implements Executor {
       measuring: false,
       lastMeasuredAt: 0,
     };
-    this.jobs.set(key(spec.jobId, spec.fencingToken), job);
+    this.jobs.set(job);
     this.waiting.push(job);
     this.pump();
   }
@@ -322,7 +321,7 @@ export class LocalExecutor implements Executor {
   }
 
   async cancel(jobId: string, fencingToken: number): Promise<void> {
-    const job = this.jobs.get(key(jobId, fencingToken));
+    const job = this.jobs.get({ jobId, fencingToken });
     if (!job) return;
     const before = job.phase === 'waiting';
     this.stop(
@@ -345,9 +344,9 @@ export class LocalExecutor implements Executor {
   }
 
   finalized(jobId: string, fencingToken: number): void {
-    const job = this.jobs.get(key(jobId, fencingToken));
+    const job = this.jobs.get({ jobId, fencingToken });
     if (!job || job.phase !== 'ended') return;
-    this.jobs.delete(key(jobId, fencingToken));
+    this.jobs.delete({ jobId, fencingToken });
     if (job.pid !== null) this.journal?.ended({ jobId, fencingToken });
   }
 

@@ -5,31 +5,22 @@ import type {
   EngineView,
   SubmitRequest,
 } from '../cluster/cluster-engine';
-import { runTool } from '../cluster/engine-tool';
+import { engineCommand, type EngineCommand, type EngineToolOptions } from '../cluster/engine-tool';
 import { parseSacct, parseSbatch, parseSqueue, SQUEUE_FORMAT } from './slurm-states';
 
-export interface SlurmEngineOptions {
-  toolTimeoutMs: number;
-  /** Environment for the tools (SLURM_CONF and the like); the jobs never see it. */
-  env?: NodeJS.ProcessEnv;
-}
+/** Its tools' time limit and environment (SLURM_CONF and the like; the jobs never see it). */
+export type SlurmEngineOptions = EngineToolOptions;
 
 /** SLURM through sbatch, squeue, sacct and scancel. */
 export class SlurmEngine implements ClusterEngine {
   readonly kind = 'slurm';
   readonly engineIdVariable = 'SLURM_JOB_ID';
   private readonly user = userInfo().username;
+  private readonly run: EngineCommand;
   private sacctMode: 'unknown' | 'accounting' | 'completion' = 'unknown';
 
-  constructor(private readonly options: SlurmEngineOptions) {}
-
-  private run(command: string, args: string[], okExitCodes?: number[], input?: string) {
-    return runTool(command, args, {
-      timeoutMs: this.options.toolTimeoutMs,
-      env: this.options.env,
-      okExitCodes,
-      input,
-    });
+  constructor(options: SlurmEngineOptions) {
+    this.run = engineCommand(options);
   }
 
   async submit(request: SubmitRequest): Promise<string> {

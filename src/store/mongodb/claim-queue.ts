@@ -1,6 +1,7 @@
-import { MongoBulkWriteError, MongoServerError, type Collection, type Filter } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Filter } from 'mongodb';
 import type { OwnerDue, PendingSummary } from '../job-store';
 import { QUEUE_INDEXES } from './indexes';
+import { DUPLICATE_KEY, isDuplicateKey } from './document-keys';
 
 /** A job awaiting a claim (PENDING, or delayed): a copy of what the claim order needs. */
 export interface QueueEntry {
@@ -55,7 +56,7 @@ export class ClaimQueue {
     try {
       await this.entries.insertOne(entry);
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 
@@ -67,7 +68,7 @@ export class ClaimQueue {
       // An entry already there (a retried write) is no error, as for `add`.
       const errors = error instanceof MongoBulkWriteError ? error.writeErrors : null;
       const all = errors === null ? [] : Array.isArray(errors) ? errors : [errors];
-      if (errors === null || !all.every((e) => e.code === 11000)) throw error;
+      if (errors === null || !all.every((e) => e.code === DUPLICATE_KEY)) throw error;
     }
   }
 

@@ -1,4 +1,5 @@
 import { isAwaitingClaim, type Job } from '../../jobs';
+import type { ClaimPendingArgs } from '../job-store';
 import {
   dueInClaimOrder,
   queueEntryId,
@@ -23,13 +24,7 @@ export class JobClaims {
     private readonly writer: JobWriter,
   ) {}
 
-  async claim(
-    owner: string,
-    leaseMs: number,
-    limit: number,
-    service?: string,
-    jobOwner?: string | null,
-  ): Promise<Job[]> {
+  async claim(...[owner, leaseMs, limit, service, jobOwner]: ClaimPendingArgs): Promise<Job[]> {
     const claimed: Job[] = [];
     const due = await this.dueWindow(limit, service, jobOwner);
     for (let i = 0; i < due.length && claimed.length < limit; i++) {

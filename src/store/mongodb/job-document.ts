@@ -4,45 +4,48 @@ import {
   type Job,
   type JobCallback,
   type JobHistoryEntry,
-  type JobInputs,
-  type JobState,
   type NewJob,
 } from '../../jobs';
 import type { Upload } from '../job-store';
+
+/** The fields a stored job keeps exactly as the job type has them. */
+type JobFields = Pick<
+  Job,
+  | 'service'
+  | 'inputs'
+  | 'parameters'
+  | 'state'
+  | 'submittedAt'
+  | 'completedAt'
+  | 'runner'
+  | 'workDir'
+  | 'externalId'
+  | 'attempt'
+  | 'fencingToken'
+  | 'leaseOwner'
+  | 'cancelRequested'
+  | 'exitCode'
+  | 'reason'
+  | 'priority'
+  | 'notBefore'
+  | 'serviceRevision'
+>;
 
 /**
  * A job as stored in the `jobs` collection. Every field exists from the insert on, so a filter on
  * one of them never misses a document that simply lacks it.
  */
-export interface JobDocument {
+export interface JobDocument extends JobFields {
   _id: string;
-  service: string;
-  inputs: JobInputs;
-  parameters: JobInputs;
-  state: JobState;
-  submittedAt: Date;
   /** `YYYY-MM` (UTC) of the submission: usage statistics group on it without date operators. */
   month: string;
   /** Breaks ties between jobs submitted in the same millisecond, in submission order. */
   order: ObjectId;
-  completedAt: Date | null;
-  runner: string | null;
-  workDir: string;
-  externalId: string | null;
-  attempt: number;
   /** Attempts written off as lost to infrastructure; absent in documents written before it. */
   lostAttempts?: number;
-  fencingToken: number;
-  leaseOwner: string | null;
   /** When the lease was last taken or renewed, by the database's clock. */
   leasedAt: Date | null;
   leaseMs: number | null;
-  cancelRequested: boolean;
-  exitCode: number | null;
-  reason: string | null;
-  priority: number;
-  notBefore: Date | null;
-  serviceRevision: string | null;
   /** The job this one reran; absent in documents written before it. */
   rerunOf?: string | null;
   /** Whose job it is; absent in documents written before owners (read as null). */

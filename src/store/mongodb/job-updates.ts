@@ -1,5 +1,5 @@
 import type { UpdateFilter } from 'mongodb';
-import { CANCELLED_BEFORE_START, isDelayed, isFinished, type JobState } from '../../jobs';
+import { CANCELLED_BEFORE_START, cancelDecision, isFinished, type JobState } from '../../jobs';
 import type { TransitionPatch } from '../job-store';
 import { nextHistory, pushHistory } from './history-update';
 import type { JobDocument } from './job-document';
@@ -28,20 +28,11 @@ export function claimUpdate(
   };
 }
 
-/**
- * A cancellation: jobs that never reached an agent (PENDING, ACCEPTED, delayed) are deleted at
- * once, the others asked to stop.
- */
-export function cancelledState(current: JobDocument): 'DELETED' | 'CANCELLING' | null {
-  if (isFinished(current.state)) return null;
-  const neverStarted =
-    current.state === 'PENDING' || current.state === 'ACCEPTED' || isDelayed(current);
-  return neverStarted ? 'DELETED' : 'CANCELLING';
-}
-
+/** A cancellation, as cancelDecision (src/jobs) decides it; null for a finished job. */
 export function cancelUpdate(current: JobDocument): UpdateFilter<JobDocument> | null {
-  if (isFinished(current.state)) return null;
-  if (current.state === 'PENDING' || current.state === 'ACCEPTED' || isDelayed(current)) {
+  const decision = cancelDecision(current);
+  if (decision === null) return null;
+  if (decision === 'DELETED') {
     const now = new Date();
     return {
       $set: {

@@ -1,7 +1,8 @@
-import { MongoServerError, type Collection, type UpdateFilter } from 'mongodb';
+import { type Collection, type UpdateFilter } from 'mongodb';
 import { DamsonError } from '../../errors';
 import type { JobDocument } from './job-document';
 import { KnownJobs } from './known-jobs';
+import { isDuplicateKey } from './document-keys';
 
 /** One document per job version written; its unique _id is what makes a write exclusive. */
 export interface WriteTicket {
@@ -15,7 +16,6 @@ export interface WriteResult {
   applied: boolean;
 }
 
-const DUPLICATE_KEY = 11000;
 const MAX_ATTEMPTS = 50;
 /** A ticket this old whose write never landed belongs to a writer that died mid-write. */
 const ABANDONED_TICKET_MS = 10_000;
@@ -105,7 +105,7 @@ export class JobWriter {
       await this.tickets.insertOne({ _id: ticketId(id, version), at: new Date() });
       return true;
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     if (waitOnRival) await this.releaseIfAbandoned(id, version);
     return false;

@@ -1,14 +1,11 @@
-import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
+import { type Db, type IndexDescription } from 'mongodb';
 import type { RateCounters, StoredToken, TokenRecords } from '../access-records';
+import { createEachIndex, runWithIndexes, type StoreRun } from './indexes-once';
+import { isDuplicateKey } from './document-keys';
 
-interface TokenDocument {
+/** A token as stored: its name is the document's `_id`. */
+interface TokenDocument extends Omit<StoredToken, 'name'> {
   _id: string;
-  secretHash: string;
-  scopes: string[];
-  requests: number | null;
-  submissions: number | null;
-  createdAt: Date;
-  expiresAt: Date | null;
 }
 
 /** One hit: the `n`th of `key`'s window (see `hit`). */
@@ -27,10 +24,6 @@ const COUNTER_INDEXES: IndexDescription[] = [
   { name: 'by_reset', key: { resetAt: 1 } },
   { name: 'by_window', key: { key: 1, windowStart: 1, n: -1 } },
 ];
-
-const DUPLICATE_KEY = 11000;
-const isDuplicate = (error: unknown): boolean =>
-  error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
 const ticketId = (key: string, windowStart: Date, n: number): string =>
   `${windowStart.getTime()}:${n}:${key}`;
@@ -52,12 +45,18 @@ function documentToToken(doc: TokenDocument): StoredToken {
  * translates driver errors). Every write is a single-document atomic operation.
  */
 export class MongoAccessRecords implements TokenRecords, RateCounters {
-  private indexed: Promise<void> | null = null;
+  /** Its own indexes, once (see runWithIndexes). */
+  private readonly withIndexes: StoreRun;
 
   constructor(
     private readonly db: () => Db,
-    private readonly run: <T>(operation: () => Promise<T>) => Promise<T>,
-  ) {}
+    run: StoreRun,
+  ) {
+    this.withIndexes = runWithIndexes(run, async () => {
+      await createEachIndex(this.tokens, TOKEN_INDEXES);
+      await createEachIndex(this.counters, COUNTER_INDEXES);
+    });
+  }
 
   private get tokens() {
     return this.db().collection<TokenDocument>('api_tokens');
@@ -65,23 +64,6 @@ export class MongoAccessRecords implements TokenRecords, RateCounters {
 
   private get counters() {
     return this.db().collection<CounterDocument>('rate_counters');
-  }
-
-  /** Its own indexes, once (idempotent, and one per call as FerretDB needs). */
-  private withIndexes<T>(operation: () => Promise<T>): Promise<T> {
-    return this.run(async () => {
-      this.indexed ??= (async () => {
-        for (const { key, ...options } of TOKEN_INDEXES)
-          await this.tokens.createIndex(key, options);
-        for (const { key, ...options } of COUNTER_INDEXES)
-          await this.counters.createIndex(key, options);
-      })().catch((error: unknown) => {
-        this.indexed = null;
-        throw error;
-      });
-      await this.indexed;
-      return operation();
-    });
   }
 
   createToken(token: StoredToken): Promise<boolean> {
@@ -98,7 +80,7 @@ export class MongoAccessRecords implements TokenRecords, RateCounters {
         });
         return true;
       } catch (error) {
-        if (isDuplicate(error)) return false;
+        if (isDuplicateKey(error)) return false;
         throw error;
       }
     });
@@ -149,7 +131,7 @@ export class MongoAccessRecords implements TokenRecords, RateCounters {
           });
           return n;
         } catch (error) {
-          if (!isDuplicate(error)) throw error;
+          if (!isDuplicateKey(error)) throw error;
           n += 1;
         }
       }

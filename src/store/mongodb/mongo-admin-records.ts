@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { type Collection, type Db } from 'mongodb';
 import type {
   AdminRecords,
   AgentRecord,
@@ -6,6 +6,7 @@ import type {
   PauseRecord,
   PauseTargetKind,
 } from '../admin-records';
+import { compareCodePoints, isDuplicateKey, pairId } from './document-keys';
 
 interface PauseDocument extends PauseRecord {
   _id: string;
@@ -19,12 +20,7 @@ interface AgentDocument extends AgentRecord {
   _id: string;
 }
 
-/** An unambiguous string _id for a pair (FerretDB looks documents up fast only by string _id). */
-const pauseId = (kind: PauseTargetKind, name: string): string => JSON.stringify([kind, name]);
-const isDuplicate = (error: unknown): boolean =>
-  error instanceof MongoServerError && error.code === 11000;
-/** By code point, as SQLite's ORDER BY sorts text. */
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const pauseId = (kind: PauseTargetKind, name: string): string => pairId(kind, name);
 
 /**
  * Pauses, drains and the published agents on MongoDB (or FerretDB). A handful of documents each:
@@ -55,7 +51,7 @@ export class MongoAdminRecords implements AdminRecords {
         await this.pauses.insertOne({ _id, ...record });
         return true;
       } catch (error) {
-        if (!isDuplicate(error)) throw error;
+        if (!isDuplicateKey(error)) throw error;
       }
       await this.pauses.updateOne({ _id }, { $set: { reason: record.reason } });
       return false;
@@ -79,7 +75,7 @@ export class MongoAdminRecords implements AdminRecords {
           pausedBy,
           pausedAt,
         }))
-        .sort((a, b) => compare(a.kind, b.kind) || compare(a.name, b.name));
+        .sort((a, b) => compareCodePoints(a.kind, b.kind) || compareCodePoints(a.name, b.name));
     });
   }
 
@@ -89,7 +85,7 @@ export class MongoAdminRecords implements AdminRecords {
         await this.drains.insertOne({ _id: record.agent, ...record });
         return true;
       } catch (error) {
-        if (isDuplicate(error)) return false;
+        if (isDuplicateKey(error)) return false;
         throw error;
       }
     });
@@ -104,7 +100,7 @@ export class MongoAdminRecords implements AdminRecords {
       const docs = await this.drains.find({}).toArray();
       return docs
         .map(({ agent, requestedBy, requestedAt }) => ({ agent, requestedBy, requestedAt }))
-        .sort((a, b) => compare(a.agent, b.agent));
+        .sort((a, b) => compareCodePoints(a.agent, b.agent));
     });
   }
 
@@ -139,7 +135,7 @@ export class MongoAdminRecords implements AdminRecords {
           lastHeardAt,
           publishedAt,
         }))
-        .sort((a, b) => compare(a.name, b.name));
+        .sort((a, b) => compareCodePoints(a.name, b.name));
     });
   }
 }

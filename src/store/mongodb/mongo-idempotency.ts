@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { type Collection, type Db } from 'mongodb';
 import type { Job, NewJob } from '../../jobs';
 import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
 import type { Upload } from '../job-store';
 import type { UploadDocument } from './job-document';
+import { isDuplicateKey } from './document-keys';
 
-const DUPLICATE_KEY = 11000;
 /** A key that expires in the instant between a refused insert and its read is tried again. */
 const MAX_ATTEMPTS = 5;
 
@@ -16,21 +16,12 @@ const MAX_ATTEMPTS = 5;
  * crash stopped the first writer. So a key never points at nothing, its job is inserted once, and
  * its files always have records (the orphan sweep never takes them).
  */
-interface KeyDocument {
+interface KeyDocument extends IdempotencyRecord {
   /** SHA-256 of scope and key: unique, bounded, and free of characters MongoDB treats specially. */
   _id: string;
-  scope: string;
-  key: string;
-  requestHash: string;
-  jobId: string;
-  createdAt: Date;
-  expiresAt: Date;
   job: NewJob;
   uploads: UploadDocument[];
 }
-
-const isDuplicate = (error: unknown): boolean =>
-  error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
 const documentId = (scope: string, key: string): string =>
   createHash('sha256').update(scope).update('\0').update(key).digest('hex');
@@ -89,7 +80,7 @@ export class MongoIdempotency {
         try {
           await this.keys.insertOne(doc);
         } catch (error) {
-          if (!isDuplicate(error)) throw error;
+          if (!isDuplicateKey(error)) throw error;
           const holder = await this.keys.findOne({ _id, expiresAt: { $gt: record.createdAt } });
           if (!holder) continue;
           await this.finish(holder);
@@ -144,7 +135,7 @@ export class MongoIdempotency {
     try {
       return await this.recording.insertJob(doc.job);
     } catch (error) {
-      if (!isDuplicate(error)) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const job = await this.recording.getJob(doc.jobId);
       if (!job) throw error;
       return job;
@@ -156,7 +147,7 @@ export class MongoIdempotency {
       try {
         await this.recording.uploads.insertOne(upload);
       } catch (error) {
-        if (!isDuplicate(error)) throw error;
+        if (!isDuplicateKey(error)) throw error;
       }
     }
   }

@@ -1,14 +1,8 @@
 import { MongoClient, ObjectId, type Collection, type Db } from 'mongodb';
-import {
-  isFinished,
-  statesAllowing,
-  type Job,
-  type JobHistoryEntry,
-  type JobState,
-  type NewJob,
-} from '../../jobs';
+import { isFinished, type Job, type JobHistoryEntry, type JobState, type NewJob } from '../../jobs';
 import type {
   CancelOutcome,
+  ClaimPendingArgs,
   JobFilter,
   JobPage,
   JobStore,
@@ -24,6 +18,7 @@ import type {
 } from '../job-store';
 import type { Delivery, DeliveryOutcome } from '../delivery-records';
 import { JOB_INDEXES, UPLOAD_INDEXES } from './indexes';
+import { createEachIndex } from './indexes-once';
 import {
   documentToJob,
   documentToUpload,
@@ -33,9 +28,9 @@ import {
   type StaleWriteDocument,
   type UploadDocument,
 } from './job-document';
-import { ClaimQueue, queueEntry, type QueueEntry } from './claim-queue';
+import { ClaimQueue, type QueueEntry } from './claim-queue';
 import { JobClaims } from './job-claims';
-import { cancelledState, cancelUpdate, transitionUpdate } from './job-updates';
+import { MongoTransitions, transitionEach } from './mongo-transitions';
 import { WebhookDeliveries } from './webhook-deliveries';
 import { JobInserts } from './job-inserts';
 import { JobWriter, type WriteTicket } from './job-writer';
@@ -76,6 +71,7 @@ export class MongoJobStore implements JobStore {
   private services!: ServiceRecords;
   private claims!: JobClaims;
   private inserts!: JobInserts;
+  private transitions!: MongoTransitions;
   private deliveries!: WebhookDeliveries;
   private idempotency!: MongoIdempotency;
   private setup: Promise<void> | null = null;
@@ -126,6 +122,12 @@ export class MongoJobStore implements JobStore {
     this.claims = new JobClaims(this.queue, this.writer);
     this.inserts = new JobInserts(this.jobs, this.queue);
     this.deliveries = new WebhookDeliveries(this.db);
+    this.transitions = new MongoTransitions(
+      this.writer,
+      this.queue,
+      this.deliveries,
+      this.staleWrites,
+    );
     this.idempotency = new MongoIdempotency(this.db, {
       getJob: async (id) => {
         const doc = await this.jobs.findOne({ _id: id });
@@ -151,11 +153,8 @@ export class MongoJobStore implements JobStore {
         this.open();
         throw error;
       }
-      // One index per call: FerretDB 1.24 drops the connection when a multi-index createIndexes
-      // names an index that already exists, while a single one is an idempotent no-op.
-      for (const { key, ...options } of JOB_INDEXES) await this.jobs.createIndex(key, options);
-      for (const { key, ...options } of UPLOAD_INDEXES)
-        await this.uploads.createIndex(key, options);
+      await createEachIndex(this.jobs, JOB_INDEXES);
+      await createEachIndex(this.uploads, UPLOAD_INDEXES);
       await this.queue.createIndexes();
       await this.deliveries.createIndexes();
       await this.idempotency.createIndexes();
@@ -232,14 +231,8 @@ export class MongoJobStore implements JobStore {
     return this.run(() => listJobPage(this.jobs, filter));
   }
 
-  claimPending(
-    owner: string,
-    leaseMs: number,
-    limit: number,
-    service?: string,
-    jobOwner?: string | null,
-  ): Promise<Job[]> {
-    return this.run(() => this.claims.claim(owner, leaseMs, limit, service, jobOwner));
+  claimPending(...claim: ClaimPendingArgs): Promise<Job[]> {
+    return this.run(() => this.claims.claim(...claim));
   }
 
   claimShares(owner: string, leaseMs: number, service: string, shares: OwnerDue[]) {
@@ -271,64 +264,17 @@ export class MongoJobStore implements JobStore {
     fencingToken: number | null,
     patch: TransitionPatch = {},
   ): Promise<Job | null> {
-    return this.run(async () => {
-      const from = isFinished(to) ? statesAllowing(to) : [...statesAllowing(to), to];
-      const { doc, applied } = await this.writer.write(
-        id,
-        (current) =>
-          from.includes(current.state) &&
-          (fencingToken === null || current.fencingToken === fencingToken)
-            ? transitionUpdate(to, patch, current.version + 1, current)
-            : null,
-        async (current, version) => {
-          await this.deliveries.recordIfWanted(current, to, version);
-          // Back to PENDING means claimable again: queued before the job says so.
-          if (to === 'PENDING') await this.queue.add(queueEntry(current, version));
-        },
-      );
-      if (applied && doc) return documentToJob(doc);
-      if (doc && fencingToken !== null && doc.fencingToken !== fencingToken) {
-        await this.staleWrites.insertOne({ jobId: id, fencingToken, at: new Date() });
-      }
-      return null;
-    });
+    return this.run(() => this.transitions.transition(id, to, fencingToken, patch));
   }
 
-  /**
-   * Without transactions (FerretDB 1.x has none) a batch is not atomic: each change is its own
-   * guarded write. One job's changes run in order; different jobs' run side by side.
-   */
-  async transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]> {
-    const results: (Job | null)[] = new Array<Job | null>(changes.length).fill(null);
-    const byJob = new Map<string, number[]>();
-    changes.forEach((change, i) => byJob.set(change.id, [...(byJob.get(change.id) ?? []), i]));
-    await Promise.all(
-      [...byJob.values()].map(async (indexes) => {
-        for (const i of indexes) {
-          const { id, to, fencingToken, patch } = changes[i];
-          results[i] = await this.transition(id, to, fencingToken, patch);
-        }
-      }),
+  transitionMany(changes: TransitionRequest[]): Promise<(Job | null)[]> {
+    return transitionEach(changes, ({ id, to, fencingToken, patch }) =>
+      this.transition(id, to, fencingToken, patch),
     );
-    return results;
   }
 
   requestCancel(id: string): Promise<CancelOutcome> {
-    return this.run(async () => {
-      const { doc, applied } = await this.writer.write(
-        id,
-        cancelUpdate,
-        async (current, version) => {
-          const to = cancelledState(current);
-          if (to) await this.deliveries.recordIfWanted(current, to, version);
-        },
-      );
-      if (!doc) return { kind: 'not_found' };
-      const job = documentToJob(doc);
-      if (!applied) return { kind: 'finished', job };
-      if (job.state === 'DELETED') await this.queue.forget(id);
-      return job.state === 'DELETED' ? { kind: 'deleted', job } : { kind: 'cancelling', job };
-    });
+    return this.run(() => this.transitions.requestCancel(id));
   }
 
   staleWriteCount(): Promise<number> {

@@ -1,6 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import type { JobFilter, JobPage, Upload, UsageRow } from '../job-store';
-import { inputValues, UNFINISHED_STATES } from '../upload-references';
+import { ACTIVE_STATES, UNFINISHED_STATES } from '../../jobs';
+import { inputValues } from '../upload-references';
 import { decodeCursor, encodeCursor, olderThan } from './cursor';
 import {
   documentToJob,
@@ -18,7 +19,7 @@ import {
  */
 export const ACTIVE_JOBS: Filter<JobDocument> = {
   $or: [
-    { state: { $in: ['ACCEPTED', 'RUNNING', 'UNKNOWN', 'CANCELLING'] } },
+    { state: { $in: ACTIVE_STATES.filter((state) => state !== 'QUEUED') } },
     { state: 'QUEUED', leaseOwner: { $ne: null } },
   ],
 };

@@ -1,8 +1,10 @@
-import { MongoServerError, ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
+import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { FINISHED_STATES, type Job, type NewJob } from '../../jobs';
 import type { ExpiryRule, RetentionRecords, Tombstone } from '../retention-records';
 import { documentToJob, newJobDocument, type JobDocument } from './job-document';
 import { JobWriter, type WriteTicket } from './job-writer';
+import { createEachIndex, runWithIndexes, type StoreRun } from './indexes-once';
+import { isDuplicateKey } from './document-keys';
 
 interface TombstoneDocument {
   _id: string;
@@ -18,7 +20,6 @@ export const RETENTION_JOB_INDEXES: IndexDescription[] = [
 ];
 const TOMBSTONE_INDEXES: IndexDescription[] = [{ name: 'by_forget', key: { forgetAt: 1 } }];
 
-const DUPLICATE_KEY = 11000;
 /** How many keyed originals a lookup reads at most: the newest first, the first COMPLETED wins. */
 const LOOKUP_WINDOW = 20;
 
@@ -27,12 +28,18 @@ const LOOKUP_WINDOW = 20;
  * ordered to fail safe). `run` is the store's own wrapper (connects, translates driver errors).
  */
 export class MongoRetentionRecords implements RetentionRecords {
-  private indexed: Promise<void> | null = null;
+  /** Its own indexes, once (see runWithIndexes). */
+  private readonly withIndexes: StoreRun;
 
   constructor(
     private readonly db: () => Db,
-    private readonly run: <T>(operation: () => Promise<T>) => Promise<T>,
-  ) {}
+    run: StoreRun,
+  ) {
+    this.withIndexes = runWithIndexes(run, async () => {
+      await createEachIndex(this.jobs, RETENTION_JOB_INDEXES);
+      await createEachIndex(this.tombstones, TOMBSTONE_INDEXES);
+    });
+  }
 
   private get jobs() {
     return this.db().collection<JobDocument>('jobs');
@@ -40,23 +47,6 @@ export class MongoRetentionRecords implements RetentionRecords {
 
   private get tombstones() {
     return this.db().collection<TombstoneDocument>('tombstones');
-  }
-
-  /** Its own indexes, once (idempotent, and one per call as FerretDB needs). */
-  private withIndexes<T>(operation: () => Promise<T>): Promise<T> {
-    return this.run(async () => {
-      this.indexed ??= (async () => {
-        for (const { key, ...options } of RETENTION_JOB_INDEXES)
-          await this.jobs.createIndex(key, options);
-        for (const { key, ...options } of TOMBSTONE_INDEXES)
-          await this.tombstones.createIndex(key, options);
-      })().catch((error: unknown) => {
-        this.indexed = null;
-        throw error;
-      });
-      await this.indexed;
-      return operation();
-    });
   }
 
   findCachedResult(cacheKey: string, completedSince: Date): Promise<Job | null> {
@@ -129,7 +119,7 @@ export class MongoRetentionRecords implements RetentionRecords {
       );
     } catch (error) {
       // An earlier sweep that stopped half-way already left some of them.
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 

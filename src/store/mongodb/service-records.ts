@@ -1,10 +1,11 @@
-import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { type Collection, type Db, type Filter } from 'mongodb';
 import type {
   RunnerHealth,
   ServiceHealth,
   ServiceRevision,
   ServiceStatusRecord,
 } from '../job-store';
+import { compareCodePoints, isDuplicateKey, pairId } from './document-keys';
 
 interface RevisionDocument extends ServiceRevision {
   _id: string;
@@ -20,13 +21,6 @@ interface RunnerHealthDocument extends RunnerHealth {
   _id: string;
 }
 
-/** An unambiguous string _id for a pair (FerretDB looks documents up fast only by string _id). */
-const pairId = (a: string, b: string): string => JSON.stringify([a, b]);
-const isDuplicate = (error: unknown): boolean =>
-  error instanceof MongoServerError && error.code === 11000;
-/** By code point, as SQLite's ORDER BY sorts text. */
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** A replace by _id is one write; two first records at once collide on _id, then replace. */
 async function upsertById<T extends { _id: string }>(
   collection: Collection<T>,
@@ -37,7 +31,7 @@ async function upsertById<T extends { _id: string }>(
       await collection.replaceOne({ _id: doc._id } as Filter<T>, doc, { upsert: true });
       return;
     } catch (error) {
-      if (!isDuplicate(error) || attempt > 2) throw error;
+      if (!isDuplicateKey(error) || attempt > 2) throw error;
     }
   }
 }
@@ -66,7 +60,7 @@ export class ServiceRecords {
         createdAt: new Date(),
       });
     } catch (error) {
-      if (!isDuplicate(error)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 
@@ -97,7 +91,9 @@ export class ServiceRecords {
         lastError,
         updatedAt,
       }))
-      .sort((a, b) => compare(a.service, b.service) || compare(a.runner, b.runner));
+      .sort(
+        (a, b) => compareCodePoints(a.service, b.service) || compareCodePoints(a.runner, b.runner),
+      );
   }
 
   async currentStatuses(): Promise<ServiceStatusRecord[]> {

@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { type Collection, type Db } from 'mongodb';
 import { isWebhookEvent, type JobState } from '../../jobs';
 import {
   MAX_DELIVERIES_LISTED,
@@ -7,11 +7,10 @@ import {
   type DeliveryOutcome,
 } from '../delivery-records';
 import type { JobDocument } from './job-document';
+import { isDuplicateKey } from './document-keys';
 
 /** A delivery as stored: its id is the document's `_id`. */
 type DeliveryDocument = Omit<Delivery, 'id'> & { _id: string };
-
-const DUPLICATE_KEY = 11000;
 
 const toDelivery = ({ _id, ...rest }: DeliveryDocument): Delivery => ({ id: _id, ...rest });
 
@@ -55,7 +54,7 @@ export class WebhookDeliveries {
         leaseExpiresAt: null,
       });
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 

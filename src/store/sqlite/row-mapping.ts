@@ -1,4 +1,4 @@
-import type { Job, JobState } from '../../jobs';
+import type { Job, JobState, NewJob } from '../../jobs';
 import { parseHistory } from './history-sql';
 import type { Upload } from '../job-store';
 
@@ -85,3 +85,8 @@ export const rowToUpload = (row: UploadRow): Upload => ({
   title: row.title,
   createdAt: new Date(row.created_at),
 });
+
+/** The leading values of every job row insert: id, service, inputs and parameters (JSON). */
+export function newJobValues(job: NewJob): [string, string, string, string] {
+  return [job.id, job.service, JSON.stringify(job.inputs), JSON.stringify(job.parameters)];
+}

@@ -1,3 +1,5 @@
+import { ACTIVE_STATES } from '../../jobs';
+
 /**
  * Rows a claim may take: PENDING, or delayed (QUEUED with no owner; see src/jobs/job.ts). A query
  * must repeat this text exactly for SQLite to use the partial index built on it.
@@ -6,7 +8,7 @@ export const AWAITING_CLAIM_SQL =
   "(state = 'PENDING' OR (state = 'QUEUED' AND lease_owner IS NULL))";
 
 /** Rows the scheduler drives (claimed and not finished): never a delayed job. */
-export const ACTIVE_SQL = `(state IN ('ACCEPTED', 'QUEUED', 'RUNNING', 'UNKNOWN', 'CANCELLING')
+export const ACTIVE_SQL = `(state IN (${ACTIVE_STATES.map((state) => `'${state}'`).join(', ')})
   AND (state <> 'QUEUED' OR lease_owner IS NOT NULL))`;
 
 /** Times are integer milliseconds since the epoch; JSON columns hold the inputs. */

@@ -1,11 +1,5 @@
 import type Database from 'better-sqlite3';
-import type {
-  AdminRecords,
-  AgentRecord,
-  DrainRecord,
-  PauseRecord,
-  PauseTargetKind,
-} from '../admin-records';
+import type * as admin from '../admin-records';
 
 const ADMIN_SCHEMA = `
 CREATE TABLE IF NOT EXISTS admin_pauses (
@@ -33,7 +27,7 @@ CREATE TABLE IF NOT EXISTS agents (
 `;
 
 interface PauseRow {
-  kind: PauseTargetKind;
+  kind: admin.PauseTargetKind;
   name: string;
   reason: string | null;
   paused_by: string;
@@ -66,12 +60,12 @@ function stringArray(json: string): string[] {
   }
 }
 
-export class SqliteAdminRecords implements AdminRecords {
+export class SqliteAdminRecords implements admin.AdminRecords {
   constructor(private readonly db: Database.Database) {
     db.exec(ADMIN_SCHEMA);
   }
 
-  async pause(record: PauseRecord): Promise<boolean> {
+  async pause(record: admin.PauseRecord): Promise<boolean> {
     const existed = this.db
       .prepare('SELECT 1 FROM admin_pauses WHERE kind = ? AND name = ?')
       .get(record.kind, record.name);
@@ -84,14 +78,14 @@ export class SqliteAdminRecords implements AdminRecords {
     return existed === undefined;
   }
 
-  async resume(kind: PauseTargetKind, name: string): Promise<boolean> {
+  async resume(kind: admin.PauseTargetKind, name: string): Promise<boolean> {
     const done = this.db
       .prepare('DELETE FROM admin_pauses WHERE kind = ? AND name = ?')
       .run(kind, name);
     return done.changes > 0;
   }
 
-  async listPauses(): Promise<PauseRecord[]> {
+  async listPauses(): Promise<admin.PauseRecord[]> {
     const rows = this.db
       .prepare('SELECT * FROM admin_pauses ORDER BY kind, name')
       .all() as PauseRow[];
@@ -104,7 +98,7 @@ export class SqliteAdminRecords implements AdminRecords {
     }));
   }
 
-  async drain(record: DrainRecord): Promise<boolean> {
+  async drain(record: admin.DrainRecord): Promise<boolean> {
     const done = this.db
       .prepare(
         `INSERT INTO admin_drains (agent, requested_by, requested_at) VALUES (?, ?, ?)
@@ -118,7 +112,7 @@ export class SqliteAdminRecords implements AdminRecords {
     return this.db.prepare('DELETE FROM admin_drains WHERE agent = ?').run(agent).changes > 0;
   }
 
-  async listDrains(): Promise<DrainRecord[]> {
+  async listDrains(): Promise<admin.DrainRecord[]> {
     const rows = this.db.prepare('SELECT * FROM admin_drains ORDER BY agent').all() as DrainRow[];
     return rows.map((r) => ({
       agent: r.agent,
@@ -127,7 +121,7 @@ export class SqliteAdminRecords implements AdminRecords {
     }));
   }
 
-  async saveAgents(agents: AgentRecord[]): Promise<void> {
+  async saveAgents(agents: admin.AgentRecord[]): Promise<void> {
     const upsert = this.db.prepare(
       `INSERT INTO agents (name, kinds, slots, busy, job_ids, last_heard_at, published_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -154,7 +148,7 @@ export class SqliteAdminRecords implements AdminRecords {
       .changes;
   }
 
-  async listAgents(): Promise<AgentRecord[]> {
+  async listAgents(): Promise<admin.AgentRecord[]> {
     const rows = this.db.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[];
     return rows.map((r) => ({
       name: r.name,

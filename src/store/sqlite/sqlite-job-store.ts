@@ -7,7 +7,6 @@ import {
 } from '../../lifecycle/private-paths';
 import {
   FINISHED_STATES,
-  initialState,
   type Job,
   type JobHistoryEntry,
   type JobState,
@@ -15,6 +14,7 @@ import {
 } from '../../jobs';
 import type {
   CancelOutcome,
+  ClaimPendingArgs,
   JobFilter,
   JobPage,
   JobStore,
@@ -29,7 +29,9 @@ import type {
   UsageRow,
 } from '../job-store';
 import type { Delivery, DeliveryOutcome } from '../delivery-records';
-import { APPEND_HISTORY_SQL, firstHistory, historyArgs } from './history-sql';
+import { APPEND_HISTORY_SQL, historyArgs } from './history-sql';
+import { insertJobRow, SubmissionBatches } from './sqlite-submissions';
+import { listJobRows } from './sqlite-job-listing';
 import { sqlitePendingSummary, sqliteQueuePosition, sqliteRecentHistories } from './queue-queries';
 import { rowToJob, type JobRow } from './row-mapping';
 import { placeholders } from './placeholders';
@@ -55,24 +57,10 @@ import type { IdempotencyRecord, OnceOutcome } from '../idempotency-records';
 import * as keys from './sqlite-idempotency';
 import * as owners from './sqlite-owners';
 
-/** Cursors are opaque to clients; inside they are the last row's sequence number. */
-const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
-const decodeCursor = (cursor: string): number =>
-  Number(Buffer.from(cursor, 'base64url').toString()) || 0;
-
-interface QueuedSubmission {
-  job: NewJob;
-  uploads: Upload[];
-  /** The idempotency key taken in the same transaction, if any. */
-  once?: IdempotencyRecord;
-  resolve(job: Job): void;
-  reject(error: unknown): void;
-}
-
 /** The embedded store: one SQLite file in WAL mode, shared by the processes of one machine. */
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
-  private readonly queuedSubmissions: QueuedSubmission[] = [];
+  private readonly submissions: SubmissionBatches;
   readonly retention: SqliteRetentionRecords;
   readonly admin: SqliteAdminRecords;
   readonly tokens: SqliteAccessRecords;
@@ -108,59 +96,16 @@ export class SqliteJobStore implements JobStore {
     this.pipelines = new SqlitePipelineRecords(this.db);
     owners.ensureOwnerSchema(this.db);
     this.operations = new SqliteOperationsRecords(this.db);
+    this.submissions = new SubmissionBatches(this.db);
   }
 
   async insertJob(job: NewJob): Promise<Job> {
-    return this.insertJobNow(job);
+    return insertJobRow(this.db, job);
   }
 
-  /**
-   * Submissions arriving in the same turn of the event loop are committed together: most of a
-   * commit's cost is writing the index pages it touched, and rows inserted together share them.
-   * Each submission still stands alone (a savepoint), so one failing leaves the others in place.
-   */
+  /** Batched with the submissions of the same turn of the event loop (SubmissionBatches). */
   insertJobWithUploads(job: NewJob, uploads: Upload[], once?: IdempotencyRecord): Promise<Job> {
-    return new Promise((resolve, reject) => {
-      const queued = this.queuedSubmissions.push({ job, uploads, once, resolve, reject });
-      if (queued === 1) setImmediate(() => this.commitSubmissions());
-    });
-  }
-
-  private commitSubmissions(): void {
-    const batch = this.queuedSubmissions.splice(0);
-    if (batch.length === 0) return;
-    const outcomes: ({ job: Job } | { error: unknown })[] = [];
-    try {
-      this.submitAll(batch, outcomes);
-    } catch (error) {
-      // The commit itself failed: nothing of the batch was recorded.
-      for (const s of batch) s.reject(error);
-      return;
-    }
-    batch.forEach((s, i) => {
-      const outcome = outcomes[i];
-      if ('job' in outcome) s.resolve(outcome.job);
-      else s.reject(outcome.error);
-    });
-  }
-
-  private submitAll(batch: QueuedSubmission[], outcomes: ({ job: Job } | { error: unknown })[]) {
-    const submitOne = this.db.transaction((s: QueuedSubmission): Job => {
-      if (s.once) keys.claimIdempotencyKey(this.db, s.once);
-      for (const upload of s.uploads) this.insertUploadNow(upload);
-      return this.insertJobNow(s.job);
-    });
-    this.db
-      .transaction(() => {
-        for (const s of batch) {
-          try {
-            outcomes.push({ job: submitOne(s) });
-          } catch (error) {
-            outcomes.push({ error });
-          }
-        }
-      })
-      .immediate();
+    return this.submissions.submit(job, uploads, once);
   }
 
   insertJobOnce(record: IdempotencyRecord, job: NewJob, uploads: Upload[]): Promise<OnceOutcome> {
@@ -175,71 +120,17 @@ export class SqliteJobStore implements JobStore {
     return keys.deleteExpiredIdempotencyKeys(this.db, now, limit);
   }
 
-  private insertJobNow(job: NewJob): Job {
-    const now = Date.now();
-    const row = this.db
-      .prepare(
-        `INSERT INTO jobs (id, service, inputs, parameters, state, submitted_at, work_dir, priority, not_before, service_revision, history, callback_url, callback_events, cache_key, rerun_of, owner)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      )
-      .get(
-        job.id,
-        job.service,
-        JSON.stringify(job.inputs),
-        JSON.stringify(job.parameters),
-        initialState(job.notBefore, now),
-        now,
-        job.workDir,
-        job.priority ?? 0,
-        job.notBefore?.getTime() ?? null,
-        job.serviceRevision ?? null,
-        firstHistory(initialState(job.notBefore, now), now),
-        job.callback?.url ?? null,
-        job.callback?.events ?? null,
-        job.cacheKey ?? null,
-        job.rerunOf ?? null,
-        job.owner ?? null,
-      ) as JobRow;
-    return rowToJob(row);
-  }
-
   async getJob(id: string): Promise<Job | null> {
     const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row ? rowToJob(row) : null;
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const add = (clause: string, ...values: (string | number)[]): void => {
-      where.push(clause);
-      args.push(...values);
-    };
-    if (filter.service) add('service = ?', filter.service);
-    if (filter.owner !== undefined) add(...owners.listingOwnerClause(filter.owner));
-    if (filter.states?.length) {
-      add(`state IN (${placeholders(filter.states.length)})`, ...filter.states);
-    }
-    if (filter.submittedSince) add('submitted_at >= ?', filter.submittedSince.getTime());
-    if (filter.submittedBefore) add('submitted_at < ?', filter.submittedBefore.getTime());
-    if (filter.cursor) add('seq < ?', decodeCursor(filter.cursor));
-    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, filter.limit + 1) as JobRow[];
-    const page = rows.slice(0, filter.limit);
-    const more = rows.length > filter.limit;
-    const last = page[page.length - 1];
-    return {
-      jobs: page.map(rowToJob),
-      nextCursor: more && last ? encodeCursor(last.seq) : null,
-    };
+    return listJobRows(this.db, filter);
   }
 
   async claimPending(
-    owner: string,
-    leaseMs: number,
-    limit: number,
-    service?: string,
-    jobOwner?: string | null,
+    ...[owner, leaseMs, limit, service, jobOwner]: ClaimPendingArgs
   ): Promise<Job[]> {
     if (jobOwner !== undefined)
       return owners.claimOwnerJobs(
@@ -312,10 +203,6 @@ export class SqliteJobStore implements JobStore {
   }
 
   async insertUpload(upload: Upload): Promise<void> {
-    this.insertUploadNow(upload);
-  }
-
-  private insertUploadNow(upload: Upload): void {
     insertUploadRow(this.db, upload);
   }
 
@@ -398,7 +285,7 @@ export class SqliteJobStore implements JobStore {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    this.commitSubmissions();
+    this.submissions.commit();
     this.db.close();
   }
 }

@@ -12,7 +12,7 @@ import {
 import type { NewStepJob, PipelineRecords } from '../pipeline-records';
 import { APPEND_HISTORY_SQL, firstHistory, historyArgs } from './history-sql';
 import { placeholders } from './placeholders';
-import { rowToJob, type JobRow } from './row-mapping';
+import { newJobValues, rowToJob, type JobRow } from './row-mapping';
 
 const PIPELINE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS pipelines (
@@ -79,10 +79,7 @@ export class SqlitePipelineRecords implements PipelineRecords {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        job.id,
-        job.service,
-        JSON.stringify(job.inputs),
-        JSON.stringify(job.parameters),
+        ...newJobValues(job),
         state,
         now,
         job.workDir,

@@ -3,7 +3,7 @@ import { FINISHED_STATES, type Job, type NewJob } from '../../jobs';
 import type { ExpiryRule, RetentionRecords, Tombstone } from '../retention-records';
 import { firstHistory } from './history-sql';
 import { placeholders } from './placeholders';
-import { rowToJob, type JobRow } from './row-mapping';
+import { newJobValues, rowToJob, type JobRow } from './row-mapping';
 
 /**
  * Created after the columns below exist (a file from before them gets them first). Only originals
@@ -70,10 +70,7 @@ export class SqliteRetentionRecords implements RetentionRecords {
          VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
       .get(
-        job.id,
-        job.service,
-        JSON.stringify(job.inputs),
-        JSON.stringify(job.parameters),
+        ...newJobValues(job),
         now,
         now,
         original.runner,

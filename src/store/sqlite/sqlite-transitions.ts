@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 import {
   CANCELLED_BEFORE_START,
-  isDelayed,
+  cancelDecision,
   isFinished,
+  isStaleWrite,
   isWebhookEvent,
-  statesAllowing,
+  statesAcceptingWrite,
   type Job,
 } from '../../jobs';
 import type { CancelOutcome, TransitionRequest } from '../job-store';
@@ -22,7 +23,7 @@ export function transitionRow(
   db: Database.Database,
   { id, to, fencingToken, patch = {} }: TransitionRequest,
 ): Job | null {
-  const from = isFinished(to) ? statesAllowing(to) : [...statesAllowing(to), to];
+  const from = statesAcceptingWrite(to);
   const sets: string[] = [];
   const args: (string | number | null)[] = [];
   const set = (clause: string, value: string | number | null): void => {
@@ -60,9 +61,10 @@ export function transitionRow(
 }
 
 function countIfStale(db: Database.Database, id: string, fencingToken: number): void {
-  const current = db.prepare('SELECT fencing_token FROM jobs WHERE id = ?').get(id) as
-    { fencing_token: number } | undefined;
-  if (current && current.fencing_token !== fencingToken) {
+  const current = db
+    .prepare('SELECT fencing_token AS fencingToken FROM jobs WHERE id = ?')
+    .get(id) as { fencingToken: number } | undefined;
+  if (isStaleWrite(current, fencingToken)) {
     db.prepare(
       `INSERT INTO counters (name, value) VALUES ('stale_writes', 1)
          ON CONFLICT (name) DO UPDATE SET value = value + 1`,
@@ -76,9 +78,10 @@ export function requestCancelRow(db: Database.Database, id: string): CancelOutco
   const row = db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
   if (!row) return { kind: 'not_found' };
   const job = rowToJob(row);
-  if (isFinished(job.state)) return { kind: 'finished', job };
+  const decision = cancelDecision(job);
+  if (decision === null) return { kind: 'finished', job };
   // Never started (a delayed job never even reached an agent): nothing to stop.
-  if (job.state === 'PENDING' || job.state === 'ACCEPTED' || isDelayed(job)) {
+  if (decision === 'DELETED') {
     if (job.callback) recordDelivery(db, id, job.callback.url, 'DELETED', now);
     const updated = db
       .prepare(

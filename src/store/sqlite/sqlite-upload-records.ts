@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Upload } from '../job-store';
-import { inputValues, UNFINISHED_STATES } from '../upload-references';
+import { UNFINISHED_STATES } from '../../jobs';
+import { inputValues } from '../upload-references';
 import { placeholders } from './placeholders';
 import { rowToUpload, type UploadRow } from './row-mapping';
 
