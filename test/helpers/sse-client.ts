@@ -23,13 +23,18 @@ export function openSse(url: string, headers: Record<string, string> = {}): SseS
   let resolveEnded: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
   const status = new Promise<number>((resolve, reject) => {
-    req = request(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
-      resolve(res.statusCode ?? 0);
-      parse(res, events);
-      res.on('end', resolveEnded);
-      res.on('close', resolveEnded);
-      res.on('error', resolveEnded);
-    });
+    // A connection of its own: a kept-alive one the server is closing would reset the request.
+    req = request(
+      url,
+      { agent: false, headers: { Accept: 'text/event-stream', ...headers } },
+      (res) => {
+        resolve(res.statusCode ?? 0);
+        parse(res, events);
+        res.on('end', resolveEnded);
+        res.on('close', resolveEnded);
+        res.on('error', resolveEnded);
+      },
+    );
     req.on('error', (error) => {
       reject(error);
       resolveEnded();
