@@ -6,7 +6,7 @@ import { allowedAgentOptions, type AgentCurveOptions } from '../helpers/link-key
 import { SchedulerHarness } from '../helpers/scheduler-harness';
 import { waitFor } from '../helpers/wait-for';
 
-jest.setTimeout(40_000);
+jest.setTimeout(90_000);
 
 let h: SchedulerHarness;
 let agentsAddress: string;
@@ -190,10 +190,17 @@ describe('the scheduler side of the agent protocol', () => {
     const beating = setInterval(() => void send({ v: 2, type: 'heartbeat' }), 50);
     try {
       const held = await Promise.all(Array.from({ length: slots }, () => h.submit('ledger')));
-      await waitFor(async () => {
-        const states = await Promise.all(held.map((job) => h.store.getJob(job.id)));
-        return states.every((job) => job?.state === 'ACCEPTED') ? true : undefined;
-      }, 'every slot of the stuck agent taken');
+      await waitFor(
+        async () => {
+          const states = await Promise.all(held.map((job) => h.store.getJob(job.id)));
+          // A thousand claims and dispatches take seconds on a loaded machine; each probe reads
+          // every job, so it polls slowly.
+          return states.every((job) => job?.state === 'ACCEPTED') ? true : undefined;
+        },
+        'every slot of the stuck agent taken',
+        45_000,
+        250,
+      );
       // 1,000 dispatches resent every 200 ms for 5 s: far more than the stuck agent's path holds.
       await new Promise((resolve) => setTimeout(resolve, 5000));
       const good = h.agent(['--name', 'good']);
