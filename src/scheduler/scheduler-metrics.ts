@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Counter, type Histogram, type Registry } from 'prom-client';
+import { metricFamilies } from '../lifecycle/metric-families';
 import { isFinished, type Job } from '../jobs';
 import type { BreakerState, TransitionRequest } from '../store/job-store';
 import type { JobCount } from '../store/operations-records';
@@ -40,44 +41,39 @@ export class SchedulerMetrics implements WriteObserver {
     private readonly sources: SchedulerMetricsSources,
   ) {
     const registers = [registry];
-    this.dispatches = new Counter({
-      name: 'damson_dispatches_total',
-      help: 'Jobs sent to an agent (each attempt once; resends not counted), by service and runner',
-      labelNames: ['service', 'runner'],
-      registers,
-    });
-    this.lost = new Counter({
-      name: 'damson_lost_attempts_total',
-      help: 'Attempts lost to infrastructure (agent gone, job vanished from the engine), by service and runner',
-      labelNames: ['service', 'runner'],
-      registers,
-    });
-    this.retries = new Counter({
-      name: 'damson_retries_total',
-      help: 'Lost attempts given another try (the job back to PENDING), by service',
-      labelNames: ['service'],
-      registers,
-    });
-    this.finished = new Counter({
-      name: 'damson_jobs_finished_total',
-      help: 'Jobs this scheduler moved to a finished state, by service and state',
-      labelNames: ['service', 'state'],
-      registers,
-    });
-    this.queueWait = new Histogram({
-      name: 'damson_queue_wait_seconds',
-      help: 'From submission (or its not-before time) to RUNNING, by service and runner',
-      labelNames: ['service', 'runner'],
-      buckets: JOB_BUCKETS,
-      registers,
-    });
-    this.runTime = new Histogram({
-      name: 'damson_run_seconds',
-      help: 'From RUNNING to a finished state, by service and runner',
-      labelNames: ['service', 'runner'],
-      buckets: JOB_BUCKETS,
-      registers,
-    });
+    const families = metricFamilies(registry);
+    this.dispatches = families.counter(
+      'damson_dispatches_total',
+      'Jobs sent to an agent (each attempt once; resends not counted), by service and runner',
+      ['service', 'runner'],
+    );
+    this.lost = families.counter(
+      'damson_lost_attempts_total',
+      'Attempts lost to infrastructure (agent gone, job vanished from the engine), by service and runner',
+      ['service', 'runner'],
+    );
+    this.retries = families.counter(
+      'damson_retries_total',
+      'Lost attempts given another try (the job back to PENDING), by service',
+      ['service'],
+    );
+    this.finished = families.counter(
+      'damson_jobs_finished_total',
+      'Jobs this scheduler moved to a finished state, by service and state',
+      ['service', 'state'],
+    );
+    this.queueWait = families.histogram(
+      'damson_queue_wait_seconds',
+      'From submission (or its not-before time) to RUNNING, by service and runner',
+      ['service', 'runner'],
+      JOB_BUCKETS,
+    );
+    this.runTime = families.histogram(
+      'damson_run_seconds',
+      'From RUNNING to a finished state, by service and runner',
+      ['service', 'runner'],
+      JOB_BUCKETS,
+    );
     this.jobGauge(registers);
     this.breakerGauge(registers);
     this.slotGauge(registers);
