@@ -39,6 +39,7 @@ import { SqliteAccessRecords } from './sqlite-access-records';
 import { SqlitePipelineRecords } from './sqlite-pipeline-records';
 import { SqliteOperationsRecords } from './sqlite-operations-records';
 import { StatementCachingDatabase } from './statement-cache';
+import { listingStatesClause } from './state-indexes';
 import { requestCancelRow, transitionRow } from './sqlite-transitions';
 import { deleteUnusedUploads, getUploadRow, insertUploadRow } from './sqlite-upload-records';
 import {
@@ -217,9 +218,7 @@ export class SqliteJobStore implements JobStore {
     };
     if (filter.service) add('service = ?', filter.service);
     if (filter.owner !== undefined) add(...owners.listingOwnerClause(filter.owner));
-    if (filter.states?.length) {
-      add(`state IN (${placeholders(filter.states.length)})`, ...filter.states);
-    }
+    if (filter.states?.length) add(...listingStatesClause(filter.states));
     if (filter.submittedSince) add('submitted_at >= ?', filter.submittedSince.getTime());
     if (filter.submittedBefore) add('submitted_at < ?', filter.submittedBefore.getTime());
     if (filter.cursor) add('seq < ?', decodeCursor(filter.cursor));
@@ -281,7 +280,7 @@ export class SqliteJobStore implements JobStore {
 
   async listActive(limit: number): Promise<Job[]> {
     const rows = this.db
-      // Named so delayed jobs (QUEUED, no owner) are never read; the planner picks jobs_by_state.
+      // Named so delayed jobs (QUEUED, no owner) are never read; the planner picks a state index.
       .prepare(`SELECT * FROM jobs INDEXED BY jobs_active WHERE ${ACTIVE_SQL} ORDER BY seq LIMIT ?`)
       .all(limit) as JobRow[];
     return rows.map(rowToJob);
