@@ -41,8 +41,8 @@ CREATE INDEX IF NOT EXISTS jobs_finished_counts ON jobs (service, state)
 
 /**
  * The listing's filter on states, saying which partial index holds each state (the planner cannot
- * tell from a bound value). States of both halves are asked of each half apart, so neither
- * listing reads every job. The states are bound: the literal text is the store's own.
+ * tell from a bound value). States from both halves are read from each half's index and sorted,
+ * as a listing of several states always was. The states are bound: the literal text is ours.
  */
 export function listingStatesClause(
   states: readonly JobState[],
