@@ -77,11 +77,20 @@ const limited = (): { signal: AbortSignal } => ({
   signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
 });
 
+/** A phase's rate, and this process's CPU time per operation (client, server and store). */
+interface Measured {
+  perSecond: number;
+  cpuUsPerOp: number;
+}
+
 /**
- * Runs `op` from CONCURRENCY workers for SECONDS; operations per second. An operation that times
- * out ends the measurement, which then counts only what finished (0/s if nothing did).
+ * Runs `op` from CONCURRENCY workers for SECONDS. An operation that times out ends the
+ * measurement, which then counts only what finished (0/s if nothing did). The CPU time is the
+ * steadier reading on a shared machine: other processes stretch the wall clock, much less the
+ * CPU this process spends per operation.
  */
-async function load(op: (i: number) => Promise<boolean>): Promise<number> {
+async function load(op: (i: number) => Promise<boolean>): Promise<Measured> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const deadline = start + SECONDS * 1000;
   let n = 0;
@@ -100,7 +109,9 @@ async function load(op: (i: number) => Promise<boolean>): Promise<number> {
       }
     }),
   );
-  return n / ((performance.now() - start) / 1000);
+  const perSecond = n / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(cpu);
+  return { perSecond, cpuUsPerOp: (used.user + used.system) / Math.max(n, 1) };
 }
 
 async function ok(res: Response): Promise<void> {
@@ -108,7 +119,7 @@ async function ok(res: Response): Promise<void> {
   if (!res.ok) throw new Error(`${res.status}: ${text.slice(0, 200)}`);
 }
 
-async function measure(target: Target, op: Op): Promise<number> {
+async function measure(target: Target, op: Op): Promise<Measured> {
   const { base, store } = target;
   switch (op) {
     case 'submit':
@@ -228,14 +239,17 @@ async function runKind(kind: 'sqlite' | 'mongodb', count: number, mongoUrl?: str
     full: Object.fromEntries(OPS.map((op) => [op, []])) as unknown as Record<Op, number[]>,
   };
   const ratios = Object.fromEntries(OPS.map((op) => [op, []])) as unknown as Record<Op, number[]>;
+  const cpu: Record<'empty' | 'full', Record<Op, number>> = { empty: {}, full: {} } as never;
   try {
     // Round 0 warms both apps up (JIT, statement caches, page cache) and is not counted.
     for (let round = 0; round <= ROUNDS; round++) {
       const order = round % 2 ? [full, empty] : [empty, full];
       for (const op of OPS) {
         for (const target of order) {
-          const rate = await measure(target, op);
-          if (round > 0) rates[target.label][op].push(rate);
+          const measured = await measure(target, op);
+          if (round === 0) continue;
+          rates[target.label][op].push(measured.perSecond);
+          cpu[target.label][op] = (cpu[target.label][op] ?? 0) + measured.cpuUsPerOp / ROUNDS;
         }
         if (round > 0) ratios[op].push(rates.full[op][round - 1] / rates.empty[op][round - 1]);
       }
@@ -250,10 +264,13 @@ async function runKind(kind: 'sqlite' | 'mongodb', count: number, mongoUrl?: str
     const ratio = median(ratios[op]);
     const spread = `${Math.min(...ratios[op]).toFixed(2)}-${Math.max(...ratios[op]).toFixed(2)}`;
     const required = ['submit', 'status', 'list', 'claim'].includes(op);
+    // Rate by CPU: operations per CPU second of this process, big store over small.
+    const cpuRatio = cpu.empty[op] / cpu.full[op];
     console.log(
       `${kind.padEnd(7)} ${op.padEnd(12)} empty ${small.toFixed(0).padStart(6)}/s  ` +
         `${count} jobs ${big.toFixed(0).padStart(6)}/s  ratio ${ratio.toFixed(2)} ` +
-        `(rounds ${spread})` +
+        `(rounds ${spread}; by CPU ${cpuRatio.toFixed(2)}, ` +
+        `${cpu.empty[op].toFixed(0)} and ${cpu.full[op].toFixed(0)} µs/op)` +
         (required ? `  ${ratio >= GOAL ? 'ok' : `BELOW ${GOAL}`}` : '  (not a goal)'),
     );
     report('big-store', {
@@ -264,6 +281,8 @@ async function runKind(kind: 'sqlite' | 'mongodb', count: number, mongoUrl?: str
       fullPerSecond: big,
       ratio,
       roundRatios: ratios[op],
+      cpuUsPerOp: { empty: cpu.empty[op], full: cpu.full[op] },
+      cpuRatio,
       goal: required ? GOAL : null,
     });
   }
