@@ -24,7 +24,9 @@ describe('SQLite listing query plans', () => {
         {},
         { service: 'head' },
         { states: ['COMPLETED' as const] },
+        { states: ['RUNNING' as const] },
         { service: 'head', states: ['RUNNING' as const] },
+        { service: 'head', states: ['COMPLETED' as const] },
         { cursor: undefined },
       ];
       for (const filter of filters) await store.listJobs({ limit: 50, ...filter });

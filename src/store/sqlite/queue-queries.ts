@@ -48,7 +48,7 @@ export function sqliteRecentHistories(
 export function sqlitePendingSummary(db: Database.Database): PendingSummary {
   const now = Date.now();
   // One pass over a covering partial index. Named, because without statistics the planner
-  // prefers an OR over jobs_by_state that reads every row.
+  // prefers an OR over other indexes that reads the rows.
   const rows = db
     .prepare(
       `SELECT service,

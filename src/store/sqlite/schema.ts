@@ -1,4 +1,5 @@
 import { ACTIVE_STATES } from '../../jobs';
+import { STATE_INDEXES_SQL } from './state-indexes';
 
 /**
  * Rows a claim may take: PENDING, or delayed (QUEUED with no owner; see src/jobs/job.ts). A query
@@ -40,10 +41,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   callback_url TEXT,
   callback_events TEXT
 );
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_service ON jobs (service, seq);
--- The listing filtered by one state, newest first: without it, every job in that state is sorted.
-CREATE INDEX IF NOT EXISTS jobs_by_state_listing ON jobs (state, seq);
+-- The indexes led by state (listing by state, counts by service and state): state-indexes.ts.
+${STATE_INDEXES_SQL}
 DROP INDEX IF EXISTS jobs_pending_by_service;
 -- Claims by service in claim order; state and lease_owner make it covering for pendingSummary.
 CREATE INDEX IF NOT EXISTS jobs_awaiting_claim

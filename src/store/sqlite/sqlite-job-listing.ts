@@ -1,6 +1,6 @@
+import { listingStatesClause } from './state-indexes';
 import type Database from 'better-sqlite3';
 import type { JobFilter, JobPage } from '../job-store';
-import { placeholders } from './placeholders';
 import { rowToJob, type JobRow } from './row-mapping';
 import { listingOwnerClause } from './sqlite-owners';
 
@@ -19,9 +19,7 @@ export function listJobRows(db: Database.Database, filter: JobFilter): JobPage {
   };
   if (filter.service) add('service = ?', filter.service);
   if (filter.owner !== undefined) add(...listingOwnerClause(filter.owner));
-  if (filter.states?.length) {
-    add(`state IN (${placeholders(filter.states.length)})`, ...filter.states);
-  }
+  if (filter.states?.length) add(...listingStatesClause(filter.states));
   if (filter.submittedSince) add('submitted_at >= ?', filter.submittedSince.getTime());
   if (filter.submittedBefore) add('submitted_at < ?', filter.submittedBefore.getTime());
   if (filter.cursor) add('seq < ?', decodeCursor(filter.cursor));

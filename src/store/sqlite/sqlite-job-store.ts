@@ -172,7 +172,7 @@ export class SqliteJobStore implements JobStore {
 
   async listActive(limit: number): Promise<Job[]> {
     const rows = this.db
-      // Named so delayed jobs (QUEUED, no owner) are never read; the planner picks jobs_by_state.
+      // Named so delayed jobs (QUEUED, no owner) are never read; the planner picks a state index.
       .prepare(`SELECT * FROM jobs INDEXED BY jobs_active WHERE ${ACTIVE_SQL} ORDER BY seq LIMIT ?`)
       .all(limit) as JobRow[];
     return rows.map(rowToJob);

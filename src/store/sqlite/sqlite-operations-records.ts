@@ -1,13 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { JobState } from '../../jobs';
 import type { Heartbeat, JobCount, OperationsRecords } from '../operations-records';
+import { FINISHED_STATE_SQL, UNFINISHED_STATE_SQL } from './state-indexes';
 
-/**
- * The job counts read this index alone (a covering scan): 4-8 times faster than reading the rows,
- * whose JSON columns make them wide (300,000 jobs: ~50 ms instead of ~400 ms).
- */
 const OPERATIONS_SCHEMA = `
-CREATE INDEX IF NOT EXISTS jobs_by_service_state ON jobs (service, state);
 CREATE TABLE IF NOT EXISTS heartbeats (
   role TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
@@ -21,9 +17,20 @@ export class SqliteOperationsRecords implements OperationsRecords {
     db.exec(OPERATIONS_SCHEMA);
   }
 
+  /**
+   * Read from the two halves of the (service, state) index alone (covering scans, named since
+   * the planner would rather read the rows): 4-8 times faster than reading the rows, whose JSON
+   * columns make them wide (300,000 jobs: ~50 ms instead of ~400 ms). See state-indexes.ts.
+   */
   async jobCounts(): Promise<JobCount[]> {
     const rows = this.db
-      .prepare('SELECT service, state, COUNT(*) AS count FROM jobs GROUP BY service, state')
+      .prepare(
+        `SELECT service, state, COUNT(*) AS count FROM jobs INDEXED BY jobs_unfinished_counts
+           WHERE ${UNFINISHED_STATE_SQL} GROUP BY service, state
+         UNION ALL
+         SELECT service, state, COUNT(*) AS count FROM jobs INDEXED BY jobs_finished_counts
+           WHERE ${FINISHED_STATE_SQL} GROUP BY service, state`,
+      )
       .all() as { service: string; state: JobState; count: number }[];
     return rows.map((row) => ({ service: row.service, state: row.state, count: row.count }));
   }
