@@ -60,7 +60,9 @@ describe('shared upload content', () => {
   const sweeperOptions = () => ({
     retentionMs: null,
     uploadRetentionMs: null,
-    orphanAgeMs: 0,
+    // No grace, and then some: a file changed in this very millisecond has a timestamp a fraction
+    // past Date.now(), which counts whole milliseconds.
+    orphanAgeMs: -1000,
     sweepIntervalMs: 60_000,
     jobsDirectory: path.join(dir, 'jobs'),
     uploadsDirectory: uploads,
