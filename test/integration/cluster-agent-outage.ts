@@ -243,6 +243,14 @@ export function outageSuite(
           const starts = ledger.filter((l) => l === `start ${dir}`).length;
           const ends = ledger.filter((l) => l === `end ${dir}`).length;
           const retried = scenario.adminCancel === true && i === 0;
+          if (ends !== 1 || starts !== (retried ? 2 : 1)) {
+            // Seen once in CI (a cancelled attempt's tool ran to its end): say where and why.
+            const tail = (c: DamsonChild) => c.output().split('\n').slice(-25).join('\n');
+            process.stderr.write(
+              `[outage ${where}] job ${i}: starts ${starts}, ends ${ends}, reason ${String(job.reason)}, retry ${String(retryReason)}\n` +
+                `ledger:\n${ledger.join('\n')}\nscheduler:\n${tail(scheduler)}\nagents:\n${agents.map(tail).join('\n---\n')}\n`,
+            );
+          }
           expect({
             where,
             job: i,
